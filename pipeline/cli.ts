@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadConfig } from './config.ts'
+import { driverFor } from './drivers/registry.ts'
+import { DrydockError, isDrydockError } from './errors.ts'
+import { summaryText, writeReport } from './report/report-write.ts'
+import { ManifestStore, runPaths } from './run-dir.ts'
+import { runUpgrade } from './run.ts'
+import { cleanupRun, rollbackRun } from './swap/swap-stage.ts'
+import { redactUrls } from './util/redact.ts'
+
+export const HELP = `drydock: offline database upgrade — dump → stage → migrate → verify → load back → swap
+
+Usage:
+  npx zx scripts/offline-upgrade.mjs [--config FILE] [options]    run an upgrade
+  npx zx scripts/offline-upgrade.mjs --rollback RUN_DIR            swap the old database back
+  npx zx scripts/offline-upgrade.mjs --cleanup RUN_DIR             drop the old database's backup
+
+Options:
+  -c, --config FILE     config file (.mjs or .ts)       default: upgrade.config.mjs, then .ts
+  -y, --yes             do not ask before loading the migrated data into production
+      --keep-staging    keep the ephemeral staging server's data directory (stopped)
+  -j, --jobs N          parallel workers                default: config jobs, else CPU cores
+  -h, --help            this help
+
+Exit codes: 0 verified (or rollback/cleanup done), 1 stopped with an error (production as it was
+unless the message says otherwise), 2 wrong arguments.`
+
+/** Runs the command line; returns the exit code. Results go to stdout, everything else to stderr. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let args
+  try {
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string', short: 'c' },
+        yes: { type: 'boolean', short: 'y', default: false },
+        'keep-staging': { type: 'boolean', default: false },
+        jobs: { type: 'string', short: 'j' },
+        rollback: { type: 'string' },
+        cleanup: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values
+  } catch (error) {
+    process.stderr.write(`drydock: ${(error as Error).message}\nRun with --help for usage.\n`)
+    return 2
+  }
+  if (args.help) {
+    process.stdout.write(`${HELP}\n`)
+    return 0
+  }
+  if (args.rollback && args.cleanup) {
+    process.stderr.write('drydock: options --rollback and --cleanup are not compatible\n')
+    return 2
+  }
+  const jobs = args.jobs === undefined ? undefined : Number(args.jobs)
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
+    process.stderr.write(`drydock: Invalid option --jobs: expected a whole number from 1 to 64, got "${args.jobs}"\n`)
+    return 2
+  }
+  try {
+    const config = await loadConfig(args.config ?? defaultConfigPath())
+    if (args.rollback || args.cleanup) {
+      const runDir = resolve((args.rollback ?? args.cleanup)!)
+      const paths = runPaths(runDir)
+      if (!existsSync(paths.manifest)) {
+        throw new DrydockError('DD_RUN_NOT_FOUND', `no drydock run in ${runDir} (manifest.json missing)`, {
+          hint: 'pass the run directory printed at the end of the run (drydock-runs/<run id>)',
+        })
+      }
+      const manifest = ManifestStore.load(paths.manifest)
+      const driver = await driverFor(config.source.engine)
+      if (args.rollback) {
+        const rejected = await rollbackRun(driver, config.source, manifest)
+        process.stdout.write(`rolled back: "${config.source.database}" is the pre-upgrade database again; the upgraded one is kept as "${rejected}"\n`)
+      } else {
+        const dropped = await cleanupRun(driver, config.source, manifest)
+        process.stdout.write(`cleaned up: dropped the pre-upgrade backup "${dropped}"\n`)
+      }
+      await writeReport(paths, manifest)
+      return 0
+    }
+    const result = await runUpgrade(config, {
+      yes: args.yes, keepStaging: args['keep-staging'], jobs: jobs ?? config.jobs ?? availableParallelism(),
+    })
+    process.stdout.write(`${summaryText(result.report)}\nreport: ${join(result.runDir, 'report.md')}\n`)
+    return 0
+  } catch (error) {
+    printError(error)
+    return 1
+  }
+}
+
+function defaultConfigPath(): string {
+  const ts = resolve('upgrade.config.ts')
+  return existsSync(resolve('upgrade.config.mjs')) || !existsSync(ts) ? resolve('upgrade.config.mjs') : ts
+}
+
+export function printError(error: unknown): void {
+  if (isDrydockError(error)) {
+    if (!error.logged) process.stderr.write(`\n✗ ${redactUrls(error.describe())}\n  [${error.code}]\n`)
+    error.logged = true
+    return
+  }
+  process.stderr.write(`\n✗ unexpected error: ${redactUrls((error as Error)?.stack ?? String(error))}\n`)
+}

@@ -1,0 +1,268 @@
+import { existsSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { type Endpoint, parseEndpoint } from './endpoint.ts'
+import { DrydockError } from './errors.ts'
+
+/** A migration step that runs SQL files on staging, each file in its own transaction. */
+export interface SqlStep {
+  /** @defaultValue the file or glob */
+  name?: string
+  /** A file or a glob (`migrations/*.sql`), relative to the config file; files run in name order. */
+  sql: string
+}
+
+/** A migration step that runs a shell command with the staging connection in its environment. */
+export interface CommandStep {
+  /** @defaultValue the command */
+  name?: string
+  /** Run with `sh -c`, e.g. `python3 manage.py migrate`. */
+  command: string
+  /** @defaultValue the config file's folder */
+  cwd?: string
+  /**
+   * Extra variables. Values may name parts of the staging connection:
+   * `{host}`, `{port}`, `{user}`, `{password}`, `{database}`, `{url}`.
+   * @example { DATABASE_HOST: '{host}', PW_DB_URL: '{url}' }
+   */
+  env?: Record<string, string>
+}
+
+export type MigrationStep = SqlStep | CommandStep
+
+/** What a user writes in `upgrade.config.mjs` / `.ts`. This type is not trusted: see parseConfig. */
+export interface UpgradeConfig {
+  /** Production database URL. The password may instead come from PGPASSWORD, ~/.pgpass or MYSQL_PWD. */
+  source: string
+  /**
+   * A database URL for staging (drydock creates that database; it must not exist or be empty),
+   * or `'ephemeral'`: a throwaway server drydock starts in the run directory.
+   * @defaultValue 'ephemeral'
+   */
+  staging?: string
+  /**
+   * Where the migrated data goes. Default: beside the source in a shadow database, then swapped in.
+   * A URL on another server makes that database the new primary (nothing is swapped).
+   * @defaultValue the source
+   */
+  target?: string
+  /** PostgreSQL schemas to take. @defaultValue every non-system schema */
+  schemas?: string[]
+  /**
+   * Tables whose rows are carried (`schema.table`, `*` matches any run of characters).
+   * Tables left out travel as empty tables: use it for sessions and caches you can lose.
+   * @defaultValue every table
+   */
+  tables?: { include?: string[]; exclude?: string[] }
+  /** Where runs keep dump files, logs, manifest and reports. @defaultValue './drydock-runs' */
+  runDir?: string
+  /** Ordered migration steps run on staging. @defaultValue [] */
+  migrate?: MigrationStep[]
+  /** Parallel workers. @defaultValue the number of CPU cores */
+  jobs?: number
+}
+
+export interface ParsedStep {
+  readonly index: number
+  readonly name: string
+  readonly kind: 'sql' | 'command'
+  /** sql: the glob (absolute); command: the command line. */
+  readonly spec: string
+  readonly cwd: string
+  readonly env: Readonly<Record<string, string>>
+}
+
+export interface ParsedConfig {
+  readonly file: string
+  readonly source: Endpoint
+  readonly staging: Endpoint | 'ephemeral'
+  readonly target: Endpoint | 'in-place'
+  readonly schemas: readonly string[] | undefined
+  readonly include: readonly string[]
+  readonly exclude: readonly string[]
+  readonly runDir: string
+  readonly steps: readonly ParsedStep[]
+  readonly jobs: number | undefined
+}
+
+/** Typing helper for config files: `export default defineUpgrade({ ... })`. */
+export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
+  return config
+}
+
+const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs'] as const
+const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'] }
+
+/** Validates an untrusted config; every problem is reported at once, one line each. */
+export function parseConfig(raw: unknown, file: string): ParsedConfig {
+  const problems: string[] = []
+  const baseDir = dirname(file)
+  const check = <T>(key: string, fn: () => T): T | undefined => {
+    try {
+      return fn()
+    } catch (error) {
+      problems.push(error instanceof DrydockError ? error.message : `Invalid option ${key}: ${String(error)}`)
+      return undefined
+    }
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw configError([`the config file must export an object (export default defineUpgrade({...})), got ${typeof raw}`], file)
+  }
+  const input = raw as Record<string, unknown>
+  for (const key of Object.keys(input)) {
+    if (!(KEYS as readonly string[]).includes(key)) problems.push(`Unknown option ${key}: expected one of ${KEYS.join(', ')}`)
+  }
+  const source = check('source', () => parseEndpoint(requireString(input.source, 'source'), 'source'))
+  const staging = check('staging', () => {
+    if (input.staging === undefined || input.staging === 'ephemeral') return 'ephemeral' as const
+    return parseEndpoint(requireString(input.staging, 'staging', 'a database URL or "ephemeral"'), 'staging')
+  })
+  const target = check('target', () => {
+    if (input.target === undefined) return 'in-place' as const
+    return parseEndpoint(requireString(input.target, 'target'), 'target')
+  })
+  if (source && staging && staging !== 'ephemeral' && staging.engine !== source.engine) {
+    problems.push(`Invalid option staging: must be the same engine as source (${source.engine}), got ${staging.engine}`)
+  }
+  if (source && staging && staging !== 'ephemeral' && sameDatabase(source, staging)) {
+    problems.push('Invalid option staging: staging is the source database itself; name another database or use "ephemeral"')
+  }
+  if (source && target && target !== 'in-place' && target.engine !== source.engine) {
+    problems.push(`Invalid option target: must be the same engine as source (${source.engine}), got ${target.engine}`)
+  }
+  const schemas = check('schemas', () => optionalStrings(input.schemas, 'schemas'))
+  const tables = check('tables', () => parseTables(input.tables))
+  const runDir = check('runDir', () =>
+    resolve(baseDir, input.runDir === undefined ? 'drydock-runs' : requireString(input.runDir, 'runDir', 'a folder path')))
+  const jobs = check('jobs', () => {
+    if (input.jobs === undefined) return undefined
+    if (!Number.isInteger(input.jobs) || (input.jobs as number) < 1 || (input.jobs as number) > 64) {
+      throw new DrydockError('DD_CONFIG_INVALID', `Invalid option jobs: expected a whole number from 1 to 64, got ${JSON.stringify(input.jobs)}`)
+    }
+    return input.jobs as number
+  })
+  const steps = check('migrate', () => parseSteps(input.migrate, baseDir, problems))
+  if (problems.length > 0) throw configError(problems, file)
+  return Object.freeze({
+    file,
+    source: source!,
+    staging: staging!,
+    target: target!,
+    schemas,
+    include: tables!.include,
+    exclude: tables!.exclude,
+    runDir: runDir!,
+    steps: steps!,
+    jobs,
+  })
+}
+
+function sameDatabase(a: Endpoint, b: Endpoint): boolean {
+  const local = (h: string) => (h === 'localhost' ? '127.0.0.1' : h)
+  return local(a.host) === local(b.host) && a.port === b.port && a.database === b.database
+}
+
+function configError(problems: string[], file: string): DrydockError {
+  return new DrydockError(
+    'DD_CONFIG_INVALID',
+    `Errors in config ${file}:\n${problems.map((p) => `- ${p}`).join('\n')}`,
+    { stage: 'config', hint: 'fix the config file (see "Config reference" in the README)' },
+  )
+}
+
+function fail(message: string): never {
+  throw new DrydockError('DD_CONFIG_INVALID', message)
+}
+
+function requireString(value: unknown, key: string, form = 'a database URL'): string {
+  if (value === undefined) fail(`Missing option ${key}: expected ${form}`)
+  if (typeof value !== 'string' || value.trim() === '') fail(`Invalid option ${key}: expected ${form}, got ${JSON.stringify(value)}`)
+  return value
+}
+
+function optionalStrings(value: unknown, key: string): string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
+    fail(`Invalid option ${key}: expected a list of names, got ${JSON.stringify(value)}`)
+  }
+  return [...value] as string[]
+}
+
+function parseTables(value: unknown): { include: string[]; exclude: string[] } {
+  if (value === undefined) return { include: [], exclude: [] }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(`Invalid option tables: expected { include?: [...], exclude?: [...] }, got ${JSON.stringify(value)}`)
+  }
+  const unknown = Object.keys(value).filter((k) => k !== 'include' && k !== 'exclude')
+  if (unknown.length) fail(`Unknown option tables.${unknown[0]}: expected include or exclude`)
+  const t = value as Record<string, unknown>
+  return {
+    include: optionalStrings(t.include, 'tables.include') ?? [],
+    exclude: optionalStrings(t.exclude, 'tables.exclude') ?? [],
+  }
+}
+
+function parseSteps(value: unknown, baseDir: string, problems: string[]): ParsedStep[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) fail(`Invalid option migrate: expected a list of steps, got ${JSON.stringify(value)}`)
+  const steps: ParsedStep[] = []
+  value.forEach((step: unknown, index) => {
+    const key = `migrate[${index}]`
+    if (typeof step !== 'object' || step === null) {
+      problems.push(`Invalid option ${key}: expected { sql: "file-or-glob" } or { command: "..." }, got ${JSON.stringify(step)}`)
+      return
+    }
+    const s = step as Record<string, unknown>
+    const kind = 'sql' in s ? 'sql' : 'command' in s ? 'command' : undefined
+    if (!kind) {
+      problems.push(`Invalid option ${key}: expected { sql: "file-or-glob" } or { command: "..." }, got keys ${Object.keys(s).join(', ') || 'none'}`)
+      return
+    }
+    for (const k of Object.keys(s)) {
+      if (!STEP_KEYS[kind].includes(k)) problems.push(`Unknown option ${key}.${k}: a ${kind} step takes ${STEP_KEYS[kind].join(', ')}`)
+    }
+    const spec = s[kind]
+    if (typeof spec !== 'string' || spec.trim() === '') {
+      problems.push(`Invalid option ${key}.${kind}: expected a non-empty string, got ${JSON.stringify(spec)}`)
+      return
+    }
+    if (s.name !== undefined && typeof s.name !== 'string') problems.push(`Invalid option ${key}.name: expected a string`)
+    const env: Record<string, string> = {}
+    if (s.env !== undefined) {
+      if (typeof s.env !== 'object' || s.env === null || Object.values(s.env).some((v) => typeof v !== 'string')) {
+        problems.push(`Invalid option ${key}.env: expected an object of strings, got ${JSON.stringify(s.env)}`)
+      } else Object.assign(env, s.env)
+    }
+    const cwd = s.cwd === undefined ? baseDir : typeof s.cwd === 'string' ? resolve(baseDir, s.cwd) : undefined
+    if (cwd === undefined) problems.push(`Invalid option ${key}.cwd: expected a folder path`)
+    else if (!existsSync(cwd)) problems.push(`Invalid option ${key}.cwd: folder ${cwd} does not exist`)
+    steps.push(Object.freeze({
+      index: index + 1,
+      name: typeof s.name === 'string' ? s.name : spec,
+      kind,
+      spec: kind === 'sql' && !isAbsolute(spec) ? resolve(baseDir, spec) : spec,
+      cwd: cwd ?? baseDir,
+      env: Object.freeze(env),
+    }))
+  })
+  return steps
+}
+
+/** Imports a config file (.mjs, .js or .ts) and validates it. */
+export async function loadConfig(path: string): Promise<ParsedConfig> {
+  const file = resolve(path)
+  if (!existsSync(file)) {
+    throw new DrydockError('DD_CONFIG_MISSING', `Config file ${file} not found`, {
+      stage: 'config', hint: 'pass --config <file>, or create upgrade.config.mjs (see the README)',
+    })
+  }
+  let module: Record<string, unknown>
+  try {
+    module = await import(pathToFileURL(file).href)
+  } catch (error) {
+    throw new DrydockError('DD_CONFIG_INVALID', `Config file ${file} could not be loaded: ${(error as Error).message}`, {
+      stage: 'config', hint: 'fix the syntax error in the config file',
+    }, { cause: error })
+  }
+  return parseConfig(module.default ?? module.config, file)
+}

@@ -1,0 +1,67 @@
+import type { Endpoint } from '../../endpoint.ts'
+import type { Driver, ServerInfo } from '../driver.ts'
+import { pgConnect } from './postgres-connect.ts'
+import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging, swapDatabases } from './postgres-databases.ts'
+import { startEphemeralPostgres } from './postgres-ephemeral.ts'
+import { migrationEnv } from './postgres-env.ts'
+import { applySql, copySchema } from './postgres-schema.ts'
+import { PostgresSession } from './postgres-session.ts'
+import { openSnapshot } from './postgres-snapshot.ts'
+import { findClientTools } from './postgres-tools.ts'
+
+let serverMajor = 0
+
+export const postgresDriver: Driver = {
+  engine: 'postgres',
+  fileExtension: 'copy',
+
+  async probe(ep: Endpoint): Promise<ServerInfo> {
+    const client = await pgConnect(ep)
+    try {
+      const { rows } = await client.query('SELECT current_setting($1) AS num, current_setting($2) AS version', ['server_version_num', 'server_version'])
+      const num = Number(rows[0].num)
+      const major = num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100
+      serverMajor = Math.max(serverMajor, major)
+      return { version: rows[0].version, major }
+    } finally {
+      await client.end()
+    }
+  },
+
+  async checkTools(server) {
+    findClientTools(server.major)
+  },
+
+  async connect(ep) {
+    return new PostgresSession(await pgConnect(ep))
+  },
+
+  openSnapshot,
+  databaseExists,
+  createDatabase,
+  dropDatabase,
+  isEmpty,
+
+  async prepareStaging(source, staging) {
+    await prepareStaging(source as PostgresSession, staging)
+  },
+
+  async copySchema(from, to, section, options) {
+    await copySchema(tools(), from, to, section, options)
+  },
+
+  async runSqlFile(ep, file, logFile) {
+    await applySql(tools(), ep, file, logFile, 'DD_MIGRATION_FAILED', 'SQL migration')
+  },
+
+  migrationEnv,
+
+  startEphemeral: startEphemeralPostgres,
+
+  swap: swapDatabases,
+}
+
+/** The client tools for the newest server probed in this process (source, staging, target). */
+function tools() {
+  return findClientTools(serverMajor || 10)
+}

@@ -1,0 +1,42 @@
+import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { DrydockError } from '../../errors.ts'
+import { execProgram, lastLines } from '../../util/exec.ts'
+import type { SchemaCopyOptions, SchemaSection } from '../driver.ts'
+import { childEnv, libpqEnv } from './postgres-env.ts'
+import type { ClientTools } from './postgres-tools.ts'
+
+/**
+ * pg_dump one section of the schema into the run directory, then apply it with psql in a
+ * single transaction. Pre-data goes before the rows, post-data (indexes, constraints,
+ * triggers) after them, so that the load never maintains an index row by row.
+ */
+export async function copySchema(
+  tools: ClientTools, from: Endpoint, to: Endpoint, section: SchemaSection, options: SchemaCopyOptions,
+): Promise<void> {
+  const args = ['--schema-only', `--section=${section}`, '--no-password', '--quote-all-identifiers']
+  if (options.snapshot) args.push(`--snapshot=${options.snapshot}`)
+  for (const schema of options.schemas ?? []) args.push(`--schema=${schema}`)
+  const dump = await execProgram(tools.pgDump, args, {
+    env: childEnv(libpqEnv(from)), stdoutFile: options.saveAs, logFile: options.logFile,
+  })
+  if (dump.code !== 0) {
+    throw new DrydockError('DD_SCHEMA_DUMP_FAILED', `pg_dump of the ${section} schema of ${describeEndpoint(from)} failed: ${lastLines(dump.tail)}`, {
+      stage: 'schema', hint: `see ${options.logFile}`,
+    })
+  }
+  await applySql(tools, to, options.saveAs, options.logFile, 'DD_SCHEMA_APPLY_FAILED', `applying the ${section} schema`)
+}
+
+/** Runs a SQL file with psql in one transaction, stopping at the first error. */
+export async function applySql(
+  tools: ClientTools, to: Endpoint, file: string, logFile: string, code: string, what: string,
+): Promise<void> {
+  const result = await execProgram(tools.psql, ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', file], {
+    env: childEnv(libpqEnv(to)), logFile,
+  })
+  if (result.code !== 0) {
+    throw new DrydockError(code, `${what} (${file}) on ${describeEndpoint(to)} failed:\n${lastLines(result.tail)}`, {
+      hint: `the transaction was rolled back; full output in ${logFile}`,
+    })
+  }
+}

@@ -1,0 +1,101 @@
+import type { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type pg from 'pg'
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
+import type { SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import { qualify } from './postgres-connect.ts'
+import { checksumSql } from './postgres-checksum.ts'
+
+const SYSTEM_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'"
+// Tables and sequences that belong to an extension are recreated by CREATE EXTENSION, not copied.
+const NOT_EXTENSION_MEMBER =
+  "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
+
+const INVENTORY_SQL = `
+SELECT n.nspname AS schema, c.relname AS name,
+       greatest(c.reltuples, 0)::bigint::text AS estimated_rows,
+       pg_total_relation_size(c.oid)::text AS bytes,
+       coalesce((SELECT array_agg(a.attname::text ORDER BY k.ord)
+                   FROM pg_index i
+                   CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                  WHERE i.indrelid = c.oid AND i.indisprimary), '{}') AS primary_key
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
+   AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[]))
+ ORDER BY pg_total_relation_size(c.oid) DESC, n.nspname, c.relname`
+
+const SEQUENCES_SQL = `
+SELECT n.nspname AS schema, c.relname AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
+ ORDER BY 1, 2`
+
+export class PostgresSession implements Session {
+  constructor(readonly client: pg.Client) {}
+
+  async inventory(schemas?: readonly string[]): Promise<TableInfo[]> {
+    const { rows } = await this.client.query(INVENTORY_SQL, [schemas ?? null])
+    return rows.map((r) => ({
+      schema: r.schema,
+      name: r.name,
+      estimatedRows: Number(r.estimated_rows),
+      bytes: Number(r.bytes),
+      primaryKey: r.primary_key,
+    }))
+  }
+
+  async readTable(table: TableRef): Promise<TableReader> {
+    // COPY without a column list leaves generated columns out: they are recomputed on load.
+    const stream = this.client.query(copyTo(`COPY ${qualify(table)} TO STDOUT`))
+    return { stream, rows: () => stream.rowCount }
+  }
+
+  async writeTable(
+    table: TableRef, source: Readable, through: Transform[], beforeCommit?: () => Promise<void> | void,
+  ): Promise<number> {
+    await this.client.query('BEGIN')
+    try {
+      // TRUNCATE in the same transaction makes a reload idempotent and lets COPY FREEZE skip
+      // the later anti-wraparound vacuum of every row.
+      await this.client.query(`TRUNCATE ${qualify(table)}`)
+      const sink = this.client.query(copyFrom(`COPY ${qualify(table)} FROM STDIN (FREEZE)`))
+      await pipeline([source, ...through, sink])
+      await beforeCommit?.()
+      await this.client.query('COMMIT')
+      return sink.rowCount
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => {})
+      throw error
+    }
+  }
+
+  async checksum(table: TableRef): Promise<TableChecksum> {
+    const { rows } = await this.client.query(checksumSql(qualify(table)))
+    return { rows: Number(rows[0].rows), digest: rows[0].digest }
+  }
+
+  async sequences(): Promise<SequenceValue[]> {
+    const { rows } = await this.client.query(SEQUENCES_SQL)
+    const values: SequenceValue[] = []
+    for (const seq of rows) {
+      const state = await this.client.query(`SELECT last_value::text AS last_value, is_called FROM ${qualify(seq)}`)
+      values.push({ schema: seq.schema, name: seq.name, lastValue: state.rows[0].last_value, isCalled: state.rows[0].is_called })
+    }
+    return values
+  }
+
+  async setSequences(values: readonly SequenceValue[]): Promise<void> {
+    for (const v of values) {
+      await this.client.query('SELECT pg_catalog.setval($1::regclass, $2::bigint, $3)', [qualify(v), v.lastValue, v.isCalled])
+    }
+  }
+
+  async analyze(tables: readonly TableRef[]): Promise<void> {
+    for (const table of tables) await this.client.query(`ANALYZE ${qualify(table)}`)
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {})
+  }
+}

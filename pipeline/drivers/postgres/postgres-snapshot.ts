@@ -1,0 +1,35 @@
+import type { Endpoint } from '../../endpoint.ts'
+import type { Snapshot } from '../driver.ts'
+import { pgConnect } from './postgres-connect.ts'
+import { PostgresSession } from './postgres-session.ts'
+
+/**
+ * One REPEATABLE READ, READ ONLY transaction exports its snapshot; every worker imports it,
+ * so every table (and pg_dump's schema) is read as of the same instant.
+ */
+export async function openSnapshot(ep: Endpoint): Promise<Snapshot> {
+  const holder = await pgConnect(ep)
+  await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+  const { rows: [state] } = await holder.query(`
+    SELECT pg_export_snapshot() AS id,
+           (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn`)
+  const workers: PostgresSession[] = []
+  return {
+    id: state.id,
+    position: `wal ${state.lsn}`,
+    holder: new PostgresSession(holder),
+    async worker() {
+      const client = await pgConnect(ep)
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+      await client.query(`SET TRANSACTION SNAPSHOT '${String(state.id).replace(/'/g, "''")}'`)
+      const session = new PostgresSession(client)
+      workers.push(session)
+      return session
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()))
+      await holder.query('ROLLBACK').catch(() => {})
+      await holder.end().catch(() => {})
+    },
+  }
+}

@@ -1,0 +1,34 @@
+import { createWriteStream } from 'node:fs'
+import { rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import type { Session, TableRef } from '../drivers/driver.ts'
+import type { StageProgress } from '../progress.ts'
+import { type FileRecord, tableKey } from '../run-dir.ts'
+import { fsyncPath } from '../util/files.ts'
+import { Meter } from '../util/meter.ts'
+
+/** A file name that is unique (by position) and safe whatever the table is called. */
+export function dataFileName(position: number, table: TableRef, extension: string): string {
+  const safe = `${table.schema}.${table.name}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100)
+  return `${String(position).padStart(4, '0')}-${safe}.${extension}`
+}
+
+/**
+ * Streams one table into `dir/file` with backpressure, then fsyncs and renames it into place:
+ * a file with its final name is always complete. Returns its rows, size and sha256.
+ */
+export async function tableToFile(
+  session: Session, table: TableRef, dir: string, file: string, progress?: StageProgress,
+): Promise<FileRecord> {
+  const path = join(dir, file)
+  const partial = `${path}.partial`
+  const tick = progress?.start(tableKey(table))
+  const reader = await session.readTable(table)
+  const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
+  await pipeline(reader.stream, meter, createWriteStream(partial, { mode: 0o600 }))
+  await fsyncPath(partial)
+  await rename(partial, path)
+  tick?.done()
+  return { file, rows: reader.rows(), bytes: meter.bytes, sha256: meter.digest() }
+}

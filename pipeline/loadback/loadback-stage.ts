@@ -1,0 +1,74 @@
+import { withSessions, type RunContext } from '../context.ts'
+import { tableToFile, dataFileName } from '../dump/table-to-file.ts'
+import { describeEndpoint, withDatabase } from '../endpoint.ts'
+import { DrydockError, inStage } from '../errors.ts'
+import { fileToTable } from '../load/file-to-table.ts'
+import { tableKey } from '../run-dir.ts'
+import { copySchemaSection } from '../schema/schema-copy.ts'
+import { forEachWithSlot } from '../util/pool.ts'
+import { shadowName } from './shadow-names.ts'
+
+/**
+ * Stage 8: the migrated schema and rows from staging into production beside the live data:
+ * a shadow database on the source server (in-place upgrades) or the separate target.
+ * The live database is only read (for its database-level properties).
+ */
+export async function loadbackStage(ctx: RunContext): Promise<void> {
+  const { driver, config, manifest } = ctx
+  const staging = ctx.staging!
+  ctx.loadTarget = await prepareTarget(ctx)
+  const target = ctx.loadTarget
+  await copySchemaSection(ctx, staging, target, 'pre-data', 'migrated')
+  const migratedTables = await withSessions(ctx, staging, 1, ([s]) => s!.inventory(config.schemas))
+  await manifest.update((m) => {
+    m.migrated = Object.fromEntries(migratedTables.map((t) => [tableKey(t), { schema: t.schema, name: t.name }]))
+  })
+  if (ctx.progress) ctx.progress.totalTables = migratedTables.length
+  await withSessions(ctx, staging, ctx.options.jobs, (stagingSessions) =>
+    withSessions(ctx, target, ctx.options.jobs, async (targetSessions) => {
+      const pairs = stagingSessions.map((s, i) => ({ from: s, to: targetSessions[i]! }))
+      await forEachWithSlot(migratedTables, pairs, async (table, { from, to }) => {
+        const key = tableKey(table)
+        const started = Date.now()
+        try {
+          const file = dataFileName(migratedTables.indexOf(table) + 1, table, driver.fileExtension)
+          const record = await tableToFile(from, table, ctx.paths.migratedDir, file)
+          await manifest.update((m) => { m.migrated[key]!.file = record })
+          await fileToTable(to, table, ctx.paths.migratedDir, record, ctx.progress)
+          ctx.log.write({ kind: 'table-done', stage: 'loadback', table: key, rows: record.rows, bytes: record.bytes, ms: Date.now() - started })
+        } catch (error) {
+          throw inStage('loadback', error, key)
+        }
+      })
+    }))
+  await copySchemaSection(ctx, staging, target, 'post-data', 'migrated')
+  await withSessions(ctx, staging, 1, ([from]) => withSessions(ctx, target, 1, async ([to]) => {
+    await to!.setSequences(await from!.sequences())
+    await to!.analyze(migratedTables)
+  }))
+}
+
+async function prepareTarget(ctx: RunContext) {
+  const { driver, config, manifest } = ctx
+  if (config.target === 'in-place') {
+    const shadow = shadowName(config.source.database, manifest.data.runId)
+    if (await driver.databaseExists(config.source, shadow)) {
+      // Left by an earlier attempt of this same run (the name carries the run id): start it over.
+      await driver.dropDatabase(config.source, shadow)
+    }
+    await driver.createDatabase(config.source, shadow, config.source)
+    await manifest.update((m) => { m.target.shadow = shadow })
+    return withDatabase(config.source, shadow)
+  }
+  const target = config.target
+  if (await driver.databaseExists(target, target.database)) {
+    if (!(await driver.isEmpty(target))) {
+      throw new DrydockError('DD_TARGET_NOT_EMPTY', `target database ${describeEndpoint(target)} already holds tables`, {
+        stage: 'loadback', hint: 'name a database that does not exist yet (drydock creates it) or drop this one',
+      })
+    }
+  } else {
+    await driver.createDatabase(target, target.database, config.source)
+  }
+  return target
+}

@@ -1,0 +1,23 @@
+import { appendFileSync } from 'node:fs'
+import type { StageName } from './errors.ts'
+import { redactSecrets } from './util/redact.ts'
+
+export type RunEvent =
+  | { kind: 'stage-start'; stage: StageName }
+  | { kind: 'stage-done'; stage: StageName; ms: number }
+  | { kind: 'stage-skip'; stage: StageName; reason: string }
+  | { kind: 'stage-failed'; stage: StageName; code: string; message: string }
+  | { kind: 'table-done'; stage: StageName; table: string; rows: number; bytes: number; ms: number }
+  | { kind: 'info'; stage: StageName; message: string }
+  | { kind: 'warning'; stage: StageName; message: string }
+
+/** The run's JSON-lines event log. Every line passes through redaction before it is written. */
+export class EventLog {
+  constructor(private readonly file: string | undefined, private readonly secrets: readonly string[]) {}
+
+  write(event: RunEvent): void {
+    if (!this.file) return
+    const line = JSON.stringify({ at: new Date().toISOString(), ...event })
+    appendFileSync(this.file, `${redactSecrets(line, this.secrets)}\n`, { mode: 0o600 })
+  }
+}

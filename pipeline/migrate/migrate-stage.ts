@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { ParsedStep } from '../config.ts'
+import type { RunContext } from '../context.ts'
+import { type Endpoint, endpointUrl } from '../endpoint.ts'
+import { DrydockError } from '../errors.ts'
+import { execProgram, lastLines } from '../util/exec.ts'
+import { redactSecrets } from '../util/redact.ts'
+import { expandSqlFiles } from './sql-files.ts'
+
+/** Stage 7: the configured steps in order, on staging only. */
+export async function migrateStage(ctx: RunContext): Promise<void> {
+  for (const step of ctx.config.steps) {
+    const started = Date.now()
+    const log = join(ctx.paths.stepsDir, `${String(step.index).padStart(2, '0')}-${step.kind}.log`)
+    ctx.progress && (ctx.progress.totalTables = ctx.config.steps.length)
+    const tick = ctx.progress?.start(`step ${step.index}: ${step.name}`)
+    try {
+      if (step.kind === 'sql') {
+        for (const file of expandSqlFiles(step.spec, step.name)) await ctx.driver.runSqlFile(ctx.staging!, file, log)
+      } else {
+        await runCommand(ctx, step, log)
+      }
+    } catch (error) {
+      await ctx.manifest.update((m) => { m.steps.push({ index: step.index, name: step.name, kind: step.kind, status: 'failed', ms: Date.now() - started, log }) })
+      if (error instanceof DrydockError) {
+        Object.assign(error.ctx, { stage: 'migrate', hint: `${error.ctx.hint ? `${error.ctx.hint}; ` : ''}production is untouched; fix step ${step.index} and run again` })
+      }
+      throw error
+    }
+    tick?.done()
+    await ctx.manifest.update((m) => { m.steps.push({ index: step.index, name: step.name, kind: step.kind, status: 'done', ms: Date.now() - started, log }) })
+    ctx.log.write({ kind: 'info', stage: 'migrate', message: `step ${step.index} (${step.name}) done in ${Date.now() - started} ms` })
+  }
+}
+
+/** Fills `{host}`, `{port}`, … in a step's extra variables from the staging connection. */
+export function stepEnv(step: ParsedStep, staging: Endpoint): Record<string, string> {
+  const parts: Record<string, string> = {
+    host: staging.host, port: String(staging.port), user: staging.user,
+    password: staging.password ?? '', database: staging.database, url: endpointUrl(staging),
+  }
+  return Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, v.replace(/\{(host|port|user|password|database|url)\}/g, (_, p: string) => parts[p]!)]))
+}
+
+async function runCommand(ctx: RunContext, step: ParsedStep, log: string): Promise<void> {
+  const staging = ctx.staging!
+  const env = { ...ctx.driver.migrationEnv(staging), ...stepEnv(step, staging) }
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|MYSQL_)|^DATABASE_URL$/.test(k)))
+  const result = await execProgram('/bin/sh', ['-c', step.spec], { env: { ...base, ...env }, cwd: step.cwd, logFile: log })
+  const secrets = [staging.password, ctx.config.source.password].filter((s): s is string => !!s)
+  // A tool may echo its connection settings; what it printed is kept, its secrets are not.
+  if (secrets.length > 0 && existsSync(log)) await writeFile(log, redactSecrets(await readFile(log, 'utf8'), secrets), { mode: 0o600 })
+  if (result.code !== 0) {
+    const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`
+    throw new DrydockError('DD_MIGRATION_FAILED', `step ${step.index} (${step.name}) ${how}:\n${redactSecrets(lastLines(result.tail), secrets)}`, {
+      hint: `full output in ${log}`,
+    })
+  }
+}

@@ -1,0 +1,55 @@
+import type { TableChecksum } from '../drivers/driver.ts'
+import type { Manifest } from '../run-dir.ts'
+
+export type Check = 'ok' | 'mismatch' | 'not-run'
+
+function check(a?: TableChecksum, b?: TableChecksum): Check {
+  if (!a || !b) return 'not-run'
+  return a.rows === b.rows && a.digest === b.digest ? 'ok' : 'mismatch'
+}
+
+/** report.json: a stable, versioned shape derived from the manifest (schemaVersion bumps on change). */
+export function reportData(m: Manifest) {
+  const hop1 = Object.values(m.tables).map((t) => ({
+    table: `${t.schema}.${t.name}`,
+    carried: t.carried,
+    rows: t.source?.rows ?? t.dump?.rows ?? null,
+    bytes: t.dump?.bytes ?? 0,
+    file: t.dump?.file ?? null,
+    sha256: t.dump?.sha256 ?? null,
+    production: t.source ?? null,
+    staging: t.staging ?? null,
+    check: t.carried ? check(t.source, t.staging) : (t.staging ? (t.staging.rows === 0 ? 'ok' : 'mismatch') : 'not-run') as Check,
+  }))
+  const hop2 = Object.values(m.migrated).map((t) => ({
+    table: `${t.schema}.${t.name}`,
+    rows: t.migrated?.rows ?? t.file?.rows ?? null,
+    bytes: t.file?.bytes ?? 0,
+    file: t.file?.file ?? null,
+    sha256: t.file?.sha256 ?? null,
+    staging: t.migrated ?? null,
+    production: t.shadow ?? null,
+    check: check(t.migrated, t.shadow),
+  }))
+  const stages = Object.entries(m.stages).map(([name, s]) => ({ name, status: s!.status, ms: s!.ms ?? null }))
+  return {
+    schemaVersion: 1,
+    runId: m.runId,
+    verdict: m.verdict ?? 'incomplete',
+    engine: m.engine,
+    source: m.source,
+    sourceVersion: m.sourceVersion ?? null,
+    staging: m.staging,
+    target: m.target,
+    snapshot: m.snapshot ?? null,
+    stages,
+    totalMs: stages.reduce((sum, s) => sum + (s.ms ?? 0), 0),
+    hop1: { tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length },
+    steps: m.steps,
+    hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok').length },
+    swap: m.swap ?? null,
+    failure: m.failure ?? null,
+  }
+}
+
+export type ReportData = ReturnType<typeof reportData>

@@ -1,0 +1,41 @@
+import { formatBytes, formatSeconds } from '../util/files.ts'
+import type { Check, ReportData } from './report-data.ts'
+
+const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–' }
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+}
+
+const digest = (c: { rows: number; digest: string } | null) => (c ? `${c.rows} rows · ${c.digest}` : '–')
+
+/** report.md: what a person reads to sign the upgrade off. */
+export function reportMarkdown(r: ReportData): string {
+  const verdict = r.verdict === 'verified' ? '✓ VERIFIED' : r.verdict === 'failed' ? '✗ FAILED' : r.verdict.toUpperCase()
+  const parts = [
+    `# drydock run ${r.runId}: ${verdict}`,
+    '',
+    `- Source: ${r.source} (${r.sourceVersion ?? 'version unknown'})`,
+    `- Snapshot: ${r.snapshot ? `${r.snapshot.id} at ${r.snapshot.position}, ${r.snapshot.takenAt}` : '–'}`,
+    `- Staging: ${r.staging.kind}${r.staging.endpoint ? ` ${r.staging.endpoint}` : ''}${r.staging.version ? ` (${r.staging.version})` : ''}`,
+    `- Target: ${r.target.kind === 'in-place' ? `in place, shadow ${r.target.shadow ?? '–'}, backup ${r.target.backup ?? '–'}` : r.target.endpoint}`,
+    `- Swap: ${r.swap ? `${r.swap.status} at ${r.swap.at} (old data kept as ${r.swap.backup})` : 'not done'}`,
+  ]
+  if (r.failure) parts.push(`- Failure: ${r.failure.code} in ${r.failure.stage ?? '?'}${r.failure.table ? ` (${r.failure.table})` : ''}: ${r.failure.message}`)
+  parts.push('', '## Stages', '', table(['stage', 'status', 'time'], r.stages.map((s) => [s.name, s.status, s.ms === null ? '–' : formatSeconds(s.ms)])))
+  parts.push('', `## Hop 1: production snapshot → staging (${r.hop1.verified}/${r.hop1.tables.length} verified)`, '',
+    table(['table', 'rows', 'dump', 'production', 'staging', ''], r.hop1.tables.map((t) => [
+      t.table, t.carried ? String(t.rows ?? '–') : 'left out', t.carried ? formatBytes(t.bytes) : '–',
+      digest(t.production), digest(t.staging), MARK[t.check],
+    ])))
+  if (r.steps.length) {
+    parts.push('', '## Migration steps', '', table(['#', 'step', 'kind', 'status', 'time'], r.steps.map((s) => [
+      String(s.index), s.name, s.kind, s.status, formatSeconds(s.ms)])))
+  }
+  parts.push('', `## Hop 2: migrated staging → production copy (${r.hop2.verified}/${r.hop2.tables.length} verified)`, '',
+    table(['table', 'rows', 'file', 'staging', 'production copy', ''], r.hop2.tables.map((t) => [
+      t.table, String(t.rows ?? '–'), formatBytes(t.bytes), digest(t.staging), digest(t.production), MARK[t.check],
+    ])))
+  parts.push('', 'Checksum: per table, row count and the sum of the first 64 bits of md5 of each row\'s canonical text; equal values on both sides of a hop mean the same multiset of rows.', '')
+  return parts.join('\n')
+}

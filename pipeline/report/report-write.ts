@@ -1,0 +1,34 @@
+import type { ManifestStore, RunPaths } from '../run-dir.ts'
+import { writeFileAtomic, formatBytes, formatSeconds } from '../util/files.ts'
+import { reportData, type ReportData } from './report-data.ts'
+import { reportMarkdown } from './report-markdown.ts'
+
+/** Stage 11: report.json and report.md in the run directory; returns the data for the summary. */
+export async function writeReport(paths: RunPaths, manifest: ManifestStore): Promise<ReportData> {
+  const data = reportData(manifest.data)
+  await writeFileAtomic(paths.reportJson, `${JSON.stringify(data, null, 2)}\n`)
+  await writeFileAtomic(paths.reportMd, reportMarkdown(data))
+  return data
+}
+
+/** The summary printed on stdout at the end of a run: aligned columns, one table a line. */
+export function summaryText(r: ReportData): string {
+  const rows: string[][] = [['table', 'rows', 'size', 'hop 1', 'hop 2']]
+  const hop2 = new Map(r.hop2.tables.map((t) => [t.table, t]))
+  const names = [...new Set([...r.hop1.tables.map((t) => t.table), ...r.hop2.tables.map((t) => t.table)])]
+  const mark = (c?: string) => (c === 'ok' ? '✓' : c === 'mismatch' ? '✗' : '–')
+  for (const name of names) {
+    const h1 = r.hop1.tables.find((t) => t.table === name)
+    const h2 = hop2.get(name)
+    rows.push([name, String(h2?.rows ?? h1?.rows ?? '–'), formatBytes(h2?.bytes ?? h1?.bytes ?? 0),
+      h1 ? (h1.carried ? mark(h1.check) : 'left out') : 'new', h2 ? mark(h2.check) : 'dropped'])
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  const stages = r.stages.map((s) => `${s.name} ${s.ms === null ? '–' : formatSeconds(s.ms)}`).join(' · ')
+  return [
+    line(rows[0]!), ...rows.slice(1).map(line), '',
+    `stages: ${stages}`,
+    `verdict: ${r.verdict.toUpperCase()} — hop 1 ${r.hop1.verified}/${r.hop1.tables.length}, hop 2 ${r.hop2.verified}/${r.hop2.tables.length} tables verified; total ${formatSeconds(r.totalMs)}`,
+  ].join('\n')
+}

@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { SequenceValue, TableChecksum } from './drivers/driver.ts'
+import type { EngineName } from './endpoint.ts'
+import type { StageName } from './errors.ts'
+import { writeFileAtomic } from './util/files.ts'
+
+/**
+ * Every path of a run directory, in one place:
+ *
+ *   manifest.json            state of the run, rewritten atomically after each unit of work
+ *   report.json, report.md   the verification report
+ *   schema/                  pg_dump / SHOW CREATE output applied to staging and the shadow
+ *   dump/                    production rows as of the snapshot (the backup and resume point)
+ *   migrated/                staging rows after the migration, loaded back into production
+ *   steps/                   output of each migration step
+ *   logs/events.jsonl        every event of the run, one JSON object a line
+ *   logs/tools.log           output of pg_dump, psql, initdb, …
+ *   staging/                 the ephemeral staging server, when there is one
+ */
+export function runPaths(root: string) {
+  return {
+    root,
+    manifest: join(root, 'manifest.json'),
+    reportJson: join(root, 'report.json'),
+    reportMd: join(root, 'report.md'),
+    schemaDir: join(root, 'schema'),
+    dumpDir: join(root, 'dump'),
+    migratedDir: join(root, 'migrated'),
+    stepsDir: join(root, 'steps'),
+    logsDir: join(root, 'logs'),
+    events: join(root, 'logs', 'events.jsonl'),
+    toolLog: join(root, 'logs', 'tools.log'),
+    stagingDir: join(root, 'staging'),
+  }
+}
+
+export type RunPaths = ReturnType<typeof runPaths>
+
+export function createRunDirs(paths: RunPaths): void {
+  for (const dir of [paths.root, paths.schemaDir, paths.dumpDir, paths.migratedDir, paths.stepsDir, paths.logsDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+  }
+}
+
+export interface FileRecord {
+  readonly file: string
+  readonly rows: number
+  readonly bytes: number
+  readonly sha256: string
+}
+
+export interface TableRecord {
+  readonly schema: string
+  readonly name: string
+  /** False for tables left out by tables.include/exclude: they travel empty. */
+  carried: boolean
+  estimatedRows: number
+  bytes: number
+  dump?: FileRecord
+  /** Hop 1: the production snapshot and staging before the migration. */
+  source?: TableChecksum
+  staging?: TableChecksum
+}
+
+export interface MigratedRecord {
+  readonly schema: string
+  readonly name: string
+  file?: FileRecord
+  /** Hop 2: staging after the migration and the copy in production (shadow or target). */
+  migrated?: TableChecksum
+  shadow?: TableChecksum
+}
+
+export interface StageRecord {
+  status: 'running' | 'done' | 'failed'
+  startedAt: string
+  finishedAt?: string
+  ms?: number
+  error?: string
+}
+
+export interface StepRecord {
+  index: number
+  name: string
+  kind: 'sql' | 'command'
+  status: 'done' | 'failed'
+  ms: number
+  log: string
+}
+
+export interface Manifest {
+  version: 1
+  runId: string
+  createdAt: string
+  engine: EngineName
+  configFile: string
+  source: string
+  staging: { kind: 'ephemeral' | 'url'; endpoint?: string; dataDir?: string; version?: string }
+  target: { kind: 'in-place' | 'url'; endpoint: string; shadow?: string; backup?: string }
+  sourceVersion?: string
+  snapshot?: { id: string; position: string; takenAt: string }
+  stages: Partial<Record<StageName, StageRecord>>
+  tables: Record<string, TableRecord>
+  migrated: Record<string, MigratedRecord>
+  steps: StepRecord[]
+  sequences?: SequenceValue[]
+  swap?: { status: 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string }
+  verdict?: 'verified' | 'failed' | 'rolled-back'
+  failure?: { code: string; message: string; stage?: string; table?: string }
+}
+
+export function tableKey(t: { schema: string; name: string }): string {
+  return `${t.schema}.${t.name}`
+}
+
+/** The manifest in memory, written through atomically on every save. */
+export class ManifestStore {
+  private writing: Promise<void> = Promise.resolve()
+  constructor(readonly path: string, public data: Manifest) {}
+
+  static load(path: string): ManifestStore {
+    if (!existsSync(path)) throw new Error(`no manifest at ${path}`)
+    return new ManifestStore(path, JSON.parse(readFileSync(path, 'utf8')) as Manifest)
+  }
+
+  /** Saves are serialised: parallel workers finishing units never interleave their writes. */
+  save(): Promise<void> {
+    this.writing = this.writing.catch(() => {}).then(() => writeFileAtomic(this.path, `${JSON.stringify(this.data, null, 2)}\n`))
+    return this.writing
+  }
+
+  async update(change: (m: Manifest) => void): Promise<void> {
+    change(this.data)
+    await this.save()
+  }
+}
+
+/** Run ids sort by time and make readable database and folder names: 20261121-064800. */
+export function newRunId(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
+}

@@ -1,0 +1,24 @@
+import { join } from 'node:path'
+import type { RunContext } from '../context.ts'
+import type { SchemaSection } from '../drivers/driver.ts'
+import type { Endpoint } from '../endpoint.ts'
+import { inStage } from '../errors.ts'
+
+/**
+ * Copies one schema section and keeps the SQL in the run directory as `schema/<label>-<section>.sql`
+ * (what was applied is part of the audit trail).
+ */
+export async function copySchemaSection(
+  ctx: RunContext, from: Endpoint, to: Endpoint, section: SchemaSection, label: string, snapshot?: string,
+): Promise<void> {
+  try {
+    await ctx.driver.copySchema(from, to, section, {
+      ...(snapshot ? { snapshot } : {}),
+      ...(ctx.config.schemas ? { schemas: ctx.config.schemas } : {}),
+      saveAs: join(ctx.paths.schemaDir, `${label}-${section}.sql`),
+      logFile: ctx.paths.toolLog,
+    })
+  } catch (error) {
+    throw inStage('schema', error)
+  }
+}

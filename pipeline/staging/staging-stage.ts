@@ -1,0 +1,52 @@
+import { describeEndpoint, withDatabase } from '../endpoint.ts'
+import type { RunContext } from '../context.ts'
+import { DrydockError } from '../errors.ts'
+import { copySchemaSection } from '../schema/schema-copy.ts'
+
+/**
+ * Stage 3: a standalone staging database (a URL, or an ephemeral server started here) with
+ * the source's pre-data schema, ready for rows.
+ */
+export async function stagingStage(ctx: RunContext): Promise<void> {
+  const { driver, config, manifest } = ctx
+  const source = config.source
+  if (config.staging === 'ephemeral') {
+    const info = await driver.probe(source)
+    ctx.ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, {
+      major: info.major, logFile: ctx.paths.toolLog, superuser: source.user,
+    })
+    const server = ctx.ephemeral.endpoint
+    await driver.createDatabase(server, source.database, source)
+    ctx.staging = withDatabase(server, source.database)
+    await manifest.update((m) => {
+      m.staging = { kind: 'ephemeral', endpoint: describeEndpoint(ctx.staging!), dataDir: ctx.ephemeral!.dataDir }
+    })
+  } else {
+    const staging = config.staging
+    if (await driver.databaseExists(staging, staging.database)) {
+      if (!(await driver.isEmpty(staging))) {
+        throw new DrydockError('DD_STAGING_NOT_EMPTY', `staging database ${describeEndpoint(staging)} already holds tables`, {
+          stage: 'staging', hint: 'name a database that does not exist yet (drydock creates it), drop this one, or use staging: "ephemeral"',
+        })
+      }
+    } else {
+      await driver.createDatabase(staging, staging.database, source)
+    }
+    ctx.staging = staging
+    await manifest.update((m) => { m.staging = { kind: 'url', endpoint: describeEndpoint(staging) } })
+  }
+  const version = await driver.probe(ctx.staging)
+  await manifest.update((m) => { m.staging.version = version.version })
+  await driver.prepareStaging(ctx.snapshot!.holder, ctx.staging)
+  await copySchemaSection(ctx, source, ctx.staging, 'pre-data', 'source', ctx.snapshot!.id)
+}
+
+/** Stops an ephemeral staging server (kept with --keep-staging). */
+export async function stopStaging(ctx: RunContext): Promise<void> {
+  if (!ctx.ephemeral) return
+  await ctx.ephemeral.stop({ keep: ctx.options.keepStaging })
+  if (ctx.options.keepStaging) {
+    ctx.log.write({ kind: 'info', stage: 'staging', message: `staging kept (stopped) in ${ctx.ephemeral.dataDir}` })
+  }
+  ctx.ephemeral = undefined
+}

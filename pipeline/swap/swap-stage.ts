@@ -1,0 +1,55 @@
+import type { RunContext } from '../context.ts'
+import type { Driver } from '../drivers/driver.ts'
+import type { Endpoint } from '../endpoint.ts'
+import { DrydockError } from '../errors.ts'
+import { backupName, rejectedName } from '../loadback/shadow-names.ts'
+import type { ManifestStore } from '../run-dir.ts'
+
+/** Stage 10: the verified shadow becomes the live database; the old one is kept as a backup. */
+export async function swapStage(ctx: RunContext): Promise<void> {
+  const { config, manifest } = ctx
+  if (config.target !== 'in-place') {
+    ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: 'the migrated data went to a separate target: nothing to swap' })
+    return
+  }
+  const shadow = manifest.data.target.shadow!
+  const backup = backupName(config.source.database, manifest.data.runId)
+  await ctx.driver.swap(config.source, shadow, backup)
+  await manifest.update((m) => {
+    m.target.backup = backup
+    m.swap = { status: 'swapped', at: new Date().toISOString(), live: config.source.database, backup }
+  })
+}
+
+function requireSwapped(manifest: ManifestStore, action: string): { live: string; backup: string } {
+  const swap = manifest.data.swap
+  if (!swap || swap.status !== 'swapped') {
+    throw new DrydockError('DD_NOT_SWAPPED', `run ${manifest.data.runId} has no swapped database to ${action} (state: ${swap?.status ?? 'never swapped'})`, {
+      stage: action === 'roll back' ? 'rollback' : 'cleanup', hint: 'check the run directory given; `--rollback` and `--cleanup` take the run that swapped',
+    })
+  }
+  return swap
+}
+
+/**
+ * Swaps back: the upgraded database is kept as `<db>_dd_rejected_<run>`, the backup becomes live.
+ * Same atomic rename as the swap.
+ */
+export async function rollbackRun(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<string> {
+  const { live, backup } = requireSwapped(manifest, 'roll back')
+  const rejected = rejectedName(live, manifest.data.runId)
+  await driver.swap(source, backup, rejected)
+  await manifest.update((m) => {
+    m.swap = { status: 'rolled-back', at: new Date().toISOString(), live, backup: rejected }
+    m.verdict = 'rolled-back'
+  })
+  return rejected
+}
+
+/** Drops the backup of the old database once the upgrade is accepted. */
+export async function cleanupRun(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<string> {
+  const { live, backup } = requireSwapped(manifest, 'clean up')
+  await driver.dropDatabase(source, backup)
+  await manifest.update((m) => { m.swap = { status: 'cleaned-up', at: new Date().toISOString(), live, backup } })
+  return backup
+}

@@ -1,0 +1,66 @@
+import { Listr, ListrLogger, PRESET_TIMESTAMP, ProcessOutput, type ListrTask } from 'listr2'
+import type { RunContext } from './context.ts'
+import { type StageName, inStage } from './errors.ts'
+import { StageProgress } from './progress.ts'
+import { formatSeconds } from './util/files.ts'
+
+export interface StageSpec {
+  name: StageName
+  title: string
+  run: (ctx: RunContext) => Promise<void>
+}
+
+const interactive = () => Boolean(process.stderr.isTTY) && !process.env.CI
+
+/**
+ * Runs stages in order under listr2: spinners and live per-table progress on a terminal,
+ * plain timestamped lines otherwise (cron, CI, `| tee`). Everything goes to stderr so
+ * stdout carries only the summary.
+ */
+export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): Promise<void> {
+  const tty = interactive()
+  const tasks: ListrTask[] = stages.map((spec) => ({
+    title: spec.title,
+    rendererOptions: { outputBar: Infinity, persistentOutput: false },
+    task: async (_c, task) => {
+      const progress = new StageProgress()
+      ctx.progress = progress
+      const started = Date.now()
+      const timer = setInterval(() => {
+        if (progress.doneTables + progress.rows + progress.bytes > 0) task.output = progress.render()
+      }, tty ? 250 : 15_000)
+      await ctx.manifest.update((m) => { m.stages[spec.name] = { status: 'running', startedAt: new Date(started).toISOString() } })
+      ctx.log.write({ kind: 'stage-start', stage: spec.name })
+      try {
+        await spec.run(ctx)
+      } catch (error) {
+        const e = inStage(spec.name, error)
+        await ctx.manifest.update((m) => {
+          m.stages[spec.name] = { ...m.stages[spec.name]!, status: 'failed', finishedAt: new Date().toISOString(), ms: Date.now() - started, error: e.message }
+        })
+        ctx.log.write({ kind: 'stage-failed', stage: spec.name, code: e.code, message: e.message })
+        throw e
+      } finally {
+        clearInterval(timer)
+        ctx.progress = undefined
+      }
+      const ms = Date.now() - started
+      await ctx.manifest.update((m) => {
+        m.stages[spec.name] = { ...m.stages[spec.name]!, status: 'done', finishedAt: new Date().toISOString(), ms }
+      })
+      ctx.log.write({ kind: 'stage-done', stage: spec.name, ms })
+      task.title = `${spec.title} (${formatSeconds(ms)}${progress.rows ? `, ${progress.rows.toLocaleString('en')} rows` : ''})`
+    },
+  }))
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) })
+  const list = tty
+    ? new Listr(tasks, {
+      concurrent: false, exitOnError: true, registerSignalListeners: false, renderer: 'default',
+      rendererOptions: { logger, collapseErrors: true, showErrorMessage: false },
+    })
+    : new Listr(tasks, {
+      concurrent: false, exitOnError: true, registerSignalListeners: false, renderer: 'simple',
+      rendererOptions: { logger, timestamp: PRESET_TIMESTAMP },
+    })
+  await list.run()
+}

@@ -1,0 +1,67 @@
+import { withSessions, type RunContext } from '../context.ts'
+import { DrydockError } from '../errors.ts'
+import { tableKey } from '../run-dir.ts'
+import { checksumAll, compareChecksums, type Mismatch } from './checksum-all.ts'
+
+/**
+ * Hop 1: every table in the production snapshot against staging before the migration.
+ * Carried tables must match in rows and checksum (and the dump file's row count); tables
+ * left out must be empty on staging.
+ */
+export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
+  const tables = ctx.tables
+  const carried = tables.filter((t) => ctx.manifest.data.tables[tableKey(t)]!.carried)
+  if (ctx.progress) ctx.progress.totalTables = carried.length + tables.length
+  const [source, staging] = await Promise.all([
+    checksumAll(carried, ctx.sourceWorkers, ctx.progress),
+    withSessions(ctx, ctx.staging!, ctx.options.jobs, (sessions) => checksumAll(tables, sessions, ctx.progress)),
+  ])
+  const mismatches: Mismatch[] = []
+  await ctx.manifest.update((m) => {
+    for (const table of tables) {
+      const key = tableKey(table)
+      const record = m.tables[key]!
+      record.staging = staging.get(key)
+      if (!record.carried) {
+        if (record.staging?.rows !== 0) mismatches.push({ table: key, detail: `left out of the copy but has ${record.staging?.rows} rows on staging` })
+        continue
+      }
+      record.source = source.get(key)
+      const mismatch = compareChecksums(key, record.source, record.staging, ['production', 'staging'])
+      if (mismatch) mismatches.push(mismatch)
+      else if (record.dump && record.dump.rows !== record.source?.rows) {
+        mismatches.push({ table: key, detail: `dump file has ${record.dump.rows} rows, production ${record.source?.rows}` })
+      }
+    }
+  })
+  failOn(mismatches, 'hop 1 (production snapshot → staging)', 'production has not been touched; look at the tables named, then rerun')
+}
+
+/** Hop 2: every table of migrated staging against its copy in production (shadow or target). */
+export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
+  const records = Object.values(ctx.manifest.data.migrated)
+  if (ctx.progress) ctx.progress.totalTables = records.length * 2
+  const [migrated, shadow] = await Promise.all([
+    withSessions(ctx, ctx.staging!, ctx.options.jobs, (s) => checksumAll(records, s, ctx.progress)),
+    withSessions(ctx, ctx.loadTarget!, ctx.options.jobs, (s) => checksumAll(records, s, ctx.progress)),
+  ])
+  const mismatches: Mismatch[] = []
+  await ctx.manifest.update((m) => {
+    for (const record of Object.values(m.migrated)) {
+      const key = tableKey(record)
+      record.migrated = migrated.get(key)
+      record.shadow = shadow.get(key)
+      const mismatch = compareChecksums(key, record.migrated, record.shadow, ['staging', 'the production copy'])
+      if (mismatch) mismatches.push(mismatch)
+    }
+  })
+  failOn(mismatches, 'hop 2 (migrated staging → production copy)', 'the live database has not been swapped; look at the tables named, then rerun')
+}
+
+function failOn(mismatches: Mismatch[], hop: string, hint: string): void {
+  if (mismatches.length === 0) return
+  const list = mismatches.map((m) => `  ${m.table}: ${m.detail}`).join('\n')
+  throw new DrydockError('DD_VERIFY_MISMATCH', `${hop}: ${mismatches.length} table(s) differ:\n${list}`, {
+    stage: 'verify', table: mismatches.map((m) => m.table).join(', '), hint,
+  })
+}
