@@ -1,6 +1,7 @@
 import type { ParsedConfig } from './config.ts'
 import type { Driver, EphemeralServer, Session, Snapshot, TableInfo } from './drivers/driver.ts'
 import type { Endpoint } from './endpoint.ts'
+import type { StageName } from './errors.ts'
 import type { EventLog } from './log.ts'
 import type { StageProgress } from './progress.ts'
 import type { ManifestStore, RunPaths } from './run-dir.ts'
@@ -10,6 +11,11 @@ export interface RunOptions {
   yes: boolean
   keepStaging: boolean
   jobs: number
+  /**
+   * Library callers (and tests) may observe each finished stage, e.g. to inspect staging.
+   * An error thrown here stops the run like a failing stage.
+   */
+  afterStage?: (stage: StageName, ctx: RunContext) => Promise<void> | void
 }
 
 /** What every stage reads and writes: config, driver, run directory, and live connections. */

@@ -33,6 +33,7 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
       ctx.log.write({ kind: 'stage-start', stage: spec.name })
       try {
         await spec.run(ctx)
+        await ctx.options.afterStage?.(spec.name, ctx)
       } catch (error) {
         const e = inStage(spec.name, error)
         await ctx.manifest.update((m) => {
