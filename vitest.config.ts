@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Every test drives real servers (pg_dump, psql, COPY, an ephemeral initdb): generous limits.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Each file works in its own databases, so files run in parallel; tests in a file run in order.
+    pool: 'forks',
+    fileParallelism: true,
+    maxWorkers: 4,
+    minWorkers: 1,
+    sequence: { concurrent: false },
+  },
+})
