@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { type Endpoint, parseEndpoint } from './endpoint.ts'
 import { DrydockError } from './errors.ts'
+import { importUserModule } from './loader/import-user-module.ts'
 
 /** A migration step that runs SQL files on staging, each file in its own transaction. */
 export interface SqlStep {
@@ -258,10 +258,10 @@ export async function loadConfig(path: string): Promise<ParsedConfig> {
   }
   let module: Record<string, unknown>
   try {
-    module = await import(pathToFileURL(file).href)
+    module = await importUserModule(file)
   } catch (error) {
     throw new DrydockError('DD_CONFIG_INVALID', `Config file ${file} could not be loaded: ${(error as Error).message}`, {
-      stage: 'config', hint: 'fix the syntax error in the config file',
+      stage: 'config', hint: 'fix the error in the config file (it must be an ES module: export default defineUpgrade({...}))',
     }, { cause: error })
   }
   return parseConfig(module.default ?? module.config, file)

@@ -96,7 +96,7 @@ export interface Manifest {
   engine: EngineName
   configFile: string
   source: string
-  staging: { kind: 'ephemeral' | 'url'; endpoint?: string; dataDir?: string; version?: string }
+  staging: { kind: 'ephemeral' | 'url'; endpoint?: string; dataDir?: string; version?: string; created?: boolean }
   target: { kind: 'in-place' | 'url'; endpoint: string; shadow?: string; backup?: string }
   sourceVersion?: string
   snapshot?: { id: string; position: string; takenAt: string }

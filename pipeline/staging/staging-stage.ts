@@ -33,7 +33,7 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
       await driver.createDatabase(staging, staging.database, source)
     }
     ctx.staging = staging
-    await manifest.update((m) => { m.staging = { kind: 'url', endpoint: describeEndpoint(staging) } })
+    await manifest.update((m) => { m.staging = { kind: 'url', endpoint: describeEndpoint(staging), created: true } })
   }
   const version = await driver.probe(ctx.staging)
   await manifest.update((m) => { m.staging.version = version.version })
@@ -41,8 +41,16 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
   await copySchemaSection(ctx, source, ctx.staging, 'pre-data', 'source', ctx.snapshot!.id)
 }
 
-/** Stops an ephemeral staging server (kept with --keep-staging). */
+/**
+ * Stops an ephemeral staging server, or drops the staging database drydock created on a
+ * staging URL; both are kept with --keep-staging.
+ */
 export async function stopStaging(ctx: RunContext): Promise<void> {
+  const { config, manifest } = ctx
+  if (config.staging !== 'ephemeral' && manifest.data.staging.created && !ctx.options.keepStaging) {
+    await ctx.driver.dropDatabase(config.staging, config.staging.database)
+    await manifest.update((m) => { m.staging.created = false })
+  }
   if (!ctx.ephemeral) return
   await ctx.ephemeral.stop({ keep: ctx.options.keepStaging })
   if (ctx.options.keepStaging) {
