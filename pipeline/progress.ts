@@ -28,13 +28,17 @@ export class StageProgress {
     }
   }
 
+  /** One line: the stage's totals, then the tables under way with their own speed. */
   render(): string {
     const seconds = Math.max(0.001, (Date.now() - this.startedAt) / 1000)
     const head = `${this.doneTables}/${this.totalTables} tables · ${this.rows.toLocaleString('en')} rows · ${formatBytes(this.bytes)} · ${formatBytes(this.bytes / seconds)}/s`
-    const lines = [...this.active.entries()].slice(0, 6).map(([table, a]) => {
+    const active = [...this.active.entries()].slice(0, 3).map(([table, a]) => {
       const s = Math.max(0.001, (Date.now() - a.startedAt) / 1000)
-      return `  ${table}: ${a.rows.toLocaleString('en')} rows, ${formatBytes(a.bytes)}, ${formatBytes(a.bytes / s)}/s`
+      return a.bytes > 0
+        ? `${table} ${a.rows.toLocaleString('en')} rows ${formatBytes(a.bytes / s)}/s`
+        : table
     })
-    return [head, ...lines].join('\n')
+    const more = this.active.size > 3 ? ` +${this.active.size - 3}` : ''
+    return active.length ? `${head} │ ${active.join(', ')}${more}` : head
   }
 }

@@ -21,7 +21,7 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
   const tty = interactive()
   const tasks: ListrTask[] = stages.map((spec) => ({
     title: spec.title,
-    rendererOptions: { outputBar: Infinity, persistentOutput: false },
+    rendererOptions: { outputBar: 1, persistentOutput: false },
     task: async (_c, task) => {
       const progress = new StageProgress()
       ctx.progress = progress

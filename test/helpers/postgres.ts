@@ -136,7 +136,9 @@ export async function rowsAsText(
       SELECT attname FROM pg_attribute
        WHERE attrelid = (${literal(`${ident(table.schema)}.${ident(table.name)}`)})::regclass AND attnum > 0 AND NOT attisdropped
        ORDER BY attnum`)
-    const list = cols.map((r: { attname: string }) => `${ident(r.attname)}::text`).join(', ')
+    // No casts: the text protocol returns each value as its type's output function writes it
+    // (a ::text cast would, for one, trim char(n) padding).
+    const list = cols.map((r: { attname: string }) => ident(r.attname)).join(', ')
     const { rows } = await c.query({ text: `SELECT ${list} FROM ${ident(table.schema)}.${ident(table.name)} ORDER BY ${orderBy}`, rowMode: 'array' })
     return rows as (string | null)[][]
   }, { timeZone })
@@ -145,4 +147,10 @@ export async function rowsAsText(
 /** Everything the tests compare to call production "unchanged". */
 export async function databaseState(database: string): Promise<{ schema: string; data: Record<string, string> }> {
   return { schema: await schemaDump(database), data: await tableDigests(database) }
+}
+
+/** Sessions drydock left connected to a database (its sessions set application_name). */
+export async function drydockSessions(database: string): Promise<number> {
+  const rows = await sql('postgres', `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'drydock'`, [database])
+  return Number(rows[0]?.n)
 }
