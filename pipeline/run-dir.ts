@@ -55,6 +55,7 @@ export interface TableRecord {
   readonly name: string
   /** False for tables left out by tables.include/exclude: they travel empty. */
   carried: boolean
+  primaryKey: readonly string[]
   estimatedRows: number
   bytes: number
   dump?: FileRecord

@@ -15,7 +15,7 @@ export async function snapshotStage(ctx: RunContext): Promise<void> {
     m.snapshot = { id: ctx.snapshot!.id, position: ctx.snapshot!.position, takenAt: new Date().toISOString() }
     m.sequences = sequences
     m.tables = Object.fromEntries(tables.map((t) => [tableKey(t), {
-      schema: t.schema, name: t.name, carried: carried.has(t), estimatedRows: t.estimatedRows, bytes: t.bytes,
+      schema: t.schema, name: t.name, carried: carried.has(t), primaryKey: t.primaryKey, estimatedRows: t.estimatedRows, bytes: t.bytes,
     }]))
   })
   ctx.log.write({ kind: 'info', stage: 'snapshot', message: `snapshot ${ctx.snapshot.id} at ${ctx.snapshot.position}: ${tables.length} tables, ${carried.size} carried` })
