@@ -1,4 +1,5 @@
 import { DrydockError } from './errors.ts'
+import { redactUrls } from './util/redact.ts'
 
 export type EngineName = 'postgres' | 'mysql'
 
@@ -74,7 +75,7 @@ export function describeEndpoint(ep: Endpoint, database = ep.database): string {
 }
 
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/]*@/i, '$1:***@')
+  return redactUrls(url)
 }
 
 export function withDatabase(ep: Endpoint, database: string): Endpoint {

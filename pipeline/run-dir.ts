@@ -98,7 +98,7 @@ export interface Manifest {
   configFile: string
   source: string
   staging: { kind: 'ephemeral' | 'url'; endpoint?: string; dataDir?: string; version?: string; created?: boolean }
-  target: { kind: 'in-place' | 'url'; endpoint: string; shadow?: string; backup?: string }
+  target: { kind: 'in-place' | 'url'; endpoint: string; shadow?: string; shadowCreated?: boolean; backup?: string }
   sourceVersion?: string
   snapshot?: { id: string; position: string; takenAt: string }
   stages: Partial<Record<StageName, StageRecord>>

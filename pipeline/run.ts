@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
 import { join } from 'node:path'
 import type { ParsedConfig } from './config.ts'
@@ -34,7 +35,8 @@ export interface UpgradeResult {
 export async function runUpgrade(config: ParsedConfig, options: RunOptions): Promise<UpgradeResult> {
   const driver = await driverFor(config.source.engine)
   const info = await preflight(config, driver)
-  const runId = newRunId()
+  let runId = newRunId()
+  for (let n = 2; existsSync(join(config.runDir, runId)); n++) runId = `${newRunId()}-${n}`
   const paths = runPaths(join(config.runDir, runId))
   createRunDirs(paths)
   const manifest = new ManifestStore(paths.manifest, {
@@ -93,6 +95,15 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
 async function shutdown(ctx: RunContext): Promise<void> {
   await closeSnapshot(ctx).catch(() => {})
   await stopStaging(ctx).catch(() => {})
+  await dropFailedShadow(ctx).catch(() => {})
+}
+
+/** A shadow that never became live is half-loaded or unverified: drop it (kept with --keep-staging). */
+async function dropFailedShadow(ctx: RunContext): Promise<void> {
+  const { manifest, config } = ctx
+  if (!manifest.data.target.shadowCreated || manifest.data.swap || ctx.options.keepStaging) return
+  await ctx.driver.dropDatabase(config.source, manifest.data.target.shadow!)
+  await manifest.update((m) => { m.target.shadowCreated = false })
 }
 
 async function confirmLoadBack(ctx: RunContext): Promise<void> {

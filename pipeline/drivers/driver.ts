@@ -79,7 +79,13 @@ export interface Driver {
   readonly fileExtension: string
   probe(endpoint: Endpoint): Promise<ServerInfo>
   connect(endpoint: Endpoint): Promise<Session>
-  openSnapshot(endpoint: Endpoint): Promise<Snapshot>
+  /**
+   * `workers`: how many times `worker()` will be called. Engines that cannot share a snapshot
+   * (MySQL) open that many sessions at the snapshot's instant; PostgreSQL ignores it.
+   */
+  openSnapshot(endpoint: Endpoint, workers?: number): Promise<Snapshot>
+  /** Refuses sources holding what drydock cannot carry (e.g. PostgreSQL large objects). */
+  checkSource?(endpoint: Endpoint): Promise<void>
   /** Checks that the client tools the engine needs are installed, for a server of this major. */
   checkTools(server: ServerInfo): Promise<void>
   databaseExists(server: Endpoint, name: string): Promise<boolean>

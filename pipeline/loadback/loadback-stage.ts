@@ -57,7 +57,7 @@ async function prepareTarget(ctx: RunContext) {
       await driver.dropDatabase(config.source, shadow)
     }
     await driver.createDatabase(config.source, shadow, config.source)
-    await manifest.update((m) => { m.target.shadow = shadow })
+    await manifest.update((m) => { m.target.shadow = shadow; m.target.shadowCreated = true })
     return withDatabase(config.source, shadow)
   }
   const target = config.target

@@ -16,6 +16,7 @@ export interface PreflightResult {
 export async function preflight(config: ParsedConfig, driver: Driver): Promise<PreflightResult> {
   const source = await driver.probe(config.source)
   await driver.checkTools(source)
+  await driver.checkSource?.(config.source)
   const result: PreflightResult = { source }
   if (config.staging !== 'ephemeral') {
     result.staging = await driver.probe({ ...config.staging, database: config.staging.database }).catch(async (error) => {

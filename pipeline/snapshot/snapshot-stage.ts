@@ -5,7 +5,7 @@ import { selectCarried } from './select-tables.ts'
 /** Stage 1: one consistent snapshot of production, a worker per job, and the inventory. */
 export async function snapshotStage(ctx: RunContext): Promise<void> {
   const { driver, config, manifest } = ctx
-  ctx.snapshot = await driver.openSnapshot(config.source)
+  ctx.snapshot = await driver.openSnapshot(config.source, ctx.options.jobs)
   for (let i = 0; i < ctx.options.jobs; i++) ctx.sourceWorkers.push(await ctx.snapshot.worker())
   const tables = await ctx.snapshot.holder.inventory(config.schemas)
   const carried = selectCarried(tables, config.include, config.exclude)

@@ -23,17 +23,16 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
     })
   } else {
     const staging = config.staging
-    if (await driver.databaseExists(staging, staging.database)) {
-      if (!(await driver.isEmpty(staging))) {
-        throw new DrydockError('DD_STAGING_NOT_EMPTY', `staging database ${describeEndpoint(staging)} already holds tables`, {
-          stage: 'staging', hint: 'name a database that does not exist yet (drydock creates it), drop this one, or use staging: "ephemeral"',
-        })
-      }
-    } else {
-      await driver.createDatabase(staging, staging.database, source)
+    const exists = await driver.databaseExists(staging, staging.database)
+    if (exists && !(await driver.isEmpty(staging))) {
+      throw new DrydockError('DD_STAGING_NOT_EMPTY', `staging database ${describeEndpoint(staging)} already holds tables`, {
+        stage: 'staging', hint: 'name a database that does not exist yet (drydock creates it), drop this one, or use staging: "ephemeral"',
+      })
     }
+    if (!exists) await driver.createDatabase(staging, staging.database, source)
     ctx.staging = staging
-    await manifest.update((m) => { m.staging = { kind: 'url', endpoint: describeEndpoint(staging), created: true } })
+    // Only a database drydock created is dropped at the end.
+    await manifest.update((m) => { m.staging = { kind: 'url', endpoint: describeEndpoint(staging), created: !exists } })
   }
   const version = await driver.probe(ctx.staging)
   await manifest.update((m) => { m.staging.version = version.version })

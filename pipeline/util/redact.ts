@@ -1,6 +1,6 @@
 /** Replaces the password of every URL in a text with '***' (URLs never leave drydock with one). */
 export function redactUrls(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^@/\s]*)@/gi, '$1:***@')
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s[\]]*):[^\s"'@]*(?:@[^\s"'@]*)*@/gi, '$1:***@')
 }
 
 /** Removes known secret values from a text (passwords given through the environment). */

@@ -34,7 +34,7 @@ export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
       }
     }
   })
-  failOn(mismatches, 'hop 1 (production snapshot → staging)', 'production has not been touched; look at the tables named, then rerun')
+  failOn(mismatches, 'verify-hop1', 'hop 1 (production snapshot → staging)', 'production has not been touched; look at the tables named, then rerun')
 }
 
 /** Hop 2: every table of migrated staging against its copy in production (shadow or target). */
@@ -55,13 +55,13 @@ export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
       if (mismatch) mismatches.push(mismatch)
     }
   })
-  failOn(mismatches, 'hop 2 (migrated staging → production copy)', 'the live database has not been swapped; look at the tables named, then rerun')
+  failOn(mismatches, 'verify-hop2', 'hop 2 (migrated staging → production copy)', 'the live database has not been swapped; look at the tables named, then rerun')
 }
 
-function failOn(mismatches: Mismatch[], hop: string, hint: string): void {
+function failOn(mismatches: Mismatch[], stage: 'verify-hop1' | 'verify-hop2', hop: string, hint: string): void {
   if (mismatches.length === 0) return
   const list = mismatches.map((m) => `  ${m.table}: ${m.detail}`).join('\n')
   throw new DrydockError('DD_VERIFY_MISMATCH', `${hop}: ${mismatches.length} table(s) differ:\n${list}`, {
-    stage: 'verify', table: mismatches.map((m) => m.table).join(', '), hint,
+    stage, table: mismatches.map((m) => m.table).join(', '), hint,
   })
 }

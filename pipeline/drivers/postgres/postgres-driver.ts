@@ -1,4 +1,5 @@
 import type { Endpoint } from '../../endpoint.ts'
+import { DrydockError } from '../../errors.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
 import { pgConnect } from './postgres-connect.ts'
 import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging, swapDatabases } from './postgres-databases.ts'
@@ -23,6 +24,20 @@ export const postgresDriver: Driver = {
       const major = num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100
       serverMajor = Math.max(serverMajor, major)
       return { version: rows[0].version, major }
+    } finally {
+      await client.end()
+    }
+  },
+
+  async checkSource(ep) {
+    const client = await pgConnect(ep)
+    try {
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_largeobject_metadata')
+      if (rows[0].n > 0) {
+        throw new DrydockError('DD_UNSUPPORTED_LARGE_OBJECTS', `${ep.database} holds ${rows[0].n} large object(s) (pg_largeobject), which drydock does not carry`, {
+          stage: 'preflight', hint: 'move them into bytea columns first, or upgrade this database with pg_dump/pg_restore',
+        })
+      }
     } finally {
       await client.end()
     }

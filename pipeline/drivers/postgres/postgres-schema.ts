@@ -13,7 +13,9 @@ import type { ClientTools } from './postgres-tools.ts'
 export async function copySchema(
   tools: ClientTools, from: Endpoint, to: Endpoint, section: SchemaSection, options: SchemaCopyOptions,
 ): Promise<void> {
-  const args = ['--schema-only', `--section=${section}`, '--no-password', '--quote-all-identifiers']
+  // Post-data is taken whole: with --schema-only pg_dump would leave out REFRESH MATERIALIZED
+  // VIEW and the views would arrive unpopulated. Pre-data stays schema-only (no large-object stubs).
+  const args = [...(section === 'pre-data' ? ['--schema-only'] : []), `--section=${section}`, '--no-password', '--quote-all-identifiers']
   if (options.snapshot) args.push(`--snapshot=${options.snapshot}`)
   for (const schema of options.schemas ?? []) args.push(`--schema=${schema}`)
   const dump = await execProgram(tools.pgDump, args, {

@@ -58,7 +58,7 @@ export class PostgresSession implements Session {
     try {
       // TRUNCATE in the same transaction makes a reload idempotent and lets COPY FREEZE skip
       // the later anti-wraparound vacuum of every row.
-      await this.client.query(`TRUNCATE ${qualify(table)}`)
+      await this.client.query(`TRUNCATE ONLY ${qualify(table)}`)
       const sink = this.client.query(copyFrom(`COPY ${qualify(table)} FROM STDIN (FREEZE)`))
       await pipeline([source, ...through, sink])
       await beforeCommit?.()

@@ -1,0 +1,164 @@
+/**
+ * What a database is beyond its column types: database-level settings and grants (the README
+ * says drydock copies them to the shadow), partitioned tables, and table inheritance.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runUpgrade, type UpgradeResult } from '../../pipeline/run.ts'
+import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
+import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, ident, pgUrl, rowsAsText, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
+
+const prefix = uniquePrefix('dbfeat')
+
+/** Database-level settings (ALTER DATABASE … SET) and the database's ACL, as the catalog keeps them. */
+async function databaseProperties(database: string): Promise<{ settings: string[]; acl: string | null }> {
+  const settings = await sql('postgres', `
+    SELECT unnest(s.setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+     WHERE d.datname = $1 AND s.setrole = 0 ORDER BY 1`, [database])
+  const [acl] = await sql('postgres', 'SELECT datacl::text AS acl FROM pg_database WHERE datname = $1', [database])
+  return { settings: settings.map((r) => r.setting!), acl: acl?.acl ?? null }
+}
+
+afterAll(async () => {
+  await dropDatabasesWithPrefix(prefix)
+  removeTempDirs()
+})
+
+describe('database-level settings and grants, partitioned tables', () => {
+  const source = `${prefix}_src`
+  let before: Awaited<ReturnType<typeof databaseProperties>>
+  let partitionsBefore: (string | null)[][]
+  let result: UpgradeResult
+
+  beforeAll(async () => {
+    await createDatabase(source)
+    await sql(source, `
+      CREATE SCHEMA app;
+      ALTER DATABASE ${ident(source)} SET search_path = app, public;
+      ALTER DATABASE ${ident(source)} SET work_mem = '7MB';
+      ALTER DATABASE ${ident(source)} SET statement_timeout = '45s';
+      REVOKE ALL ON DATABASE ${ident(source)} FROM PUBLIC;
+      GRANT CONNECT ON DATABASE ${ident(source)} TO pg_monitor;
+
+      CREATE TABLE public.events (id int, at date NOT NULL, what text) PARTITION BY RANGE (at);
+      CREATE TABLE public.events_2023 PARTITION OF public.events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+      CREATE TABLE public.events_2024 PARTITION OF public.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      CREATE TABLE public.events_other PARTITION OF public.events DEFAULT;
+      INSERT INTO public.events SELECT i, date '2023-10-01' + i, 'event ' || i FROM generate_series(1, 600) i;
+    `)
+    before = await databaseProperties(source)
+    partitionsBefore = await rowsAsText(source, { schema: 'public', name: 'events' }, 'id')
+    result = await runUpgrade(configIn(tempDir('dbfeat'), { source: pgUrl(source), staging: pgUrl(`${prefix}_stg`) }), RUN_OPTIONS)
+  })
+
+  it('the fixture has what it should', () => {
+    expect(before.settings).toEqual(['search_path=app, public', 'statement_timeout=45s', 'work_mem=7MB'])
+    expect(before.acl).toBe('{postgres=CTc/postgres,pg_monitor=c/postgres}')
+    expect(result.report.verdict).toBe('verified')
+    expect(result.report.swap?.status).toBe('swapped')
+  })
+
+  it('copies ALTER DATABASE … SET settings, list-valued ones (search_path) included, to the new live database', async () => {
+    expect((await databaseProperties(source)).settings).toEqual(before.settings)
+  })
+
+  it('copies the database ACL exactly: a privilege revoked from PUBLIC stays revoked', async () => {
+    expect((await databaseProperties(source)).acl).toBe(before.acl)
+  })
+
+  it('carries partitioned tables: every partition, and rows still route to the right one', async () => {
+    expect(result.report.hop1.tables.map((t) => t.table).sort()).toEqual(['public.events_2023', 'public.events_2024', 'public.events_other'])
+    expect(await rowsAsText(source, { schema: 'public', name: 'events' }, 'id')).toEqual(partitionsBefore)
+    const digests = await tableDigests(source)
+    expect(digests['public.events_2023']).toMatch(/^91:/)
+    expect(digests['public.events_2024']).toMatch(/^366:/)
+    expect(digests['public.events_other']).toMatch(/^143:/)
+    await sql(source, `INSERT INTO public.events VALUES (1000, '2024-05-05', 'new')`)
+    expect(await sql(source, `SELECT c.relname AS part FROM public.events e JOIN pg_catalog.pg_class c ON c.oid = e.tableoid WHERE e.id = 1000`)).toEqual([{ part: 'events_2024' }])
+  })
+})
+
+describe('table inheritance (INHERITS)', () => {
+  const source = `${prefix}_inh`
+  let digestsBefore: Record<string, string>
+
+  beforeAll(async () => {
+    await createDatabase(source)
+    await sql(source, `
+      CREATE TABLE vehicles (id int PRIMARY KEY, name text);
+      CREATE TABLE cars (doors int) INHERITS (vehicles);
+      CREATE TABLE trucks (axles int) INHERITS (vehicles);
+      INSERT INTO vehicles VALUES (1, 'generic');
+      INSERT INTO cars SELECT i, 'car ' || i, 4 FROM generate_series(100, 400) i;
+      INSERT INTO trucks SELECT i, 'truck ' || i, 3 FROM generate_series(1000, 1010) i;
+    `)
+    digestsBefore = await tableDigests(source)
+  })
+
+  it('carries parent and child tables, each with its own rows', async () => {
+    const dir = tempDir('inherits')
+    const config = configIn(dir, { source: pgUrl(source), staging: pgUrl(`${source}_stg`) })
+    const outcome = await runUpgrade(config, RUN_OPTIONS).then(
+      (r) => ({ verdict: r.report.verdict, error: '' }),
+      (e: Error) => ({ verdict: 'failed', error: e.message }),
+    )
+    expect(outcome).toEqual({ verdict: 'verified', error: '' })
+    expect(await tableDigests(source)).toEqual(digestsBefore)
+    expect(await sql(source, 'SELECT count(*) AS n FROM ONLY public.vehicles')).toEqual([{ n: '1' }])
+    expect(await sql(source, 'SELECT count(*) AS n FROM public.vehicles')).toEqual([{ n: '313' }])
+  })
+
+  it('leaves the live database with the same rows either way, and no shadow behind', async () => {
+    expect(await tableDigests(source)).toEqual(digestsBefore)
+    expect(await databasesWithPrefix(`${source}_dd_shadow_`)).toEqual([])
+  })
+})
+
+describe('materialized views', () => {
+  const source = `${prefix}_mv`
+  let verdict: string
+  let before: Record<string, string | null>[]
+  const STATE = `SELECT (SELECT string_agg(n::text, ',' ORDER BY n) FROM public.totals) AS totals,
+    (SELECT relispopulated::text FROM pg_catalog.pg_class WHERE oid = 'public.totals'::regclass) AS populated`
+
+  beforeAll(async () => {
+    await createDatabase(source)
+    await sql(source, `
+      CREATE TABLE public.sales (id int PRIMARY KEY, amount int);
+      INSERT INTO public.sales SELECT i, i % 7 FROM generate_series(1, 100) i;
+      CREATE MATERIALIZED VIEW public.totals AS SELECT amount AS n, count(*) FROM public.sales GROUP BY amount;
+    `)
+    before = await sql(source, STATE)
+    const config = configIn(tempDir('mv'), { source: pgUrl(source), staging: pgUrl(`${source}_stg`) })
+    verdict = (await runUpgrade(config, RUN_OPTIONS)).report.verdict
+  })
+
+  it('a populated materialized view is populated, with the same rows, after the swap', async () => {
+    expect(before).toEqual([{ totals: '0,1,2,3,4,5,6', populated: 'true' }])
+    expect(verdict).toBe('verified')
+    expect(await sql(source, STATE)).toEqual(before)
+  })
+})
+
+describe('large objects', () => {
+  const source = `${prefix}_lo`
+  let before: Record<string, string | null>[]
+  const STATE = `SELECT (SELECT count(*) FROM pg_catalog.pg_largeobject_metadata) AS large_objects,
+    (SELECT encode(lo_get(doc), 'escape') FROM public.attachments WHERE id = 1) AS attachment`
+
+  beforeAll(async () => {
+    await createDatabase(source)
+    await sql(source, `
+      CREATE TABLE public.attachments (id int PRIMARY KEY, doc oid);
+      INSERT INTO public.attachments VALUES (1, lo_from_bytea(0, 'large object body'));
+    `)
+    before = await sql(source, STATE)
+  })
+
+  it('are refused before anything is written: never a verified run that lost them', async () => {
+    const config = configIn(tempDir('lo'), { source: pgUrl(source), staging: pgUrl(`${source}_stg`) })
+    const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_UNSUPPORTED_LARGE_OBJECTS')
+    expect(error.message).toMatch(/holds 1 large object/)
+    expect(await sql(source, STATE)).toEqual(before)
+    expect(await databasesWithPrefix(`${source}_`)).toEqual([])
+  })
+})
