@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { type Endpoint, parseEndpoint } from './endpoint.ts'
 import { DrydockError } from './errors.ts'
+import { HOOK_POINTS, type Hooks } from './hooks/hook-points.ts'
 import { importUserModule } from './loader/import-user-module.ts'
 
 /** A migration step that runs SQL files on staging, each file in its own transaction. */
@@ -60,6 +61,11 @@ export interface UpgradeConfig {
   migrate?: MigrationStep[]
   /** Parallel workers. @defaultValue the number of CPU cores */
   jobs?: number
+  /**
+   * Shell commands run at named points of the run, in the config's folder; a failing hook stops
+   * the run there. @example { beforeSnapshot: 'systemctl stop patchwork', afterSwap: 'systemctl start patchwork' }
+   */
+  hooks?: Hooks
 }
 
 export interface ParsedStep {
@@ -83,6 +89,9 @@ export interface ParsedConfig {
   readonly runDir: string
   readonly steps: readonly ParsedStep[]
   readonly jobs: number | undefined
+  readonly hooks: Readonly<Hooks>
+  /** The config file's folder: relative paths and hooks start here. */
+  readonly baseDir: string
 }
 
 /** Typing helper for config files: `export default defineUpgrade({ ... })`. */
@@ -90,7 +99,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs'] as const
+const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'hooks'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -142,6 +151,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     return input.jobs as number
   })
   const steps = check('migrate', () => parseSteps(input.migrate, baseDir, problems))
+  const hooks = check('hooks', () => parseHooks(input.hooks))
   if (problems.length > 0) throw configError(problems, file)
   return Object.freeze({
     file,
@@ -154,7 +164,21 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     runDir: runDir!,
     steps: steps!,
     jobs,
+    hooks: Object.freeze(hooks!),
+    baseDir,
   })
+}
+
+function parseHooks(value: unknown): Hooks {
+  if (value === undefined) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(`Invalid option hooks: expected { ${HOOK_POINTS.join(', ')} } with shell commands, got ${JSON.stringify(value)}`)
+  }
+  for (const [key, command] of Object.entries(value)) {
+    if (!(HOOK_POINTS as readonly string[]).includes(key)) fail(`Unknown option hooks.${key}: expected one of ${HOOK_POINTS.join(', ')}`)
+    if (typeof command !== 'string' || command.trim() === '') fail(`Invalid option hooks.${key}: expected a shell command, got ${JSON.stringify(command)}`)
+  }
+  return { ...(value as Hooks) }
 }
 
 function sameDatabase(a: Endpoint, b: Endpoint): boolean {

@@ -14,6 +14,7 @@ import { writeFileAtomic } from './util/files.ts'
  *   dump/                    production rows as of the snapshot (the backup and resume point)
  *   migrated/                staging rows after the migration, loaded back into production
  *   steps/                   output of each migration step
+ *   hooks/                   output of each config hook
  *   logs/events.jsonl        every event of the run, one JSON object a line
  *   logs/tools.log           output of pg_dump, psql, initdb, …
  *   staging/                 the ephemeral staging server, when there is one
@@ -28,6 +29,7 @@ export function runPaths(root: string) {
     dumpDir: join(root, 'dump'),
     migratedDir: join(root, 'migrated'),
     stepsDir: join(root, 'steps'),
+    hooksDir: join(root, 'hooks'),
     logsDir: join(root, 'logs'),
     events: join(root, 'logs', 'events.jsonl'),
     toolLog: join(root, 'logs', 'tools.log'),
@@ -38,7 +40,7 @@ export function runPaths(root: string) {
 export type RunPaths = ReturnType<typeof runPaths>
 
 export function createRunDirs(paths: RunPaths): void {
-  for (const dir of [paths.root, paths.schemaDir, paths.dumpDir, paths.migratedDir, paths.stepsDir, paths.logsDir]) {
+  for (const dir of [paths.root, paths.schemaDir, paths.dumpDir, paths.migratedDir, paths.stepsDir, paths.hooksDir, paths.logsDir]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
   }
 }

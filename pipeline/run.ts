@@ -7,6 +7,7 @@ import { driverFor } from './drivers/registry.ts'
 import { describeEndpoint, withDatabase } from './endpoint.ts'
 import { DrydockError, inStage } from './errors.ts'
 import { EventLog } from './log.ts'
+import { runHook } from './hooks/run-hook.ts'
 import { loadbackStage } from './loadback/loadback-stage.ts'
 import { shadowName } from './loadback/shadow-names.ts'
 import { loadStage } from './load/load-stage.ts'
@@ -59,6 +60,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   try {
+    await runHook(ctx, 'beforeSnapshot')
     await runStages(ctx, [
       { name: 'snapshot', title: 'snapshot: consistent read of production', run: snapshotStage },
       { name: 'staging', title: 'staging: standalone database with the production schema', run: stagingStage },
@@ -67,22 +69,33 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
       { name: 'verify-hop1', title: 'verify-hop1: production snapshot ≡ staging', run: async (c) => { await verifySnapshotToStaging(c); await closeSnapshot(c) } },
       { name: 'migrate', title: `migrate: ${config.steps.length} step(s) on staging`, run: migrateStage },
     ])
+    await runHook(ctx, 'afterMigrate')
     await confirmLoadBack(ctx)
     await runStages(ctx, [
       { name: 'loadback', title: 'loadback: migrated data into production beside the live data', run: loadbackStage },
       { name: 'verify-hop2', title: 'verify-hop2: migrated staging ≡ production copy', run: verifyStagingToTarget },
+    ])
+    await runHook(ctx, 'beforeSwap')
+    await runStages(ctx, [
       { name: 'swap', title: config.target === 'in-place' ? 'swap: shadow becomes live, old data kept' : 'swap: none (separate target)', run: swapStage },
     ])
     await manifest.update((m) => { m.verdict = 'verified' })
+    await runHook(ctx, 'afterSwap')
   } catch (error) {
     const e = error instanceof DrydockError ? error : inStage('report', error)
+    // A hook failing after the swap does not undo a verified upgrade: the verdict stands.
+    const swapped = manifest.data.swap?.status === 'swapped'
     await manifest.update((m) => {
-      m.verdict = 'failed'
+      if (!swapped) m.verdict = 'failed'
       m.failure = { code: e.code, message: e.message, ...(e.ctx.stage ? { stage: e.ctx.stage } : {}), ...(e.ctx.table ? { table: e.ctx.table } : {}) }
     })
     await shutdown(ctx)
     await writeReport(paths, manifest)
-    if (!e.ctx.hint?.includes(paths.root)) Object.assign(e.ctx, { hint: `${e.ctx.hint ?? 'see the log'} (run directory: ${paths.root})` })
+    await runHook(ctx, 'onFailure', { DRYDOCK_ERROR: `${e.code}: ${e.message}` }).catch((hookError: DrydockError) => {
+      ctx.log.write({ kind: 'warning', stage: 'hooks', message: hookError.message })
+      process.stderr.write(`warning: ${hookError.message}\n`)
+    })
+    if (!e.ctx.hint?.includes('(run directory: ')) Object.assign(e.ctx, { hint: `${e.ctx.hint ?? 'see the log'} (run directory: ${paths.root})` })
     throw e
   } finally {
     process.off('SIGINT', onSignal)
