@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { verifyCommand, verifyOptionsError } from './compare/verify-command.ts'
 import { loadConfig } from './config.ts'
 import { driverFor } from './drivers/registry.ts'
 import { DrydockError, isDrydockError } from './errors.ts'
@@ -17,6 +18,8 @@ Usage:
   npx zx scripts/offline-upgrade.mjs [--config FILE] [options]    run an upgrade
   npx zx scripts/offline-upgrade.mjs --rollback RUN_DIR            swap the old database back
   npx zx scripts/offline-upgrade.mjs --cleanup RUN_DIR             drop the old database's backup
+  npx zx scripts/offline-upgrade.mjs --verify --left URL --right URL [--locate] [--out DIR]
+                                                                   compare two databases table by table
 
 Options:
   -c, --config FILE     config file (.mjs or .ts)       default: upgrade.config.mjs, then .ts
@@ -25,8 +28,16 @@ Options:
   -j, --jobs N          parallel workers                default: config jobs, else CPU cores
   -h, --help            this help
 
-Exit codes: 0 verified (or rollback/cleanup done), 1 stopped with an error (production as it was
-unless the message says otherwise), 2 wrong arguments.`
+Verify (read-only on both sides; no config needed):
+      --left URL, --right URL   the two databases (postgres://user@host:port/db)
+      --locate          for differing tables with an integer primary key, list the differing keys
+      --out DIR         also write compare.json and compare.md to DIR
+      --schema NAME     compare only this schema (repeatable)   default: every non-system schema
+  -j, --jobs N          sessions per side                       default: CPU cores, at most 4
+
+Exit codes: 0 verified (or rollback/cleanup done; with --verify: every table equal), 1 stopped with
+an error (production as it was unless the message says otherwise; with --verify: differences
+found), 2 wrong arguments.`
 
 /** Runs the command line; returns the exit code. Results go to stdout, everything else to stderr. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -41,6 +52,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         jobs: { type: 'string', short: 'j' },
         rollback: { type: 'string' },
         cleanup: { type: 'string' },
+        verify: { type: 'boolean', default: false },
+        left: { type: 'string' },
+        right: { type: 'string' },
+        locate: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        schema: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -54,6 +71,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`)
     return 0
   }
+  const verifyError = verifyOptionsError(args)
+  if (verifyError) {
+    process.stderr.write(`drydock: ${verifyError}\nRun with --help for usage.\n`)
+    return 2
+  }
   if (args.rollback && args.cleanup) {
     process.stderr.write('drydock: options --rollback and --cleanup are not compatible\n')
     return 2
@@ -64,6 +86,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2
   }
   try {
+    if (args.verify) {
+      return await verifyCommand({ left: args.left, right: args.right, locate: args.locate, out: args.out, jobs, schemas: args.schema })
+    }
     const config = await loadConfig(args.config ?? defaultConfigPath())
     if (args.rollback || args.cleanup) {
       const runDir = resolve((args.rollback ?? args.cleanup)!)

@@ -9,7 +9,7 @@ import { writeFileAtomic } from './util/files.ts'
  * Every path of a run directory, in one place:
  *
  *   manifest.json            state of the run, rewritten atomically after each unit of work
- *   report.json, report.md   the verification report
+ *   report.json, report.md   the verification report (report.html: the same as one page)
  *   schema/                  pg_dump / SHOW CREATE output applied to staging and the shadow
  *   dump/                    production rows as of the snapshot (the backup and resume point)
  *   migrated/                staging rows after the migration, loaded back into production
@@ -25,6 +25,7 @@ export function runPaths(root: string) {
     manifest: join(root, 'manifest.json'),
     reportJson: join(root, 'report.json'),
     reportMd: join(root, 'report.md'),
+    reportHtml: join(root, 'report.html'),
     schemaDir: join(root, 'schema'),
     dumpDir: join(root, 'dump'),
     migratedDir: join(root, 'migrated'),

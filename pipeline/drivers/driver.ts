@@ -47,6 +47,15 @@ export interface Session {
    */
   writeTable(table: TableRef, source: Readable, through: Transform[], beforeCommit?: () => Promise<void> | void): Promise<number>
   checksum(table: TableRef): Promise<TableChecksum>
+  /**
+   * Optional, for locating differences (`--verify --locate`): the same checksum over the rows
+   * whose single-column integer key is in `[from, to)`; keys are decimal strings.
+   */
+  checksumRange?(table: TableRef, key: string, from: string, to: string): Promise<TableChecksum>
+  /** Smallest and largest key (null when empty); throws DD_LOCATE_UNSUPPORTED unless `key` is an integer column. */
+  keyBounds?(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }>
+  /** Rows with key in `[from, to)` in key order, every column as the engine's canonical text. */
+  rowsInRange?(table: TableRef, key: string, from: string, to: string, limit: number): Promise<Record<string, string | null>[]>
   sequences(): Promise<SequenceValue[]>
   setSequences(values: readonly SequenceValue[]): Promise<void>
   analyze(tables: readonly TableRef[]): Promise<void>

@@ -3,8 +3,12 @@ import type { Check, ReportData } from './report-data.ts'
 
 const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–' }
 
-function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+/** A `|` or line break inside a cell (table names may hold either) would split the row. */
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+
+/** A markdown table; cells are escaped. */
+export function markdownTable(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n')
 }
 
 const digest = (c: { rows: number; digest: string } | null) => (c ? `${c.rows} rows · ${c.digest}` : '–')
@@ -22,18 +26,18 @@ export function reportMarkdown(r: ReportData): string {
     `- Swap: ${r.swap ? `${r.swap.status} at ${r.swap.at} (old data kept as ${r.swap.backup})` : 'not done'}`,
   ]
   if (r.failure) parts.push(`- Failure: ${r.failure.code} in ${r.failure.stage ?? '?'}${r.failure.table ? ` (${r.failure.table})` : ''}: ${r.failure.message}`)
-  parts.push('', '## Stages', '', table(['stage', 'status', 'time'], r.stages.map((s) => [s.name, s.status, s.ms === null ? '–' : formatSeconds(s.ms)])))
+  parts.push('', '## Stages', '', markdownTable(['stage', 'status', 'time'], r.stages.map((s) => [s.name, s.status, s.ms === null ? '–' : formatSeconds(s.ms)])))
   parts.push('', `## Hop 1: production snapshot → staging (${r.hop1.verified}/${r.hop1.tables.length} verified)`, '',
-    table(['table', 'rows', 'dump', 'production', 'staging', ''], r.hop1.tables.map((t) => [
+    markdownTable(['table', 'rows', 'dump', 'production', 'staging', ''], r.hop1.tables.map((t) => [
       t.table, t.carried ? String(t.rows ?? '–') : 'left out', t.carried ? formatBytes(t.bytes) : '–',
       digest(t.production), digest(t.staging), MARK[t.check],
     ])))
   if (r.steps.length) {
-    parts.push('', '## Migration steps', '', table(['#', 'step', 'kind', 'status', 'time'], r.steps.map((s) => [
+    parts.push('', '## Migration steps', '', markdownTable(['#', 'step', 'kind', 'status', 'time'], r.steps.map((s) => [
       String(s.index), s.name, s.kind, s.status, formatSeconds(s.ms)])))
   }
   parts.push('', `## Hop 2: migrated staging → production copy (${r.hop2.verified}/${r.hop2.tables.length} verified)`, '',
-    table(['table', 'rows', 'file', 'staging', 'production copy', ''], r.hop2.tables.map((t) => [
+    markdownTable(['table', 'rows', 'file', 'staging', 'production copy', ''], r.hop2.tables.map((t) => [
       t.table, String(t.rows ?? '–'), formatBytes(t.bytes), digest(t.staging), digest(t.production), MARK[t.check],
     ])))
   parts.push('', 'Checksum: per table, row count and the sum of the first 64 bits of md5 of each row\'s canonical text; equal values on both sides of a hop mean the same multiset of rows.', '')

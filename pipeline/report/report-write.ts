@@ -1,13 +1,15 @@
 import type { ManifestStore, RunPaths } from '../run-dir.ts'
 import { writeFileAtomic, formatBytes, formatSeconds } from '../util/files.ts'
 import { reportData, type ReportData } from './report-data.ts'
+import { reportHtml } from './report-html.ts'
 import { reportMarkdown } from './report-markdown.ts'
 
-/** Stage 11: report.json and report.md in the run directory; returns the data for the summary. */
+/** Stage 11: report.json, report.md and report.html in the run directory; returns the data for the summary. */
 export async function writeReport(paths: RunPaths, manifest: ManifestStore): Promise<ReportData> {
   const data = reportData(manifest.data)
   await writeFileAtomic(paths.reportJson, `${JSON.stringify(data, null, 2)}\n`)
   await writeFileAtomic(paths.reportMd, reportMarkdown(data))
+  await writeFileAtomic(paths.reportHtml, reportHtml(data))
   return data
 }
 

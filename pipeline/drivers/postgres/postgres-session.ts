@@ -3,8 +3,12 @@ import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 import type { SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
-import { qualify } from './postgres-connect.ts'
-import { checksumSql } from './postgres-checksum.ts'
+import { DrydockError } from '../../errors.ts'
+import { qualify, quoteIdent } from './postgres-connect.ts'
+import { checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
+
+/** Every column as the server's text output (canonical under the session settings), nothing parsed. */
+const TEXT_VALUES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
 
 const SYSTEM_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'"
 // Tables and sequences that belong to an extension are recreated by CREATE EXTENSION, not copied.
@@ -73,6 +77,31 @@ export class PostgresSession implements Session {
   async checksum(table: TableRef): Promise<TableChecksum> {
     const { rows } = await this.client.query(checksumSql(qualify(table)))
     return { rows: Number(rows[0].rows), digest: rows[0].digest }
+  }
+
+  async checksumRange(table: TableRef, key: string, from: string, to: string): Promise<TableChecksum> {
+    const range = keyRangeSql(quoteIdent(key), to)
+    const { rows } = await this.client.query(checksumSql(qualify(table), range), range.includes('$2') ? [from, to] : [from])
+    return { rows: Number(rows[0].rows), digest: rows[0].digest }
+  }
+
+  async keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }> {
+    const { rows: types } = await this.client.query(KEY_TYPE_SQL, [qualify(table), key])
+    const type: string | undefined = types[0]?.type
+    if (!type || !INTEGER_KEY_TYPES.includes(type)) {
+      throw new DrydockError('DD_LOCATE_UNSUPPORTED', `key ${key} of ${table.schema}.${table.name} is ${type ?? 'missing'}, not an integer column`)
+    }
+    const k = quoteIdent(key)
+    const { rows } = await this.client.query(`SELECT min(${k})::text AS min, max(${k})::text AS max FROM ONLY ${qualify(table)}`)
+    return { min: rows[0].min, max: rows[0].max }
+  }
+
+  async rowsInRange(table: TableRef, key: string, from: string, to: string, limit: number): Promise<Record<string, string | null>[]> {
+    const range = keyRangeSql(quoteIdent(key), to)
+    const params = range.includes('$2') ? [from, to, limit] : [from, limit]
+    const text = `SELECT * FROM ONLY ${qualify(table)} AS dd_row WHERE ${range} ORDER BY dd_row.${quoteIdent(key)} LIMIT $${params.length}::bigint`
+    const { rows } = await this.client.query({ text, values: params, types: TEXT_VALUES })
+    return rows
   }
 
   async sequences(): Promise<SequenceValue[]> {

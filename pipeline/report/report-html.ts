@@ -1,0 +1,101 @@
+import { formatSeconds } from '../util/files.ts'
+import { el, esc } from './html.ts'
+import type { ReportData } from './report-data.ts'
+import { REPORT_CSS } from './report-html-style.ts'
+import { hop1Table, hop2Table, stepsTable } from './report-html-tables.ts'
+import { timelineSvg } from './report-html-timeline.ts'
+
+// Nothing may load or run: the file is read offline and may be mailed around with the sign-off.
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+const VERDICT_MARK: Record<string, string> = {
+  verified: '✓ VERIFIED', failed: '✗ FAILED', 'rolled-back': '↺ ROLLED BACK', incomplete: '… INCOMPLETE',
+}
+
+function verdictLines(r: ReportData): string[] {
+  const hops = `hop 1: ${r.hop1.verified}/${r.hop1.tables.length} tables verified · hop 2: ${r.hop2.verified}/${r.hop2.tables.length} tables verified`
+  switch (r.verdict) {
+    case 'verified': return [`Every table matched at both hops (${hops}).`, `${swapText(r)}.`]
+    case 'failed': return [`The upgrade stopped (${hops}).`, r.swap ? `${swapText(r)}.` : 'The live database was not swapped.']
+    case 'rolled-back': return ['The upgrade was rolled back: the pre-upgrade database is live again.', `${swapText(r)}.`]
+    default: return [`The run has not finished (${hops}).`]
+  }
+}
+
+function swapText(r: ReportData): string {
+  if (r.swap) return `Swap: ${r.swap.status} at ${r.swap.at}; live ${r.swap.live}, old data kept as ${r.swap.backup}`
+  return r.target.kind === 'in-place' ? 'Swap: not done' : `Loaded into the separate target ${r.target.endpoint} (no swap)`
+}
+
+function verdictHeader(r: ReportData): string {
+  const mark = VERDICT_MARK[r.verdict] ?? r.verdict.toUpperCase()
+  let failure = ''
+  if (r.failure) {
+    const rows: [string, string][] = [['code', r.failure.code], ['stage', r.failure.stage ?? '–']]
+    if (r.failure.table) rows.push(['table', r.failure.table])
+    failure = `<dl>${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(v)}</code></dd>`).join('')}`
+      + `<dt>message</dt><dd><pre>${esc(r.failure.message)}</pre></dd></dl>`
+  }
+  return el('header', { class: `verdict verdict-${r.verdict}`, role: 'status' },
+    `<p class="verdict-mark" id="verdict">${esc(mark)}</p>${verdictLines(r).map((l) => `<p class="verdict-line">${esc(l)}</p>`).join('')}${failure}`)
+}
+
+function facts(r: ReportData): string {
+  const s = r.snapshot
+  const rows: [string, string][] = [
+    ['run', r.runId],
+    ['engine', r.engine],
+    ['source', `${r.source} (${r.sourceVersion ?? 'version unknown'})`],
+    ['snapshot', s ? `${s.id} · position ${s.position} · taken ${s.takenAt}` : '–'],
+    ['staging', `${r.staging.kind}${r.staging.endpoint ? ` ${r.staging.endpoint}` : ''}${r.staging.version ? ` (${r.staging.version})` : ''}`],
+    ['target', r.target.kind === 'in-place' ? `in place on ${r.target.endpoint}` : `separate database ${r.target.endpoint}`],
+  ]
+  if (r.target.kind === 'in-place') rows.push(['shadow', r.target.shadow ?? '–'], ['backup', r.target.backup ?? '–'])
+  rows.push(['swap', swapText(r).replace(/^Swap: /, '')], ['total time', formatSeconds(r.totalMs)])
+  return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`
+}
+
+const EXPLAIN = `At each hop drydock computes, for every table and on both sides, the exact row count and a
+checksum: the sum, as an exact number, of the first 64 bits of the md5 of each row's canonical
+text. A sum does not depend on row order and, unlike XOR, does not cancel duplicate rows; every
+session pins time zone, date, interval, float and bytea output so the same values give the same
+text on both servers. Hop 1 compares the production snapshot (computed inside the snapshot the
+dump read, so concurrent writes cannot blur it) with staging before the migration; each dump
+file's sha256 is recorded when written and re-checked while it loads. Hop 2 compares staging
+after the migration with the copy loaded into production (shadow or target). Equal counts and
+checksums on both sides of a hop mean the same multiset of rows; the live database is swapped
+only after both hops verified.`
+
+const section = (title: string, body: string) => `<section>\n<h2>${esc(title)}</h2>\n${body}\n</section>`
+
+/** report.html: one self-contained page (inline CSS and SVG, no scripts) for signing an upgrade off. */
+export function reportHtml(r: ReportData): string {
+  const mark = VERDICT_MARK[r.verdict] ?? r.verdict.toUpperCase()
+  const body = [
+    `<h1>drydock upgrade report · run ${esc(r.runId)}</h1>`,
+    verdictHeader(r),
+    section('Run', facts(r)),
+    section('Timeline', `<figure>${timelineSvg(r)}<figcaption>Stages in order, bar length proportional to duration; total ${esc(formatSeconds(r.totalMs))}.</figcaption></figure>`),
+    section('Hop 1: production snapshot → staging', hop1Table(r)),
+    section('Migration steps', r.steps.length ? stepsTable(r) : '<p>No migration steps ran.</p>'),
+    section('Hop 2: migrated staging → production copy', r.hop2.tables.length ? hop2Table(r) : '<p>Not reached: no migrated tables were loaded back.</p>'),
+    `<section class="explain">\n<h2>How verification works</h2>\n<p>${esc(EXPLAIN.replace(/\n/g, ' '))}</p>\n</section>`,
+    `<footer>drydock report, schema version ${esc(r.schemaVersion)} · the same data is in report.json beside this file.</footer>`,
+  ]
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">
+<title>${esc(`drydock run ${r.runId}: ${mark}`)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<main>
+${body.join('\n')}
+</main>
+</body>
+</html>
+`
+}
