@@ -9,12 +9,18 @@ import { DrydockError, isDrydockError } from './errors.ts'
 import { summaryText, writeReport } from './report/report-write.ts'
 import { ManifestStore, runPaths } from './run-dir.ts'
 import { runUpgrade } from './run.ts'
+import { pastRuns } from './plan/past-runs.ts'
+import { planUpgrade } from './plan/plan.ts'
+import { planText } from './plan/plan-text.ts'
+import { compareWithPrevious } from './plan/rehearsal-compare.ts'
 import { cleanupRun, rollbackRun } from './swap/swap-stage.ts'
 import { redactUrls } from './util/redact.ts'
 
 export const HELP = `drydock: offline database upgrade — dump → stage → migrate → verify → load back → swap
 
 Usage:
+  npx zx scripts/offline-upgrade.mjs --plan [--config FILE]        what a run would do, disk and time (writes nothing)
+  npx zx scripts/offline-upgrade.mjs --rehearse [--config FILE]    every stage, but never swap production
   npx zx scripts/offline-upgrade.mjs [--config FILE] [options]    run an upgrade
   npx zx scripts/offline-upgrade.mjs --rollback RUN_DIR            swap the old database back
   npx zx scripts/offline-upgrade.mjs --cleanup RUN_DIR             drop the old database's backup
@@ -52,6 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         jobs: { type: 'string', short: 'j' },
         rollback: { type: 'string' },
         cleanup: { type: 'string' },
+        plan: { type: 'boolean', default: false },
+        rehearse: { type: 'boolean', default: false },
         verify: { type: 'boolean', default: false },
         left: { type: 'string' },
         right: { type: 'string' },
@@ -76,8 +84,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`drydock: ${verifyError}\nRun with --help for usage.\n`)
     return 2
   }
-  if (args.rollback && args.cleanup) {
-    process.stderr.write('drydock: options --rollback and --cleanup are not compatible\n')
+  const modes = (['rollback', 'cleanup', 'plan', 'rehearse'] as const).filter((m) => args[m])
+  if (modes.length > 1) {
+    process.stderr.write(`drydock: options --${modes[0]} and --${modes[1]} are not compatible\n`)
     return 2
   }
   const jobs = args.jobs === undefined ? undefined : Number(args.jobs)
@@ -110,10 +119,21 @@ export async function main(argv: readonly string[]): Promise<number> {
       await writeReport(paths, manifest)
       return 0
     }
-    const result = await runUpgrade(config, {
-      yes: args.yes, keepStaging: args['keep-staging'], jobs: jobs ?? config.jobs ?? availableParallelism(),
-    })
+    const workers = jobs ?? config.jobs ?? availableParallelism()
+    if (args.plan) {
+      process.stdout.write(`${planText(await planUpgrade(config, workers))}\n`)
+      return 0
+    }
+    const result = await runUpgrade(config, { yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse })
     process.stdout.write(`${summaryText(result.report)}\nreport: ${join(result.runDir, 'report.md')}\n`)
+    if (args.rehearse) {
+      const previous = pastRuns(config.runDir, config.file, { rehearsalsOnly: true, before: result.report.runId })[0]
+      const manifest = ManifestStore.load(join(result.runDir, 'manifest.json')).data
+      const changes = previous ? compareWithPrevious(manifest, previous) : []
+      process.stdout.write(previous
+        ? `compared with rehearsal ${previous.runId}: ${changes.length ? `\n  ${changes.join('\n  ')}` : 'no stage changed by more than 1.5×'}\n`
+        : 'first rehearsal of this config: its timings are the baseline for --plan and later rehearsals\n')
+    }
     return 0
   } catch (error) {
     printError(error)

@@ -11,6 +11,8 @@ export interface RunOptions {
   yes: boolean
   keepStaging: boolean
   jobs: number
+  /** Run every stage but never swap production (the shadow copy is dropped at the end). */
+  rehearse?: boolean
   /**
    * Library callers (and tests) may observe each finished stage, e.g. to inspect staging.
    * An error thrown here stops the run like a failing stage.

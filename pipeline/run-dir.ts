@@ -96,6 +96,8 @@ export interface StepRecord {
 export interface Manifest {
   version: 1
   runId: string
+  /** A rehearsal runs every stage but never swaps production; its timings feed later plans. */
+  mode?: 'upgrade' | 'rehearsal'
   createdAt: string
   engine: EngineName
   configFile: string

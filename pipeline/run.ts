@@ -47,6 +47,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
     target: config.target === 'in-place'
       ? { kind: 'in-place', endpoint: describeEndpoint(config.source), shadow: shadowName(config.source.database, runId) }
       : { kind: 'url', endpoint: describeEndpoint(config.target) },
+    mode: options.rehearse ? 'rehearsal' : 'upgrade',
     stages: {}, tables: {}, migrated: {}, steps: [],
   })
   await manifest.save()
@@ -77,7 +78,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
     ])
     await runHook(ctx, 'beforeSwap')
     await runStages(ctx, [
-      { name: 'swap', title: config.target === 'in-place' ? 'swap: shadow becomes live, old data kept' : 'swap: none (separate target)', run: swapStage },
+      { name: 'swap', title: swapTitle(config, options), run: swapStage },
     ])
     await manifest.update((m) => { m.verdict = 'verified' })
     await runHook(ctx, 'afterSwap')
@@ -105,6 +106,11 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
   return { report: await writeReport(paths, manifest), runDir: paths.root }
 }
 
+function swapTitle(config: ParsedConfig, options: RunOptions): string {
+  if (config.target !== 'in-place') return 'swap: none (separate target)'
+  return options.rehearse ? 'swap: rehearsal, production not swapped (shadow dropped)' : 'swap: shadow becomes live, old data kept'
+}
+
 async function shutdown(ctx: RunContext): Promise<void> {
   await closeSnapshot(ctx).catch(() => {})
   await stopStaging(ctx).catch(() => {})
@@ -120,7 +126,7 @@ async function dropFailedShadow(ctx: RunContext): Promise<void> {
 }
 
 async function confirmLoadBack(ctx: RunContext): Promise<void> {
-  if (ctx.options.yes) return
+  if (ctx.options.yes || ctx.options.rehearse) return
   const { config, manifest } = ctx
   const where = config.target === 'in-place'
     ? `into shadow database "${manifest.data.target.shadow}" on ${describeEndpoint(withDatabase(config.source, manifest.data.target.shadow!))} and then swap it with the live database "${config.source.database}"`

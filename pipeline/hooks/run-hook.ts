@@ -13,6 +13,11 @@ import type { HookPoint } from './hook-points.ts'
 export async function runHook(ctx: RunContext, point: HookPoint, extra: Record<string, string> = {}): Promise<void> {
   const command = ctx.config.hooks[point]
   if (!command) return
+  if (ctx.options.rehearse) {
+    // Hooks stop and start the production app: a rehearsal must not.
+    ctx.log.write({ kind: 'info', stage: 'hooks', message: `rehearsal: hook ${point} not run` })
+    return
+  }
   const log = join(ctx.paths.hooksDir, `${point}.log`)
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|MYSQL_)|^DATABASE_URL$/.test(k))),

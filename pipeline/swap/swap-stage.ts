@@ -13,6 +13,12 @@ export async function swapStage(ctx: RunContext): Promise<void> {
     return
   }
   const shadow = manifest.data.target.shadow!
+  if (ctx.options.rehearse) {
+    await ctx.driver.dropDatabase(config.source, shadow)
+    await manifest.update((m) => { m.target.shadowCreated = false })
+    ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: `rehearsal: production not swapped, shadow ${shadow} dropped` })
+    return
+  }
   const backup = backupName(config.source.database, manifest.data.runId)
   await ctx.driver.swap(config.source, shadow, backup)
   await manifest.update((m) => {
