@@ -36,6 +36,8 @@ export interface RunContext {
   tables: TableInfo[]
   staging?: Endpoint
   ephemeral?: EphemeralServer
+  /** Stage durations of the last verified run of this config, in run order (for ETAs). */
+  lastTimings?: readonly { stage: StageName; ms: number }[]
   /** Where the migrated data is loaded: the shadow database, or the separate target. */
   loadTarget?: Endpoint
 }

@@ -8,8 +8,23 @@ export class StageProgress {
   doneTables = 0
   rows = 0
   bytes = 0
+  /** Bytes the stage will move, when known: gives the stage's ETA from its measured speed. */
+  expectedBytes = 0
+  /** What the stages after this one took last time (scaled), for the whole run's ETA. */
+  laterMs = 0
+  /** This stage's time last time (scaled), for stages that move no bytes. */
+  estimateMs: number | undefined
   private readonly active = new Map<string, Active>()
   constructor(public totalTables = 0) {}
+
+  /** Seconds left in this stage: measured speed over the bytes left, else last time's duration. */
+  remainingSeconds(): number | undefined {
+    const elapsed = (Date.now() - this.startedAt) / 1000
+    if (this.expectedBytes > 0 && this.bytes > 0 && elapsed > 1) {
+      return Math.max(0, (this.expectedBytes - this.bytes) / (this.bytes / elapsed))
+    }
+    return this.estimateMs === undefined ? undefined : Math.max(0, this.estimateMs / 1000 - elapsed)
+  }
 
   start(table: string): { add(bytes: number, rows: number): void; done(): void } {
     const entry: Active = { rows: 0, bytes: 0, startedAt: Date.now() }
@@ -39,6 +54,13 @@ export class StageProgress {
         : table
     })
     const more = this.active.size > 3 ? ` +${this.active.size - 3}` : ''
-    return active.length ? `${head} │ ${active.join(', ')}${more}` : head
+    const left = this.remainingSeconds()
+    const eta = left === undefined ? '' : ` · ETA ${clock(left)} (run ${clock(left + this.laterMs / 1000)})`
+    return active.length ? `${head}${eta} │ ${active.join(', ')}${more}` : `${head}${eta}`
   }
+}
+
+function clock(seconds: number): string {
+  const s = Math.round(seconds)
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
 }

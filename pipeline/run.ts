@@ -5,7 +5,8 @@ import type { ParsedConfig } from './config.ts'
 import type { RunContext, RunOptions } from './context.ts'
 import { driverFor } from './drivers/registry.ts'
 import { describeEndpoint, withDatabase } from './endpoint.ts'
-import { DrydockError, inStage } from './errors.ts'
+import { DrydockError, inStage, type StageName } from './errors.ts'
+import { pastRuns } from './plan/past-runs.ts'
 import { EventLog } from './log.ts'
 import { runHook } from './hooks/run-hook.ts'
 import { loadbackStage } from './loadback/loadback-stage.ts'
@@ -56,6 +57,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
   const ctx: RunContext = {
     config, driver, paths, manifest, log: new EventLog(paths.events, secrets), options,
     sourceWorkers: [], tables: [],
+    lastTimings: lastTimings(config, runId),
   }
   const onSignal = () => { void shutdown(ctx).finally(() => process.exit(130)) }
   process.once('SIGINT', onSignal)
@@ -104,6 +106,13 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
   }
   await shutdown(ctx)
   return { report: await writeReport(paths, manifest), runDir: paths.root }
+}
+
+/** The last verified run's stage times, so progress can show ETAs for the stage and the run. */
+function lastTimings(config: ParsedConfig, runId: string): { stage: StageName; ms: number }[] {
+  const previous = pastRuns(config.runDir, config.file, { before: runId })[0]
+  if (!previous) return []
+  return Object.entries(previous.stages).filter(([, r]) => r?.ms !== undefined).map(([stage, r]) => ({ stage: stage as StageName, ms: r!.ms! }))
 }
 
 function swapTitle(config: ParsedConfig, options: RunOptions): string {

@@ -24,10 +24,14 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
     rendererOptions: { outputBar: 1, persistentOutput: false },
     task: async (_c, task) => {
       const progress = new StageProgress()
+      const timings = ctx.lastTimings ?? []
+      const at = timings.findIndex((t) => t.stage === spec.name)
+      progress.estimateMs = timings[at]?.ms
+      progress.laterMs = at < 0 ? 0 : timings.slice(at + 1).reduce((sum, t) => sum + t.ms, 0)
       ctx.progress = progress
       const started = Date.now()
       const timer = setInterval(() => {
-        if (progress.doneTables + progress.rows + progress.bytes > 0) task.output = progress.render()
+        if (progress.doneTables + progress.rows + progress.bytes > 0 || progress.estimateMs !== undefined) task.output = progress.render()
       }, tty ? 250 : 15_000)
       await ctx.manifest.update((m) => { m.stages[spec.name] = { status: 'running', startedAt: new Date(started).toISOString() } })
       ctx.log.write({ kind: 'stage-start', stage: spec.name })

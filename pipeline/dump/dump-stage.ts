@@ -8,7 +8,11 @@ import { tableToFile } from './table-to-file.ts'
 /** Stage 2: every carried table, as of the snapshot, into its own file; largest first. */
 export async function dumpStage(ctx: RunContext): Promise<void> {
   const carried = ctx.tables.filter((t) => ctx.manifest.data.tables[tableKey(t)]?.carried)
-  if (ctx.progress) ctx.progress.totalTables = carried.length
+  if (ctx.progress) {
+    ctx.progress.totalTables = carried.length
+    // Catalog sizes include indexes: an upper bound for the COPY text, fine for an ETA.
+    ctx.progress.expectedBytes = carried.reduce((sum, t) => sum + t.bytes, 0)
+  }
   await forEachWithSlot(carried, ctx.sourceWorkers, async (table, session) => {
     const key = tableKey(table)
     const started = Date.now()

@@ -9,7 +9,10 @@ import { fileToTable } from './file-to-table.ts'
 export async function loadStage(ctx: RunContext): Promise<void> {
   const staging = ctx.staging!
   const records = Object.values(ctx.manifest.data.tables).filter((t) => t.dump)
-  if (ctx.progress) ctx.progress.totalTables = records.length
+  if (ctx.progress) {
+    ctx.progress.totalTables = records.length
+    ctx.progress.expectedBytes = records.reduce((sum, r) => sum + r.dump!.bytes, 0)
+  }
   await withSessions(ctx, staging, ctx.options.jobs, async (sessions) => {
     await forEachWithSlot(records, sessions, async (record, session) => {
       const started = Date.now()
