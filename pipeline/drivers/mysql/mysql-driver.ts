@@ -1,10 +1,60 @@
-import type { Driver } from '../driver.ts'
-import { DrydockError } from '../../errors.ts'
+import type { Endpoint } from '../../endpoint.ts'
+import type { Driver, ServerInfo } from '../driver.ts'
+import { mysqlConnect } from './mysql-connect.ts'
+import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging } from './mysql-databases.ts'
+import { startEphemeralMysql } from './mysql-ephemeral.ts'
+import { migrationEnv } from './mysql-env.ts'
+import { copySchema } from './mysql-schema.ts'
+import { MysqlSession } from './mysql-session.ts'
+import { openSnapshot } from './mysql-snapshot.ts'
+import { swapDatabases } from './mysql-swap.ts'
+import { findClient, runSqlFile } from './mysql-tools.ts'
 
-const unsupported = (): never => {
-  throw new DrydockError('DD_ENGINE_UNSUPPORTED', 'the MySQL/MariaDB engine is not available in this version', {
-    stage: 'config', hint: 'use a postgres:// source',
-  })
+// The kind of the server probed last decides which client (mariadb or mysql) runs SQL files.
+let mariadb = true
+
+/** MySQL 8.0+ and MariaDB 10.6+, with mysql2; dump files are CSV (see mysql-dump.ts). */
+export const mysqlDriver: Driver = {
+  engine: 'mysql',
+  fileExtension: 'csv',
+
+  async probe(ep: Endpoint): Promise<ServerInfo> {
+    const conn = await mysqlConnect(ep)
+    try {
+      mariadb = conn.flavor.mariadb
+      return { version: conn.flavor.version, major: conn.flavor.major }
+    } finally {
+      await conn.close()
+    }
+  },
+
+  async checkTools(server) {
+    findClient(server.major >= 10)
+  },
+
+  async connect(ep) {
+    return new MysqlSession(await mysqlConnect(ep))
+  },
+
+  openSnapshot,
+  databaseExists,
+  createDatabase,
+  dropDatabase,
+  isEmpty,
+
+  async prepareStaging(source, staging) {
+    await prepareStaging(source as MysqlSession, staging)
+  },
+
+  copySchema,
+
+  async runSqlFile(ep, file, logFile) {
+    await runSqlFile(mariadb, ep, file, logFile)
+  },
+
+  migrationEnv,
+
+  startEphemeral: startEphemeralMysql,
+
+  swap: swapDatabases,
 }
-
-export const mysqlDriver: Driver = new Proxy({} as Driver, { get: (_t, prop) => (prop === 'engine' ? 'mysql' : unsupported) })

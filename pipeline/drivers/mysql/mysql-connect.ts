@@ -1,0 +1,163 @@
+import mysql from 'mysql2'
+import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { connectionError } from './mysql-errors.ts'
+
+export type Row = Record<string, string | null>
+
+/**
+ * Every value arrives as the server's own text (or null): no number, date or JSON goes
+ * through a JS type. Binary columns are selected as HEX() where bytes matter.
+ */
+const rawText: mysql.TypeCast = (field) => field.string('utf8')
+
+/** A connection with promise helpers; `raw` is the mysql2 connection for streams. */
+export class MysqlConn {
+  constructor(readonly raw: mysql.Connection, readonly endpoint: Endpoint, readonly flavor: Flavor) {}
+
+  query(sql: string, values?: unknown[]): Promise<Row[]> {
+    return new Promise((resolve, reject) => {
+      this.raw.query({ sql, ...(values ? { values } : {}) }, (error, rows) => {
+        if (error) reject(error)
+        else resolve(Array.isArray(rows) ? (rows as Row[]) : [])
+      })
+    })
+  }
+
+  /** For statements: the server's OK packet (affected rows, warnings). */
+  execute(sql: string, options: Partial<mysql.QueryOptions> = {}): Promise<mysql.ResultSetHeader> {
+    return new Promise((resolve, reject) => {
+      this.raw.query({ sql, ...options }, (error, result) => (error ? reject(error) : resolve(result as mysql.ResultSetHeader)))
+    })
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.raw.end(() => resolve()))
+    this.raw.destroy()
+  }
+}
+
+export interface Flavor {
+  readonly mariadb: boolean
+  readonly version: string
+  /** major + minor / 100: 10.11 → 10.11, 10.6 → 10.06, 8.0 → 8, 8.4 → 8.04 (sortable). */
+  readonly major: number
+}
+
+export function parseFlavor(version: string): Flavor {
+  const [, a = '0', b = '0'] = /^(\d+)\.(\d+)/.exec(version) ?? []
+  return { mariadb: /mariadb/i.test(version), version, major: Number(a) + Number(b) / 100 }
+}
+
+// One sql_mode for every drydock session of a run, taken from the source at the snapshot.
+let pinnedSqlMode: string | undefined
+// Servers where drydock's loads need not reach the binary log (standalone staging).
+const unloggedServers = new Set<string>()
+
+/**
+ * Modes that only change how drydock's own statements are parsed or how SHOW CREATE prints
+ * (quoting, backslashes, omitted table options) are left out; modes that decide which values
+ * are accepted (strict, zero dates, …) are kept as the source has them.
+ */
+const SYNTAX_MODES = new Set(['ANSI', 'ANSI_QUOTES', 'NO_BACKSLASH_ESCAPES', 'ORACLE', 'MSSQL', 'DB2', 'POSTGRESQL', 'MAXDB',
+  'NO_KEY_OPTIONS', 'NO_TABLE_OPTIONS', 'NO_FIELD_OPTIONS', 'SIMULTANEOUS_ASSIGNMENT'])
+
+export function pinSqlMode(mode: string): void {
+  const modes = mode.split(',').filter((m) => m && !SYNTAX_MODES.has(m))
+  // A loaded row with id 0 must keep it, not get the next AUTO_INCREMENT value.
+  if (!modes.includes('NO_AUTO_VALUE_ON_ZERO')) modes.push('NO_AUTO_VALUE_ON_ZERO')
+  pinnedSqlMode = modes.join(',')
+}
+
+export function sessionSqlMode(): string | undefined {
+  return pinnedSqlMode
+}
+
+function serverKey(ep: Endpoint): string {
+  const host = ep.host === 'localhost' || ep.host === '::1' ? '127.0.0.1' : ep.host
+  return `${host}:${ep.port}`
+}
+
+export function markUnlogged(ep: Endpoint): void {
+  unloggedServers.add(serverKey(ep))
+}
+
+function sslOption(ep: Endpoint): mysql.ConnectionOptions['ssl'] | undefined {
+  const mode = (ep.params['ssl-mode'] ?? ep.params.sslmode ?? (ep.params.ssl === 'true' ? 'REQUIRED' : '')).toUpperCase()
+  if (!mode || mode === 'DISABLED' || mode === 'DISABLE' || mode === 'PREFERRED') return undefined
+  return { rejectUnauthorized: mode.startsWith('VERIFY') }
+}
+
+/**
+ * Connects with the settings that make text canonical and transfers exact: UTC session
+ * time zone, utf8mb4 both ways, the pinned sql_mode, and timeouts long enough for
+ * streams that wait on the disk or the other server.
+ */
+export async function mysqlConnect(ep: Endpoint, database: string | null = ep.database): Promise<MysqlConn> {
+  const ssl = sslOption(ep)
+  const raw = mysql.createConnection({
+    host: ep.host,
+    port: ep.port,
+    user: ep.user,
+    ...(ep.password !== undefined ? { password: ep.password } : {}),
+    ...(database ? { database } : {}),
+    ...(ssl ? { ssl } : {}),
+    charset: 'UTF8MB4_GENERAL_CI',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    decimalNumbers: false,
+    typeCast: rawText,
+    connectTimeout: 20_000,
+    enableKeepAlive: true,
+    keepAliveInitialDelay: 10_000,
+    multipleStatements: false,
+  })
+  // A dropped connection surfaces on the pending query; without a listener it would crash the process.
+  raw.on('error', () => {})
+  try {
+    await new Promise<void>((resolve, reject) => raw.connect((error) => (error ? reject(error) : resolve())))
+  } catch (error) {
+    raw.destroy()
+    throw connectionError(error, ep, database ?? undefined)
+  }
+  try {
+    const [info] = await new MysqlConn(raw, ep, parseFlavor('')).query('SELECT VERSION() AS version, @@SESSION.sql_mode AS mode')
+    const conn = new MysqlConn(raw, ep, parseFlavor(info!.version!))
+    const settings = [
+      "time_zone = '+00:00'",
+      'sql_mode = ?',
+      'net_read_timeout = 3600',
+      'net_write_timeout = 3600',
+      'wait_timeout = 86400',
+      ...(conn.flavor.mariadb ? ['max_statement_time = 0'] : ['max_execution_time = 0', 'information_schema_stats_expiry = 0']),
+    ]
+    if (pinnedSqlMode === undefined) pinSqlMode(info!.mode ?? '')
+    await conn.query(`SET SESSION ${settings.join(', ')}`, [pinnedSqlMode])
+    if (unloggedServers.has(serverKey(ep))) await conn.query('SET SESSION sql_log_bin = 0').catch(() => {})
+    return conn
+  } catch (error) {
+    raw.destroy()
+    throw error
+  }
+}
+
+/** A connection without a default database (for CREATE/DROP DATABASE and swaps). */
+export function mysqlConnectServer(ep: Endpoint): Promise<MysqlConn> {
+  return mysqlConnect(ep, null)
+}
+
+export function quoteIdent(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``
+}
+
+export function quoteString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\0/g, '\\0')}'`
+}
+
+export function describe(ep: Endpoint, database?: string): string {
+  return describeEndpoint(ep, database ?? ep.database)
+}
+
+export function errno(error: unknown): number | undefined {
+  return (error as { errno?: number }).errno
+}

@@ -1,0 +1,119 @@
+import { DrydockError } from '../../errors.ts'
+import { errno, type MysqlConn, quoteIdent, quoteString } from './mysql-connect.ts'
+import { splitCreateTable, type SplitTable } from './mysql-create-table.ts'
+
+/** A statement that recreates one object; `sqlMode` is the mode it was created under. */
+export interface SchemaObject {
+  readonly kind: 'routine' | 'table' | 'view' | 'trigger'
+  readonly name: string
+  readonly sql: string
+  readonly sqlMode?: string
+}
+
+function missingDefinition(kind: string, name: string, user: string): DrydockError {
+  return new DrydockError('DD_SCHEMA_DUMP_FAILED', `cannot read the definition of ${kind} ${quoteIdent(name)}: user "${user}" lacks the privilege to see it`, {
+    stage: 'schema', hint: 'run drydock as an account that can SHOW CREATE every object of the database (SELECT, SHOW VIEW, TRIGGER, and routine access)',
+  })
+}
+
+/** Stored functions and procedures of the connection's database. */
+export async function readRoutines(conn: MysqlConn): Promise<SchemaObject[]> {
+  const rows = await conn.query(`
+    SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES
+     WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') ORDER BY ROUTINE_TYPE, ROUTINE_NAME`)
+  const out: SchemaObject[] = []
+  for (const r of rows) {
+    const [def] = await conn.query(`SHOW CREATE ${r.type} ${quoteIdent(r.name!)}`)
+    const sql = def?.[r.type === 'FUNCTION' ? 'Create Function' : 'Create Procedure']
+    if (!sql) throw missingDefinition(r.type!.toLowerCase(), r.name!, conn.endpoint.user)
+    out.push({ kind: 'routine', name: `${r.type} ${r.name}`, sql, sqlMode: def!.sql_mode ?? '' })
+  }
+  return out
+}
+
+export async function readViews(conn: MysqlConn): Promise<SchemaObject[]> {
+  const rows = await conn.query(`SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`)
+  const out: SchemaObject[] = []
+  for (const r of rows) {
+    const [def] = await conn.query(`SHOW CREATE VIEW ${quoteIdent(r.name!)}`)
+    if (!def?.['Create View']) throw missingDefinition('view', r.name!, conn.endpoint.user)
+    out.push({ kind: 'view', name: r.name!, sql: def['Create View'] })
+  }
+  return out
+}
+
+export async function readTriggers(conn: MysqlConn): Promise<SchemaObject[]> {
+  const rows = await conn.query(`
+    SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS
+     WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`)
+  const out: SchemaObject[] = []
+  for (const r of rows) {
+    const [def] = await conn.query(`SHOW CREATE TRIGGER ${quoteIdent(r.name!)}`)
+    if (!def?.['SQL Original Statement']) throw missingDefinition('trigger', r.name!, conn.endpoint.user)
+    out.push({ kind: 'trigger', name: r.name!, sql: def['SQL Original Statement'], sqlMode: def.sql_mode ?? '' })
+  }
+  return out
+}
+
+/** Base tables and (MariaDB) sequences, sequences first: a column default may call NEXTVAL. */
+export async function readTables(conn: MysqlConn): Promise<{ name: string; split: SplitTable }[]> {
+  const rows = await conn.query(`
+    SELECT TABLE_NAME AS name FROM information_schema.TABLES
+     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE')
+     ORDER BY TABLE_TYPE = 'BASE TABLE', TABLE_NAME`)
+  const out: { name: string; split: SplitTable }[] = []
+  for (const r of rows) {
+    const [def] = await conn.query(`SHOW CREATE TABLE ${quoteIdent(r.name!)}`)
+    out.push({ name: r.name!, split: splitCreateTable(def!['Create Table']!) })
+  }
+  return out
+}
+
+/** Runs one object's statement under its own sql_mode, then returns to the session's. */
+export async function createObject(conn: MysqlConn, object: SchemaObject): Promise<void> {
+  if (object.sqlMode === undefined) {
+    await conn.query(object.sql)
+    return
+  }
+  const [saved] = await conn.query('SELECT @@SESSION.sql_mode AS mode')
+  await conn.query('SET SESSION sql_mode = ?', [object.sqlMode])
+  try {
+    await conn.query(object.sql)
+  } finally {
+    await conn.query('SET SESSION sql_mode = ?', [saved!.mode ?? ''])
+  }
+}
+
+/**
+ * Views in an order that works: a view that uses a view not created yet fails with
+ * "doesn't exist" and is tried again after the others. Returns them in creation order.
+ */
+export async function createViews(conn: MysqlConn, views: readonly SchemaObject[]): Promise<SchemaObject[]> {
+  let pending = [...views]
+  const done: SchemaObject[] = []
+  while (pending.length > 0) {
+    const failed: { view: SchemaObject; error: unknown }[] = []
+    for (const view of pending) {
+      try {
+        await createObject(conn, view)
+        done.push(view)
+      } catch (error) {
+        if (errno(error) !== 1146 && errno(error) !== 1356) throw error
+        failed.push({ view, error })
+      }
+    }
+    if (failed.length === pending.length) throw failed[0]!.error
+    pending = failed.map((f) => f.view)
+  }
+  return done
+}
+
+/** The statements as a file the mysql client can replay (routines and triggers need a delimiter). */
+export function scriptOf(objects: readonly SchemaObject[], header: string[]): string {
+  const out = [...header.map((h) => `-- ${h}`), 'SET NAMES utf8mb4;', 'SET SESSION foreign_key_checks = 0;', '']
+  for (const o of objects) {
+    if (o.sqlMode !== undefined) out.push(`SET SESSION sql_mode = ${quoteString(o.sqlMode)};`)
+    out.push(o.kind === 'routine' || o.kind === 'trigger' ? `DELIMITER ;;\n${o.sql};;\nDELIMITER ;` : `${o.sql};`, '')
+  }
+  return out.join('\n')
+}

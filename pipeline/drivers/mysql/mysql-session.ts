@@ -1,0 +1,96 @@
+import type { Readable, Transform } from 'node:stream'
+import type { SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import { checksumSql } from './mysql-checksum.ts'
+import { tableColumns } from './mysql-columns.ts'
+import { type MysqlConn, quoteIdent } from './mysql-connect.ts'
+import { readTable } from './mysql-dump.ts'
+import { writeTable } from './mysql-load.ts'
+
+const INVENTORY_SQL = `
+SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name,
+       CAST(COALESCE(t.TABLE_ROWS, 0) AS CHAR) AS estimated_rows,
+       CAST(COALESCE(t.DATA_LENGTH, 0) + COALESCE(t.INDEX_LENGTH, 0) AS CHAR) AS bytes,
+       (SELECT GROUP_CONCAT(s.COLUMN_NAME ORDER BY s.SEQ_IN_INDEX SEPARATOR '\\n')
+          FROM information_schema.STATISTICS s
+         WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME AND s.INDEX_NAME = 'PRIMARY') AS primary_key
+  FROM information_schema.TABLES t
+ WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'
+ ORDER BY COALESCE(t.DATA_LENGTH, 0) + COALESCE(t.INDEX_LENGTH, 0) DESC, t.TABLE_NAME`
+
+/**
+ * One connection. A MySQL "schema" is a database: TableRef.schema carries the name of the
+ * database the table was listed in (for keys and reports), and every statement works on
+ * the session's own database, so the same TableRef names the table on production,
+ * staging and the shadow.
+ */
+export class MysqlSession implements Session {
+  constructor(readonly conn: MysqlConn) {}
+
+  async inventory(): Promise<TableInfo[]> {
+    const rows = await this.conn.query(INVENTORY_SQL)
+    return rows.map((r) => ({
+      schema: r.db!,
+      name: r.name!,
+      estimatedRows: Number(r.estimated_rows),
+      bytes: Number(r.bytes),
+      primaryKey: r.primary_key ? r.primary_key.split('\n') : [],
+    }))
+  }
+
+  readTable(table: TableRef): Promise<TableReader> {
+    return readTable(this.conn, table)
+  }
+
+  writeTable(table: TableRef, source: Readable, through: Transform[], beforeCommit?: () => Promise<void> | void): Promise<number> {
+    return writeTable(this.conn, table, source, through, beforeCommit)
+  }
+
+  async checksum(table: TableRef): Promise<TableChecksum> {
+    const [row] = await this.conn.query(checksumSql(table.name, await tableColumns(this.conn, table)))
+    return { rows: Number(row!.rows), digest: row!.digest! }
+  }
+
+  /**
+   * The next value of every AUTO_INCREMENT counter (TRUNCATE and a load do not keep them) and
+   * of every MariaDB sequence object (its first value not yet cached, as after a restart).
+   */
+  async sequences(): Promise<SequenceValue[]> {
+    const rows = await this.conn.query(`
+      SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, CAST(AUTO_INCREMENT AS CHAR) AS next
+        FROM information_schema.TABLES
+       WHERE TABLE_SCHEMA = DATABASE() AND (TABLE_TYPE = 'SEQUENCE' OR (TABLE_TYPE = 'BASE TABLE' AND AUTO_INCREMENT IS NOT NULL))
+       ORDER BY TABLE_NAME`)
+    const values: SequenceValue[] = []
+    for (const r of rows) {
+      const next = r.type === 'SEQUENCE'
+        ? (await this.conn.query(`SELECT CAST(next_not_cached_value AS CHAR) AS next FROM ${quoteIdent(r.name!)}`))[0]!.next
+        : r.next
+      values.push({ schema: r.db!, name: r.name!, lastValue: next!, isCalled: false })
+    }
+    return values
+  }
+
+  async setSequences(values: readonly SequenceValue[]): Promise<void> {
+    const kinds = new Map(
+      (await this.conn.query("SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"))
+        .map((r) => [r.name!, r.type!]))
+    for (const v of values) {
+      if (!/^-?\d+$/.test(v.lastValue)) continue
+      const target = quoteIdent(v.name)
+      if (kinds.get(v.name) === 'SEQUENCE') await this.conn.query(`SELECT SETVAL(${target}, ${v.lastValue}, 0)`)
+      // Never below max(id) + 1: the server raises a lower value to that.
+      else if (kinds.get(v.name) === 'BASE TABLE') await this.conn.query(`ALTER TABLE ${target} AUTO_INCREMENT = ${v.lastValue}`)
+    }
+  }
+
+  async analyze(tables: readonly TableRef[]): Promise<void> {
+    const names = new Set((await this.inventory()).map((t) => t.name))
+    for (const table of tables) {
+      if (names.has(table.name)) await this.conn.query(`ANALYZE TABLE ${quoteIdent(table.name)}`)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.conn.close().catch(() => {})
+  }
+}

@@ -1,0 +1,99 @@
+import type { Endpoint } from '../../endpoint.ts'
+import { DrydockError } from '../../errors.ts'
+import type { Snapshot } from '../driver.ts'
+import { errno, type MysqlConn, mysqlConnect, pinSqlMode, sessionSqlMode } from './mysql-connect.ts'
+import { MysqlSession } from './mysql-session.ts'
+
+const ACCESS_DENIED = [1227, 1045, 1044]
+
+const BEGIN_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY'
+
+/**
+ * MySQL cannot hand one snapshot to other sessions, so every worker starts its own
+ * consistent-snapshot transaction while FLUSH TABLES WITH READ LOCK holds all writes:
+ * they all see the same instant. The lock is released as soon as they have started (a few
+ * milliseconds); the binary log position is read under it.
+ */
+export async function openSnapshot(ep: Endpoint, workers = 1): Promise<Snapshot> {
+  const holder = await mysqlConnect(ep)
+  const sessions: MysqlConn[] = []
+  try {
+    const [mode] = await holder.query('SELECT @@GLOBAL.sql_mode AS mode')
+    pinSqlMode(mode!.mode ?? '')
+    await holder.query('SET SESSION sql_mode = ?', [sessionSqlMode()])
+    for (let i = 0; i < workers; i++) sessions.push(await mysqlConnect(ep))
+    for (const c of [holder, ...sessions]) await c.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+    await holder.query('SET SESSION lock_wait_timeout = 120')
+    try {
+      await holder.query('FLUSH TABLES WITH READ LOCK')
+    } catch (error) {
+      throw lockError(error, ep)
+    }
+    let position: string
+    try {
+      await Promise.all([holder, ...sessions].map((c) => c.query(BEGIN_SNAPSHOT)))
+      position = await binlogPosition(holder)
+    } finally {
+      await holder.query('UNLOCK TABLES')
+    }
+    const [thread] = await holder.query('SELECT CONNECTION_ID() AS id, UTC_TIMESTAMP(6) AS at')
+    const pending = sessions.map((c) => new MysqlSession(c))
+    const handedOut: MysqlSession[] = []
+    return {
+      id: `ftwrl-${thread!.id}-${thread!.at!.replace(/\D/g, '')}`,
+      position,
+      holder: new MysqlSession(holder),
+      async worker() {
+        const next = pending.shift()
+        if (!next) {
+          throw new DrydockError('DD_SNAPSHOT_WORKERS', `the MySQL snapshot was opened for ${workers} worker(s); no more can join it`, {
+            stage: 'snapshot', hint: 'this is a drydock bug: openSnapshot must be given the number of workers',
+          })
+        }
+        handedOut.push(next)
+        return next
+      },
+      async close() {
+        await Promise.all([...pending, ...handedOut].map((s) => s.conn.query('ROLLBACK').catch(() => {}).then(() => s.close())))
+        await holder.query('ROLLBACK').catch(() => {})
+        await holder.close().catch(() => {})
+      },
+    }
+  } catch (error) {
+    await Promise.all([holder, ...sessions].map((c) => c.close().catch(() => {})))
+    throw error
+  }
+}
+
+function lockError(error: unknown, ep: Endpoint): unknown {
+  if (ACCESS_DENIED.includes(errno(error) ?? 0)) {
+    return new DrydockError('DD_SNAPSHOT_PRIVILEGE', `user "${ep.user}" on ${ep.host}:${ep.port} lacks the RELOAD privilege that FLUSH TABLES WITH READ LOCK needs for a consistent snapshot`, {
+      stage: 'snapshot',
+      hint: `grant it for the upgrade (GRANT RELOAD ON *.* TO '${ep.user}'@'<host>'), or run as an account that has it; the lock lasts only while the workers start their snapshots`,
+    }, { cause: error })
+  }
+  if (errno(error) === 1205) {
+    return new DrydockError('DD_SNAPSHOT_LOCK_TIMEOUT', `FLUSH TABLES WITH READ LOCK waited 120 s on ${ep.host}:${ep.port} for running statements`, {
+      stage: 'snapshot', hint: 'a long query or an open transaction holds tables: stop the application (it is a maintenance window) and retry',
+    }, { cause: error })
+  }
+  return error
+}
+
+/** binlog file:position and GTID state, read under the lock; a server without binlog says so. */
+async function binlogPosition(conn: MysqlConn): Promise<string> {
+  const parts: string[] = []
+  for (const sql of ['SHOW MASTER STATUS', 'SHOW BINARY LOG STATUS']) {
+    try {
+      const [row] = await conn.query(sql)
+      parts.push(row ? `binlog ${row.File}:${row.Position}` : 'binlog off')
+      break
+    } catch {
+      // SHOW MASTER STATUS is gone in MySQL 8.4; SHOW BINARY LOG STATUS is new in 8.2.
+    }
+  }
+  const gtid = conn.flavor.mariadb ? '@@GLOBAL.gtid_binlog_pos' : '@@GLOBAL.gtid_executed'
+  const [row] = await conn.query(`SELECT ${gtid} AS gtid`).catch(() => [] as { gtid?: string | null }[])
+  if (row?.gtid) parts.push(`gtid ${row.gtid.replace(/\s+/g, '')}`)
+  return parts.join(', ') || 'binlog position unknown (no privilege to read it)'
+}

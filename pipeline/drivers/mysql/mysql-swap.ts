@@ -1,0 +1,88 @@
+import type { Endpoint } from '../../endpoint.ts'
+import { DrydockError } from '../../errors.ts'
+import { createDatabase } from './mysql-databases.ts'
+import { type MysqlConn, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
+import { createObject, createViews, readRoutines, readTriggers, readViews, type SchemaObject } from './mysql-objects.ts'
+
+interface Movable {
+  tables: string[]
+  routines: SchemaObject[]
+  views: SchemaObject[]
+  triggers: SchemaObject[]
+}
+
+async function readMovable(conn: MysqlConn, db: string): Promise<Movable> {
+  await conn.query(`USE ${quoteIdent(db)}`)
+  const tables = await conn.query(`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE') ORDER BY 1`, [db])
+  return { tables: tables.map((t) => t.name!), routines: await readRoutines(conn), views: await readViews(conn), triggers: await readTriggers(conn) }
+}
+
+async function dropObjects(conn: MysqlConn, db: string, m: Movable, routines: boolean): Promise<void> {
+  await conn.query(`USE ${quoteIdent(db)}`)
+  for (const t of m.triggers) await conn.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}`)
+  for (const v of m.views) await conn.query(`DROP VIEW IF EXISTS ${quoteIdent(v.name)}`)
+  if (routines) for (const r of m.routines) await conn.query(`DROP ${r.name.split(' ')[0]} IF EXISTS ${quoteIdent(r.name.slice(r.name.indexOf(' ') + 1))}`)
+}
+
+async function createObjects(conn: MysqlConn, db: string, m: Movable, routines: boolean): Promise<void> {
+  await conn.query(`USE ${quoteIdent(db)}`)
+  if (routines) for (const r of m.routines) await createObject(conn, r)
+  await createViews(conn, m.views)
+  for (const t of m.triggers) await createObject(conn, t)
+}
+
+async function refuseIfBusy(conn: MysqlConn, databases: string[]): Promise<void> {
+  const sessions = await conn.query(`
+    SELECT ID AS id, USER AS user, HOST AS host, DB AS db, COMMAND AS command FROM information_schema.PROCESSLIST
+     WHERE DB IN (?, ?) AND ID <> CONNECTION_ID()`, databases)
+  if (sessions.length === 0) return
+  const list = sessions.map((s) => `id ${s.id} (${s.user}@${s.host}, ${s.command}, db ${s.db})`).join('; ')
+  throw new DrydockError('DD_SWAP_BUSY', `cannot swap: ${sessions.length} session(s) are using the databases: ${list}`, {
+    stage: 'swap', hint: 'stop the application servers and other clients (it is a maintenance window), then run the upgrade again',
+  })
+}
+
+/**
+ * Every table of live → backup and of shadow → live in ONE `RENAME TABLE`, which is atomic.
+ * Views, triggers and routines cannot move between databases that way: they are read
+ * first, dropped, and recreated on their tables' side right after the rename, so for a
+ * moment (with the application stopped) the tables exist without them. Events stay with
+ * the live database name. The emptied shadow database is dropped.
+ */
+export async function swapDatabases(live: Endpoint, shadow: string, backup: string): Promise<void> {
+  const conn = await mysqlConnectServer(live)
+  try {
+    await refuseIfBusy(conn, [live.database, shadow])
+    const old = await readMovable(conn, live.database)
+    const next = await readMovable(conn, shadow)
+    await conn.query('SET SESSION foreign_key_checks = 0')
+    await createDatabase(live, backup, live)
+    const renames = [
+      ...old.tables.map((t) => `${quoteIdent(live.database)}.${quoteIdent(t)} TO ${quoteIdent(backup)}.${quoteIdent(t)}`),
+      ...next.tables.map((t) => `${quoteIdent(shadow)}.${quoteIdent(t)} TO ${quoteIdent(live.database)}.${quoteIdent(t)}`),
+    ]
+    await dropObjects(conn, live.database, old, false)
+    await dropObjects(conn, shadow, next, false)
+    try {
+      if (renames.length > 0) await conn.query(`RENAME TABLE ${renames.join(', ')}`)
+    } catch (error) {
+      await createObjects(conn, live.database, old, false).catch(() => {})
+      await createObjects(conn, shadow, next, false).catch(() => {})
+      throw new DrydockError('DD_SWAP_FAILED', `swap of ${live.database} failed and was undone: ${(error as Error).message}`, {
+        stage: 'swap', hint: 'production is unchanged; fix the cause and run the upgrade again',
+      }, { cause: error })
+    }
+    try {
+      await dropObjects(conn, live.database, old, true)
+      await createObjects(conn, live.database, next, true)
+      await createObjects(conn, backup, old, true)
+    } catch (error) {
+      throw new DrydockError('DD_SWAP_INCOMPLETE', `the tables of ${live.database} were swapped (old ones in ${backup}), but recreating views, triggers or routines failed: ${(error as Error).message}`, {
+        stage: 'swap', hint: `recreate them from the run directory's schema/migrated-*.sql before starting the application; the old ones are listed in ${backup}'s schema/source-*.sql`,
+      }, { cause: error })
+    }
+    await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(shadow)}`)
+  } finally {
+    await conn.close()
+  }
+}

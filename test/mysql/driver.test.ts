@@ -1,0 +1,154 @@
+/**
+ * The MySQL driver's parts on their own: SHOW CREATE TABLE split for the load, the CSV dump
+ * format through LOAD DATA with arbitrary text and bytes, the snapshot that every worker
+ * shares, and the clear refusal when the account lacks RELOAD for the snapshot lock.
+ */
+import { PassThrough } from 'node:stream'
+import { buffer } from 'node:stream/consumers'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { splitCreateTable } from '../../pipeline/drivers/mysql/mysql-create-table.ts'
+import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
+import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { expectDrydockError } from '../helpers/drydock.ts'
+import { createDatabase, dropDatabasesWithPrefix, myUrl, rowsAsText, sql, uniquePrefix } from '../helpers/mysql.ts'
+
+const prefix = uniquePrefix('drv')
+const endpoint = (database: string, auth?: string) => parseEndpoint(myUrl(database, auth), 'source')
+
+describe('splitCreateTable', () => {
+  it('keeps the primary key and the AUTO_INCREMENT index, defers the rest', () => {
+    const split = splitCreateTable([
+      'CREATE TABLE `t` (',
+      '  `id` int(11) NOT NULL AUTO_INCREMENT,',
+      "  `seq` bigint(20) NOT NULL COMMENT 'not AUTO_INCREMENT',",
+      '  `a` varchar(10) DEFAULT NULL,',
+      '  `b` text DEFAULT NULL,',
+      '  PRIMARY KEY (`seq`),',
+      '  UNIQUE KEY `t_a` (`a`),',
+      '  KEY `t_id` (`id`),',
+      '  KEY `t_a_id` (`a`,`id`),',
+      '  FULLTEXT KEY `t_b` (`b`),',
+      '  CONSTRAINT `t_fk` FOREIGN KEY (`a`) REFERENCES `u` (`a`) ON DELETE CASCADE,',
+      '  CONSTRAINT `t_check` CHECK (`seq` > 0)',
+      ') ENGINE=InnoDB AUTO_INCREMENT=42 DEFAULT CHARSET=utf8mb4',
+      ' PARTITION BY HASH (`seq`)',
+      'PARTITIONS 2',
+    ].join('\n'))
+    expect(split.create).toBe([
+      'CREATE TABLE `t` (',
+      '  `id` int(11) NOT NULL AUTO_INCREMENT,',
+      "  `seq` bigint(20) NOT NULL COMMENT 'not AUTO_INCREMENT',",
+      '  `a` varchar(10) DEFAULT NULL,',
+      '  `b` text DEFAULT NULL,',
+      '  PRIMARY KEY (`seq`),',
+      '  KEY `t_id` (`id`),',
+      '  CONSTRAINT `t_check` CHECK (`seq` > 0)',
+      ') ENGINE=InnoDB AUTO_INCREMENT=42 DEFAULT CHARSET=utf8mb4',
+      ' PARTITION BY HASH (`seq`)',
+      'PARTITIONS 2',
+    ].join('\n'))
+    expect(split.indexes).toEqual(['ADD UNIQUE KEY `t_a` (`a`)', 'ADD KEY `t_a_id` (`a`,`id`)', 'ADD FULLTEXT KEY `t_b` (`b`)'])
+    expect(split.foreignKeys).toEqual(['ADD CONSTRAINT `t_fk` FOREIGN KEY (`a`) REFERENCES `u` (`a`) ON DELETE CASCADE'])
+  })
+})
+
+describe('MySQL driver on the local MariaDB', () => {
+  const from = `${prefix}_from`
+  const to = `${prefix}_to`
+  const user = `${prefix}_noreload`
+
+  beforeAll(async () => {
+    await createDatabase(from)
+    await createDatabase(to)
+    const table = 'CREATE TABLE t (id INT PRIMARY KEY, txt TEXT, vc VARCHAR(200), lat VARCHAR(200) CHARACTER SET latin1, bin VARBINARY(300))'
+    await sql(from, table)
+    await sql(to, table)
+  })
+
+  afterAll(async () => {
+    await sql(null, `DROP USER IF EXISTS '${user}'@'127.0.0.1'`)
+    await dropDatabasesWithPrefix(prefix)
+  })
+
+  it('carries any text and bytes exactly through the CSV file and LOAD DATA', async () => {
+    const special = fc.constantFrom('', 'NULL', '\\N', '\\', '"', '""', ',', '\n', '\r\n', '\t', '\0', '"\n",', ' NULL ', '😀')
+    const text = fc.oneof(special, fc.string({ unit: 'binary', maxLength: 40 }), fc.array(special).map((a) => a.join('')))
+      .filter((s) => Buffer.from(s, 'utf8').toString('utf8') === s)
+    // Raw bytes: every one of them is a character in the server's latin1 (cp1252 with the gaps mapped).
+    const latin1 = fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b))
+    const cell = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null, freq: 5 })
+    const row = fc.tuple(cell(text), cell(text.filter((s) => [...s].length <= 200)), cell(latin1), cell(fc.uint8Array({ maxLength: 300 })))
+    const source = await mysqlDriver.connect(endpoint(from))
+    const target = await mysqlDriver.connect(endpoint(to))
+    try {
+      await fc.assert(fc.asyncProperty(fc.array(row, { maxLength: 12 }), async (rows) => {
+        await sql(from, 'TRUNCATE t')
+        for (const [i, r] of rows.entries()) {
+          await sql(from, 'INSERT INTO t VALUES (?, ?, ?, ?, ?)', [i, r[0], r[1], r[2], r[3] === null ? null : Buffer.from(r[3])])
+        }
+        const reader = await source.readTable({ schema: from, name: 't' })
+        const file = await buffer(reader.stream)
+        expect(reader.rows()).toBe(rows.length)
+        const copy = new PassThrough()
+        copy.end(file)
+        expect(await target.writeTable({ schema: from, name: 't' }, copy, [])).toBe(rows.length)
+        expect(await rowsAsText(to, 't', 'id')).toEqual(await rowsAsText(from, 't', 'id'))
+        expect(await target.checksum({ schema: to, name: 't' })).toEqual(await source.checksum({ schema: from, name: 't' }))
+      }), { numRuns: 40 })
+    } finally {
+      await source.close()
+      await target.close()
+    }
+  })
+
+  it('rolls the load back when beforeCommit refuses it', async () => {
+    const session = await mysqlDriver.connect(endpoint(to))
+    try {
+      const rows = new PassThrough()
+      rows.end('"100","a",NULL,NULL,NULL\n"101","b",NULL,NULL,NULL\n')
+      await expect(session.writeTable({ schema: to, name: 't' }, rows, [], () => { throw new Error('vetoed') })).rejects.toThrow('vetoed')
+      expect(await rowsAsText(to, 't')).toEqual([])
+    } finally {
+      await session.close()
+    }
+  })
+
+  it('fails (and rolls back) a load the server would silently change', async () => {
+    await sql(to, 'CREATE TABLE narrow (id INT PRIMARY KEY, s VARCHAR(2))')
+    const session = await mysqlDriver.connect(endpoint(to))
+    try {
+      const rows = new PassThrough()
+      rows.end('"1","ok"\n"2","too long"\n')
+      const error = await expectDrydockError(session.writeTable({ schema: to, name: 'narrow' }, rows, []), 'DD_LOAD_WARNINGS')
+      expect(error.message).toMatch(/Data too long|truncated/i)
+      expect(await rowsAsText(to, 'narrow')).toEqual([])
+    } finally {
+      await session.close()
+    }
+  })
+
+  it('gives every worker the same snapshot, whatever is written after it', async () => {
+    await sql(from, "TRUNCATE t; INSERT INTO t (id, txt) VALUES (1, 'before')")
+    const snapshot = await mysqlDriver.openSnapshot(endpoint(from), 3)
+    try {
+      expect(snapshot.position).toMatch(/^binlog /)
+      await sql(from, "INSERT INTO t (id, txt) VALUES (2, 'after'); UPDATE t SET txt = 'changed' WHERE id = 1")
+      const workers = [await snapshot.worker(), await snapshot.worker(), await snapshot.worker()]
+      const sums = await Promise.all(workers.map((w) => w.checksum({ schema: from, name: 't' })))
+      expect(sums.map((s) => s.rows)).toEqual([1, 1, 1])
+      expect(new Set(sums.map((s) => s.digest)).size).toBe(1)
+      await expectDrydockError(snapshot.worker(), 'DD_SNAPSHOT_WORKERS')
+    } finally {
+      await snapshot.close()
+    }
+  })
+
+  it('names the RELOAD privilege when the snapshot lock is refused', async () => {
+    await sql(null, `CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY 'pw-${prefix}'`)
+    await sql(null, `GRANT SELECT ON \`${from}\`.* TO '${user}'@'127.0.0.1'`)
+    const error = await expectDrydockError(mysqlDriver.openSnapshot(endpoint(from, `${user}:pw-${prefix}`), 2), 'DD_SNAPSHOT_PRIVILEGE')
+    expect(error.message).toMatch(/RELOAD/)
+    expect(error.ctx.hint).toMatch(/GRANT RELOAD ON \*\.\*/)
+  })
+})
