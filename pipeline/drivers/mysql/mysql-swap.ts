@@ -31,15 +31,25 @@ async function createObjects(conn: MysqlConn, db: string, m: Movable, routines: 
   for (const t of m.triggers) await createObject(conn, t)
 }
 
+/** Waits up to five seconds for sessions that are closing (drydock's own workers included). */
 async function refuseIfBusy(conn: MysqlConn, databases: string[]): Promise<void> {
-  const sessions = await conn.query(`
-    SELECT ID AS id, USER AS user, HOST AS host, DB AS db, COMMAND AS command FROM information_schema.PROCESSLIST
-     WHERE DB IN (?, ?) AND ID <> CONNECTION_ID()`, databases)
+  const deadline = Date.now() + 5000
+  let sessions = await listSessions(conn, databases)
+  while (sessions.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    sessions = await listSessions(conn, databases)
+  }
   if (sessions.length === 0) return
   const list = sessions.map((s) => `id ${s.id} (${s.user}@${s.host}, ${s.command}, db ${s.db})`).join('; ')
   throw new DrydockError('DD_SWAP_BUSY', `cannot swap: ${sessions.length} session(s) are using the databases: ${list}`, {
     stage: 'swap', hint: 'stop the application servers and other clients (it is a maintenance window), then run the upgrade again',
   })
+}
+
+function listSessions(conn: MysqlConn, databases: string[]) {
+  return conn.query(`
+    SELECT ID AS id, USER AS user, HOST AS host, DB AS db, COMMAND AS command FROM information_schema.PROCESSLIST
+     WHERE DB IN (?, ?) AND ID <> CONNECTION_ID()`, databases)
 }
 
 /**

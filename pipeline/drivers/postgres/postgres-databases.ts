@@ -142,15 +142,28 @@ export async function prepareStaging(source: PostgresSession, staging: Endpoint)
 }
 
 /**
+ * Sessions on the databases, waiting up to five seconds for ones that are closing: a backend
+ * leaves pg_stat_activity a moment after its client (drydock's own workers included) hung up.
+ */
+async function sessionsStillThere(client: import('pg').Client, databases: string[]) {
+  const deadline = Date.now() + 5000
+  for (;;) {
+    const { rows } = await client.query(`
+      SELECT pid, usename, application_name, datname, coalesce(client_addr::text, 'local') AS addr
+        FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()`, [databases])
+    if (rows.length === 0 || Date.now() > deadline) return rows
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/**
  * The swap: two renames in one transaction, so clients see the old database or the new one,
  * never neither. PostgreSQL refuses to rename a database that has sessions: stop the app first.
  */
 export async function swapDatabases(live: Endpoint, shadow: string, backup: string): Promise<void> {
   const client = await pgConnectMaintenance(live, [live.database, shadow, backup])
   try {
-    const { rows: sessions } = await client.query(`
-      SELECT pid, usename, application_name, datname, coalesce(client_addr::text, 'local') AS addr
-        FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()`, [[live.database, shadow]])
+    const sessions = await sessionsStillThere(client, [live.database, shadow])
     if (sessions.length > 0) {
       const list = sessions.map((s) => `pid ${s.pid} (${s.usename}@${s.addr}, ${s.application_name || 'no name'}, db ${s.datname})`).join('; ')
       throw new DrydockError('DD_SWAP_BUSY', `cannot swap: ${sessions.length} session(s) are connected: ${list}`, {
