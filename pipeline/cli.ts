@@ -8,13 +8,15 @@ import { driverFor } from './drivers/registry.ts'
 import { DrydockError, isDrydockError } from './errors.ts'
 import { summaryText, writeReport } from './report/report-write.ts'
 import { ManifestStore, runPaths } from './run-dir.ts'
-import { runUpgrade } from './run.ts'
+import { resumeUpgrade, runUpgrade } from './run.ts'
+import { abandonRun } from './resume/abandon-run.ts'
 import { pastRuns } from './plan/past-runs.ts'
 import { planUpgrade } from './plan/plan.ts'
 import { planText } from './plan/plan-text.ts'
 import { compareWithPrevious } from './plan/rehearsal-compare.ts'
 import { cleanupRun, rollbackRun } from './swap/swap-stage.ts'
 import { redactUrls } from './util/redact.ts'
+import { sampleCommand } from './transform/sample.ts'
 
 export const HELP = `drydock: offline database upgrade — dump → stage → migrate → verify → load back → swap
 
@@ -22,8 +24,11 @@ Usage:
   npx zx scripts/offline-upgrade.mjs --plan [--config FILE]        what a run would do, disk and time (writes nothing)
   npx zx scripts/offline-upgrade.mjs --rehearse [--config FILE]    every stage, but never swap production
   npx zx scripts/offline-upgrade.mjs [--config FILE] [options]    run an upgrade
+  npx zx scripts/offline-upgrade.mjs --resume RUN_DIR              continue a run that stopped (error, Ctrl-C, kill)
+  npx zx scripts/offline-upgrade.mjs --sample N --transform FILE   try a row transform on the first N source rows (reads only)
   npx zx scripts/offline-upgrade.mjs --rollback RUN_DIR            swap the old database back
-  npx zx scripts/offline-upgrade.mjs --cleanup RUN_DIR             drop the old database's backup
+  npx zx scripts/offline-upgrade.mjs --cleanup RUN_DIR             drop the old database's backup (after a swap),
+                                                                   or discard a stopped run's staging and copies
   npx zx scripts/offline-upgrade.mjs --verify --left URL --right URL [--locate] [--out DIR]
                                                                    compare two databases table by table
 
@@ -43,7 +48,7 @@ Verify (read-only on both sides; no config needed):
 
 Exit codes: 0 verified (or rollback/cleanup done; with --verify: every table equal), 1 stopped with
 an error (production as it was unless the message says otherwise; with --verify: differences
-found), 2 wrong arguments.`
+found), 2 wrong arguments, 130 stopped by Ctrl-C/SIGTERM (resumable).`
 
 /** Runs the command line; returns the exit code. Results go to stdout, everything else to stderr. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -57,6 +62,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'keep-staging': { type: 'boolean', default: false },
         jobs: { type: 'string', short: 'j' },
         rollback: { type: 'string' },
+        resume: { type: 'string' },
         cleanup: { type: 'string' },
         plan: { type: 'boolean', default: false },
         rehearse: { type: 'boolean', default: false },
@@ -66,6 +72,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         locate: { type: 'boolean', default: false },
         out: { type: 'string' },
         schema: { type: 'string', multiple: true },
+        sample: { type: 'string' },
+        transform: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -84,7 +92,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`drydock: ${verifyError}\nRun with --help for usage.\n`)
     return 2
   }
-  const modes = (['rollback', 'cleanup', 'plan', 'rehearse'] as const).filter((m) => args[m])
+  const modes = (['rollback', 'cleanup', 'plan', 'rehearse', 'resume'] as const).filter((m) => args[m])
   if (modes.length > 1) {
     process.stderr.write(`drydock: options --${modes[0]} and --${modes[1]} are not compatible\n`)
     return 2
@@ -98,7 +106,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.verify) {
       return await verifyCommand({ left: args.left, right: args.right, locate: args.locate, out: args.out, jobs, schemas: args.schema })
     }
-    const config = await loadConfig(args.config ?? defaultConfigPath())
+    const config = await loadConfig(args.config ?? (args.resume ? configOfRun(args.resume) : undefined) ?? defaultConfigPath())
     if (args.rollback || args.cleanup) {
       const runDir = resolve((args.rollback ?? args.cleanup)!)
       const paths = runPaths(runDir)
@@ -112,19 +120,26 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (args.rollback) {
         const rejected = await rollbackRun(driver, config.source, manifest)
         process.stdout.write(`rolled back: "${config.source.database}" is the pre-upgrade database again; the upgraded one is kept as "${rejected}"\n`)
+      } else if (!manifest.data.swap && manifest.data.verdict !== 'verified') {
+        const removed = await abandonRun(driver, config, paths, manifest)
+        process.stdout.write(`abandoned run ${manifest.data.runId}: ${removed.length ? `removed ${removed.join(', ')}` : 'nothing was left to remove'}; production was not touched\n`)
       } else {
+        const rolledBack = manifest.data.swap?.status === 'rolled-back'
         const dropped = await cleanupRun(driver, config.source, manifest)
-        process.stdout.write(`cleaned up: dropped the pre-upgrade backup "${dropped}"\n`)
+        process.stdout.write(`cleaned up: dropped ${rolledBack ? 'the rejected upgrade' : 'the pre-upgrade backup'} "${dropped}"\n`)
       }
       await writeReport(paths, manifest)
       return 0
     }
+    // --sample N --transform FILE: try a row transform on the source's first N rows (reads only).
+    if (args.sample !== undefined || args.transform !== undefined) return await sampleCommand(config, args.sample, args.transform)
     const workers = jobs ?? config.jobs ?? availableParallelism()
     if (args.plan) {
       process.stdout.write(`${planText(await planUpgrade(config, workers))}\n`)
       return 0
     }
-    const result = await runUpgrade(config, { yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse })
+    const options = { yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse }
+    const result = args.resume ? await resumeUpgrade(args.resume, config, options) : await runUpgrade(config, options)
     process.stdout.write(`${summaryText(result.report)}\nreport: ${join(result.runDir, 'report.md')}\n`)
     if (args.rehearse) {
       const previous = pastRuns(config.runDir, config.file, { rehearsalsOnly: true, before: result.report.runId })[0]
@@ -137,8 +152,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0
   } catch (error) {
     printError(error)
-    return 1
+    return isDrydockError(error) && error.code === 'DD_INTERRUPTED' ? 130 : 1
   }
+}
+
+/** The config file a run was started with (recorded in its manifest). */
+function configOfRun(runDir: string): string | undefined {
+  const manifest = join(resolve(runDir), 'manifest.json')
+  return existsSync(manifest) ? ManifestStore.load(manifest).data.configFile : undefined
 }
 
 function defaultConfigPath(): string {

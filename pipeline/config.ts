@@ -4,6 +4,8 @@ import { type Endpoint, parseEndpoint } from './endpoint.ts'
 import { DrydockError } from './errors.ts'
 import { HOOK_POINTS, type Hooks } from './hooks/hook-points.ts'
 import { importUserModule } from './loader/import-user-module.ts'
+import { type Expectation, type ExpectationSpec, parseExpectations } from './invariants/expectations.ts'
+import { loadTransform, TRANSFORM_EXTENSIONS } from './transform/load-transform.ts'
 
 /** A migration step that runs SQL files on staging, each file in its own transaction. */
 export interface SqlStep {
@@ -29,7 +31,18 @@ export interface CommandStep {
   env?: Record<string, string>
 }
 
-export type MigrationStep = SqlStep | CommandStep
+/**
+ * A migration step that runs a row transform (transforms/*.ts, `export default defineTransform({...})`)
+ * on staging: rows stream out of its source table(s), through the function, into its target(s).
+ */
+export interface TransformStep {
+  /** @defaultValue the transform's name */
+  name?: string
+  /** The transform file (.ts, .mts, .mjs or .js), relative to the config file. */
+  transform: string
+}
+
+export type MigrationStep = SqlStep | CommandStep | TransformStep
 
 /** What a user writes in `upgrade.config.mjs` / `.ts`. This type is not trusted: see parseConfig. */
 export interface UpgradeConfig {
@@ -66,13 +79,18 @@ export interface UpgradeConfig {
    * the run there. @example { beforeSnapshot: 'systemctl stop patchwork', afterSwap: 'systemctl start patchwork' }
    */
   hooks?: Hooks
+  /**
+   * What must hold on staging after the migration, checked before anything is loaded back
+   * (see "Expectations" in the README). @example [{ rows: 'patchwork_patch', equals: 'before:patchwork_patch' }]
+   */
+  expect?: ExpectationSpec[]
 }
 
 export interface ParsedStep {
   readonly index: number
   readonly name: string
-  readonly kind: 'sql' | 'command'
-  /** sql: the glob (absolute); command: the command line. */
+  readonly kind: 'sql' | 'command' | 'transform'
+  /** sql: the glob (absolute); command: the command line; transform: the file (absolute). */
   readonly spec: string
   readonly cwd: string
   readonly env: Readonly<Record<string, string>>
@@ -90,6 +108,8 @@ export interface ParsedConfig {
   readonly steps: readonly ParsedStep[]
   readonly jobs: number | undefined
   readonly hooks: Readonly<Hooks>
+  /** Config `expect`, checked on staging after the migration. */
+  readonly expectations: readonly Expectation[]
   /** The config file's folder: relative paths and hooks start here. */
   readonly baseDir: string
 }
@@ -99,8 +119,8 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'hooks'] as const
-const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'] }
+const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'hooks', 'expect'] as const
+const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
 export function parseConfig(raw: unknown, file: string): ParsedConfig {
@@ -152,6 +172,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
   })
   const steps = check('migrate', () => parseSteps(input.migrate, baseDir, problems))
   const hooks = check('hooks', () => parseHooks(input.hooks))
+  const expectations = parseExpectations(input.expect, problems)
   if (problems.length > 0) throw configError(problems, file)
   return Object.freeze({
     file,
@@ -165,6 +186,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     steps: steps!,
     jobs,
     hooks: Object.freeze(hooks!),
+    expectations: Object.freeze(expectations),
     baseDir,
   })
 }
@@ -233,13 +255,13 @@ function parseSteps(value: unknown, baseDir: string, problems: string[]): Parsed
   value.forEach((step: unknown, index) => {
     const key = `migrate[${index}]`
     if (typeof step !== 'object' || step === null) {
-      problems.push(`Invalid option ${key}: expected { sql: "file-or-glob" } or { command: "..." }, got ${JSON.stringify(step)}`)
+      problems.push(`Invalid option ${key}: expected { sql: "file-or-glob" }, { command: "..." } or { transform: "file.ts" }, got ${JSON.stringify(step)}`)
       return
     }
     const s = step as Record<string, unknown>
-    const kind = 'sql' in s ? 'sql' : 'command' in s ? 'command' : undefined
+    const kind = 'sql' in s ? 'sql' : 'command' in s ? 'command' : 'transform' in s ? 'transform' : undefined
     if (!kind) {
-      problems.push(`Invalid option ${key}: expected { sql: "file-or-glob" } or { command: "..." }, got keys ${Object.keys(s).join(', ') || 'none'}`)
+      problems.push(`Invalid option ${key}: expected { sql: "file-or-glob" }, { command: "..." } or { transform: "file.ts" }, got keys ${Object.keys(s).join(', ') || 'none'}`)
       return
     }
     for (const k of Object.keys(s)) {
@@ -251,6 +273,13 @@ function parseSteps(value: unknown, baseDir: string, problems: string[]): Parsed
       return
     }
     if (s.name !== undefined && typeof s.name !== 'string') problems.push(`Invalid option ${key}.name: expected a string`)
+    if (kind === 'transform') {
+      const file = resolve(baseDir, spec)
+      if (!existsSync(file)) problems.push(`Invalid option ${key}.transform: file ${file} does not exist`)
+      else if (!TRANSFORM_EXTENSIONS.some((e) => file.endsWith(e))) problems.push(`Invalid option ${key}.transform: expected a ${TRANSFORM_EXTENSIONS.join(', ')} module, got ${file}`)
+      steps.push(Object.freeze({ index: index + 1, name: typeof s.name === 'string' ? s.name : spec, kind, spec: file, cwd: baseDir, env: Object.freeze({}) }))
+      return
+    }
     const env: Record<string, string> = {}
     if (s.env !== undefined) {
       if (typeof s.env !== 'object' || s.env === null || Object.values(s.env).some((v) => typeof v !== 'string')) {
@@ -288,5 +317,8 @@ export async function loadConfig(path: string): Promise<ParsedConfig> {
       stage: 'config', hint: 'fix the error in the config file (it must be an ES module: export default defineUpgrade({...}))',
     }, { cause: error })
   }
-  return parseConfig(module.default ?? module.config, file)
+  const config = parseConfig(module.default ?? module.config, file)
+  // Transforms are imported and checked now, so that a broken one stops the run before it starts.
+  for (const step of config.steps) if (step.kind === 'transform') await loadTransform(step.spec)
+  return config
 }

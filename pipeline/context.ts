@@ -40,6 +40,23 @@ export interface RunContext {
   lastTimings?: readonly { stage: StageName; ms: number }[]
   /** Where the migrated data is loaded: the shadow database, or the separate target. */
   loadTarget?: Endpoint
+  /** Aborted by Ctrl-C / SIGTERM: workers take no new unit, open sessions are closed. */
+  readonly signal: AbortSignal
+  /** True when this attempt continues a run directory (--resume). */
+  readonly resumed: boolean
+  /** Every session open right now, so an interrupt can cut the units under way. */
+  readonly openSessions: Set<Session>
+}
+
+/** Registers a session so an interrupt can close it; returns it. */
+export function track<S extends Session>(ctx: RunContext, session: S): S {
+  ctx.openSessions.add(session)
+  const close = session.close.bind(session)
+  session.close = async () => {
+    ctx.openSessions.delete(session)
+    await close()
+  }
+  return session
 }
 
 /** Opens `count` sessions on an endpoint, runs `work`, and closes them whatever happens. */
@@ -48,7 +65,10 @@ export async function withSessions<T>(
 ): Promise<T> {
   const sessions: Session[] = []
   try {
-    for (let i = 0; i < count; i++) sessions.push(await ctx.driver.connect(endpoint))
+    for (let i = 0; i < count; i++) {
+      ctx.signal.throwIfAborted()
+      sessions.push(track(ctx, await ctx.driver.connect(endpoint)))
+    }
     return await work(sessions)
   } finally {
     await Promise.all(sessions.map((s) => s.close()))

@@ -8,5 +8,18 @@
 export { defineUpgrade, loadConfig, parseConfig } from './config.ts'
 export type { CommandStep, MigrationStep, ParsedConfig, SqlStep, UpgradeConfig } from './config.ts'
 export { DrydockError } from './errors.ts'
+export { defineTransform, isTransform } from './transform/define-transform.ts'
+export type {
+  AnyTransform, LookupSpec, MultiTargetTransform, OutputRow, OutputValue, Row, RowValue, Rows, SingleTargetTransform, SourceSpec,
+  TableSpec, TargetSpec, TransformContext,
+} from './transform/define-transform.ts'
+export { loadTransform } from './transform/load-transform.ts'
+export { executeTransform } from './transform/run-transform.ts'
+export type { TransformRecord } from './transform/run-transform.ts'
+export { sampleTransform } from './transform/sample.ts'
+export type { ExpectationSpec, ExpectationResult, CarryOverRecord } from './invariants/expectations.ts'
+export { checkExpectations } from './invariants/check-expectations.ts'
+export { discardCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.ts'
+export type { CheckpointRecord } from './checkpoint/checkpoint.ts'
 export { runUpgrade } from './run.ts'
 export { main } from './cli.ts'

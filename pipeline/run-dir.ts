@@ -3,7 +3,11 @@ import { join } from 'node:path'
 import type { SequenceValue, TableChecksum } from './drivers/driver.ts'
 import type { EngineName } from './endpoint.ts'
 import type { StageName } from './errors.ts'
+import type { Fence } from './fence/fence.ts'
 import { writeFileAtomic } from './util/files.ts'
+import type { CheckpointRecord } from './checkpoint/checkpoint.ts'
+import type { CarryOverRecord, ExpectationResult } from './invariants/expectations.ts'
+import type { TransformRecord } from './transform/run-transform.ts'
 
 /**
  * Every path of a run directory, in one place:
@@ -62,6 +66,8 @@ export interface TableRecord {
   estimatedRows: number
   bytes: number
   dump?: FileRecord
+  /** Loaded into staging (committed); cleared when the table is dumped again. */
+  loaded?: boolean
   /** Hop 1: the production snapshot and staging before the migration. */
   source?: TableChecksum
   staging?: TableChecksum
@@ -87,10 +93,12 @@ export interface StageRecord {
 export interface StepRecord {
   index: number
   name: string
-  kind: 'sql' | 'command'
+  kind: 'sql' | 'command' | 'transform'
   status: 'done' | 'failed'
   ms: number
   log: string
+  /** Transform steps: rows and bytes in and out. */
+  transform?: TransformRecord
 }
 
 export interface Manifest {
@@ -105,14 +113,32 @@ export interface Manifest {
   staging: { kind: 'ephemeral' | 'url'; endpoint?: string; dataDir?: string; version?: string; created?: boolean }
   target: { kind: 'in-place' | 'url'; endpoint: string; shadow?: string; shadowCreated?: boolean; backup?: string }
   sourceVersion?: string
-  snapshot?: { id: string; position: string; takenAt: string }
+  snapshot?: { id: string; position: string; takenAt: string; fingerprint?: string }
+  /** Each --resume: when, and the snapshot it had to take when the source was still needed. */
+  resumes?: { at: string; snapshot?: { id: string; position: string } }[]
+  /** Write marks of production's tables taken just before the snapshot, checked before the swap. */
+  fence?: Fence
+  /** The type-fidelity canary's result (staging stage). */
+  canary?: { columns: number; rows: number; ms: number }
+  /** Staging has its indexes, constraints and triggers (post-data applied). */
+  stagingPostData?: boolean
+  /** Hooks already run, so a resumed run does not repeat them. */
+  hooksRun?: string[]
   stages: Partial<Record<StageName, StageRecord>>
   tables: Record<string, TableRecord>
   migrated: Record<string, MigratedRecord>
   steps: StepRecord[]
   sequences?: SequenceValue[]
+  /** Column definition fingerprints of staging's tables before the first migration step (pipeline/invariants). */
+  definitionsBefore?: Record<string, string>
+  /** Config `expect`, checked after the migration, with the values found. */
+  expectations?: ExpectationResult[]
+  /** Per table: carried over unchanged, changed, new or dropped by the migration. */
+  carryOver?: CarryOverRecord[]
+  /** The staging checkpoint taken after hop 1 (pipeline/checkpoint). */
+  checkpoint?: CheckpointRecord
   swap?: { status: 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string }
-  verdict?: 'verified' | 'failed' | 'rolled-back'
+  verdict?: 'verified' | 'failed' | 'rolled-back' | 'abandoned'
   failure?: { code: string; message: string; stage?: string; table?: string }
 }
 

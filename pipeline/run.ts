@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { ParsedConfig } from './config.ts'
 import type { RunContext, RunOptions } from './context.ts'
+import type { Driver, SourceLock } from './drivers/driver.ts'
+import type { HookPoint } from './hooks/hook-points.ts'
+import { lockRunDir } from './resume/run-dir-lock.ts'
 import { driverFor } from './drivers/registry.ts'
 import { describeEndpoint, withDatabase } from './endpoint.ts'
 import { DrydockError, inStage, type StageName } from './errors.ts'
@@ -17,9 +20,9 @@ import { migrateStage } from './migrate/migrate-stage.ts'
 import { preflight } from './preflight/preflight.ts'
 import { writeReport } from './report/report-write.ts'
 import type { ReportData } from './report/report-data.ts'
-import { createRunDirs, ManifestStore, newRunId, runPaths } from './run-dir.ts'
-import { closeSnapshot, snapshotStage } from './snapshot/snapshot-stage.ts'
-import { stagingStage, stopStaging } from './staging/staging-stage.ts'
+import { createRunDirs, type Manifest, ManifestStore, newRunId, type RunPaths, runPaths } from './run-dir.ts'
+import { closeSnapshot, resumeSnapshot, snapshotStage } from './snapshot/snapshot-stage.ts'
+import { attachStaging, stagingStage, stopStaging } from './staging/staging-stage.ts'
 import { swapStage } from './swap/swap-stage.ts'
 import { runStages } from './ui.ts'
 import { verifySnapshotToStaging, verifyStagingToTarget } from './verify/verify-stage.ts'
@@ -36,9 +39,9 @@ export interface UpgradeResult {
  */
 export async function runUpgrade(config: ParsedConfig, options: RunOptions): Promise<UpgradeResult> {
   const driver = await driverFor(config.source.engine)
-  const info = await preflight(config, driver)
   let runId = newRunId()
   for (let n = 2; existsSync(join(config.runDir, runId)); n++) runId = `${newRunId()}-${n}`
+  const info = await preflight(config, driver, { newRun: { runId }, jobs: options.jobs })
   const paths = runPaths(join(config.runDir, runId))
   createRunDirs(paths)
   const manifest = new ManifestStore(paths.manifest, {
@@ -52,60 +55,156 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
     stages: {}, tables: {}, migrated: {}, steps: [],
   })
   await manifest.save()
+  return executeRun(config, driver, paths, manifest, options, false)
+}
+
+/**
+ * Continues a run that stopped (error, Ctrl-C, kill -9, lost connection) from its manifest:
+ * finished stages and units are not redone, half-done units are redone from scratch.
+ */
+export async function resumeUpgrade(runDir: string, config: ParsedConfig, options: RunOptions): Promise<UpgradeResult> {
+  const paths = runPaths(resolve(runDir))
+  if (!existsSync(paths.manifest)) {
+    throw new DrydockError('DD_RUN_NOT_FOUND', `no drydock run in ${paths.root} (manifest.json missing)`, {
+      hint: 'pass the run directory printed by the run (drydock-runs/<run id>)',
+    })
+  }
+  const manifest = ManifestStore.load(paths.manifest)
+  checkResumable(manifest.data, config)
+  const driver = await driverFor(config.source.engine)
+  await preflight(config, driver, { jobs: options.jobs })
+  await checkSchemaUnchanged(driver, config, manifest.data)
+  await manifest.update((m) => {
+    m.resumes = [...(m.resumes ?? []), { at: new Date().toISOString() }]
+    delete m.verdict
+    delete m.failure
+  })
+  return executeRun(config, driver, paths, manifest, { ...options, rehearse: manifest.data.mode === 'rehearsal' }, true)
+}
+
+async function executeRun(
+  config: ParsedConfig, driver: Driver, paths: RunPaths, manifest: ManifestStore, options: RunOptions, resumed: boolean,
+): Promise<UpgradeResult> {
+  const runId = manifest.data.runId
+  const unlockDir = lockRunDir(paths.root)
+  let sourceLock: SourceLock | undefined
   const secrets = [config.source, config.staging, config.target]
     .map((e) => (typeof e === 'object' ? e.password : undefined)).filter((p): p is string => !!p)
+  const interrupt = new AbortController()
   const ctx: RunContext = {
     config, driver, paths, manifest, log: new EventLog(paths.events, secrets), options,
-    sourceWorkers: [], tables: [],
+    sourceWorkers: [], tables: [], signal: interrupt.signal, resumed, openSessions: new Set(),
     lastTimings: lastTimings(config, runId),
   }
-  const onSignal = () => { void shutdown(ctx).finally(() => process.exit(130)) }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(130)
+    process.stderr.write(`\n${signal}: stopping — the units under way are abandoned and rolled back (press Ctrl-C again to quit at once)\n`)
+    interrupt.abort(new DrydockError('DD_INTERRUPTED', `stopped by ${signal}`, {
+      hint: `resume with: npx zx scripts/offline-upgrade.mjs --resume ${paths.root}`,
+    }))
+    for (const session of ctx.openSessions) void session.close().catch(() => {})
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   try {
-    await runHook(ctx, 'beforeSnapshot')
-    await runStages(ctx, [
-      { name: 'snapshot', title: 'snapshot: consistent read of production', run: snapshotStage },
-      { name: 'staging', title: 'staging: standalone database with the production schema', run: stagingStage },
-      { name: 'dump', title: 'dump: production tables to files', run: dumpStage },
-      { name: 'load', title: 'load: files into staging', run: loadStage },
-      { name: 'verify-hop1', title: 'verify-hop1: production snapshot ≡ staging', run: async (c) => { await verifySnapshotToStaging(c); await closeSnapshot(c) } },
-      { name: 'migrate', title: `migrate: ${config.steps.length} step(s) on staging`, run: migrateStage },
-    ])
-    await runHook(ctx, 'afterMigrate')
-    await confirmLoadBack(ctx)
-    await runStages(ctx, [
-      { name: 'loadback', title: 'loadback: migrated data into production beside the live data', run: loadbackStage },
-      { name: 'verify-hop2', title: 'verify-hop2: migrated staging ≡ production copy', run: verifyStagingToTarget },
-    ])
-    await runHook(ctx, 'beforeSwap')
-    await runStages(ctx, [
-      { name: 'swap', title: swapTitle(config, options), run: swapStage },
-    ])
-    await manifest.update((m) => { m.verdict = 'verified' })
-    await runHook(ctx, 'afterSwap')
-  } catch (error) {
+    sourceLock = await driver.lockSource(config.source, runId)
+    await stages(ctx)
+  } catch (caught) {
+    const error = interrupt.signal.aborted ? interrupt.signal.reason : caught
     const e = error instanceof DrydockError ? error : inStage('report', error)
+    if (e !== error) Object.assign(e.ctx, { stage: (error as DrydockError).ctx?.stage })
     // A hook failing after the swap does not undo a verified upgrade: the verdict stands.
     const swapped = manifest.data.swap?.status === 'swapped'
     await manifest.update((m) => {
       if (!swapped) m.verdict = 'failed'
       m.failure = { code: e.code, message: e.message, ...(e.ctx.stage ? { stage: e.ctx.stage } : {}), ...(e.ctx.table ? { table: e.ctx.table } : {}) }
     })
-    await shutdown(ctx)
+    await shutdown(ctx, 'failure')
     await writeReport(paths, manifest)
     await runHook(ctx, 'onFailure', { DRYDOCK_ERROR: `${e.code}: ${e.message}` }).catch((hookError: DrydockError) => {
       ctx.log.write({ kind: 'warning', stage: 'hooks', message: hookError.message })
       process.stderr.write(`warning: ${hookError.message}\n`)
     })
+    if (!swapped && e.code !== 'DD_SOURCE_LOCKED' && e.code !== 'DD_RUN_LOCKED') {
+      // Hints from below say "--resume"; the operator needs the exact run directory.
+      const hint = e.ctx.hint?.includes('--resume')
+        ? e.ctx.hint.replace(/--resume(?! \/)/g, `--resume ${paths.root}`)
+        : `${e.ctx.hint ? `${e.ctx.hint}; ` : ''}then continue with --resume ${paths.root}`
+      Object.assign(e.ctx, { hint })
+    }
     if (!e.ctx.hint?.includes('(run directory: ')) Object.assign(e.ctx, { hint: `${e.ctx.hint ?? 'see the log'} (run directory: ${paths.root})` })
     throw e
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    await sourceLock?.release()
+    unlockDir()
   }
-  await shutdown(ctx)
+  await shutdown(ctx, 'success')
   return { report: await writeReport(paths, manifest), runDir: paths.root }
+}
+
+/** The stages in order; on resume, finished ones are skipped or re-attached (ui.ts). */
+async function stages(ctx: RunContext): Promise<void> {
+  const { config, manifest, options } = ctx
+  await hookOnce(ctx, 'beforeSnapshot')
+  await runStages(ctx, [
+    { name: 'snapshot', title: 'snapshot: consistent read of production', run: snapshotStage, resume: resumeSnapshot },
+    { name: 'staging', title: 'staging: standalone database with the production schema', run: stagingStage, resume: attachStaging },
+    { name: 'dump', title: 'dump: production tables to files', run: dumpStage },
+    { name: 'load', title: 'load: files into staging', run: loadStage },
+    { name: 'verify-hop1', title: 'verify-hop1: production snapshot ≡ staging', run: async (c) => { await verifySnapshotToStaging(c); await closeSnapshot(c) } },
+    { name: 'migrate', title: `migrate: ${config.steps.length} step(s) on staging`, run: migrateStage },
+  ])
+  await closeSnapshot(ctx)
+  await hookOnce(ctx, 'afterMigrate')
+  if (manifest.data.stages.loadback?.status !== 'done') await confirmLoadBack(ctx)
+  await runStages(ctx, [
+    { name: 'loadback', title: 'loadback: migrated data into production beside the live data', run: loadbackStage },
+    { name: 'verify-hop2', title: 'verify-hop2: migrated staging ≡ production copy', run: verifyStagingToTarget, resume: reattachTarget },
+  ])
+  await hookOnce(ctx, 'beforeSwap')
+  await runStages(ctx, [{ name: 'swap', title: swapTitle(config, options), run: swapStage }])
+  await manifest.update((m) => { m.verdict = 'verified' })
+  await hookOnce(ctx, 'afterSwap')
+}
+
+/** A hook runs once per run, even when the run is resumed after it. */
+async function hookOnce(ctx: RunContext, point: HookPoint): Promise<void> {
+  if (ctx.manifest.data.hooksRun?.includes(point)) return
+  await runHook(ctx, point)
+  await ctx.manifest.update((m) => { m.hooksRun = [...(m.hooksRun ?? []), point] })
+}
+
+/** After a verified hop 2, a resumed run only needs to know where the copy is. */
+async function reattachTarget(ctx: RunContext): Promise<void> {
+  const { config, manifest } = ctx
+  ctx.loadTarget = config.target === 'in-place' ? withDatabase(config.source, manifest.data.target.shadow!) : config.target
+}
+
+/** Production's schema must be the one the run began with, whatever stage it stopped at. */
+async function checkSchemaUnchanged(driver: Driver, config: ParsedConfig, m: Manifest): Promise<void> {
+  if (!m.snapshot?.fingerprint) return
+  const session = await driver.connect(config.source)
+  const now = await session.fingerprint(config.schemas).finally(() => session.close())
+  if (now !== m.snapshot.fingerprint) {
+    throw new DrydockError('DD_RESUME_SCHEMA_CHANGED', `the schema of ${describeEndpoint(config.source)} changed since run ${m.runId} began (tables, columns, constraints, indexes or views differ)`, {
+      stage: 'preflight', hint: 'a resumed run cannot mix two schemas: --cleanup this run and start a new one',
+    })
+  }
+}
+
+function checkResumable(m: Manifest, config: ParsedConfig): void {
+  if (m.source !== describeEndpoint(config.source) || m.engine !== config.source.engine) {
+    throw new DrydockError('DD_RESUME_MISMATCH', `run ${m.runId} was for ${m.source}, the config names ${describeEndpoint(config.source)}`, {
+      hint: `resume with the config the run used (${m.configFile})`,
+    })
+  }
+  if (m.verdict === 'verified' || m.swap || m.verdict === 'abandoned' || m.verdict === 'rolled-back') {
+    throw new DrydockError('DD_NOTHING_TO_RESUME', `run ${m.runId} is finished (${m.verdict ?? m.swap?.status}): there is nothing to resume`, {
+      hint: 'start a new run, or use --rollback / --cleanup on this one',
+    })
+  }
 }
 
 /** The last verified run's stage times, so progress can show ETAs for the stage and the run. */
@@ -120,9 +219,9 @@ function swapTitle(config: ParsedConfig, options: RunOptions): string {
   return options.rehearse ? 'swap: rehearsal, production not swapped (shadow dropped)' : 'swap: shadow becomes live, old data kept'
 }
 
-async function shutdown(ctx: RunContext): Promise<void> {
+async function shutdown(ctx: RunContext, outcome: 'success' | 'failure'): Promise<void> {
   await closeSnapshot(ctx).catch(() => {})
-  await stopStaging(ctx).catch(() => {})
+  await stopStaging(ctx, outcome).catch(() => {})
   await dropFailedShadow(ctx).catch(() => {})
 }
 
@@ -130,7 +229,9 @@ async function shutdown(ctx: RunContext): Promise<void> {
 async function dropFailedShadow(ctx: RunContext): Promise<void> {
   const { manifest, config } = ctx
   if (!manifest.data.target.shadowCreated || manifest.data.swap || ctx.options.keepStaging) return
-  await ctx.driver.dropDatabase(config.source, manifest.data.target.shadow!)
+  if (manifest.data.verdict === 'verified') return
+  if (config.target === 'in-place') await ctx.driver.dropDatabase(config.source, manifest.data.target.shadow!)
+  else await ctx.driver.dropDatabase(config.target, config.target.database)
   await manifest.update((m) => { m.target.shadowCreated = false })
 }
 

@@ -8,6 +8,8 @@ export interface StageSpec {
   name: StageName
   title: string
   run: (ctx: RunContext) => Promise<void>
+  /** On resume, for a stage an earlier attempt finished: restore what later stages need. */
+  resume?: (ctx: RunContext) => Promise<void>
 }
 
 const interactive = () => Boolean(process.stderr.isTTY) && !process.env.CI
@@ -23,6 +25,17 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
     title: spec.title,
     rendererOptions: { outputBar: 1, persistentOutput: false },
     task: async (_c, task) => {
+      ctx.signal.throwIfAborted()
+      if (ctx.manifest.data.stages[spec.name]?.status === 'done') {
+        try {
+          await spec.resume?.(ctx)
+        } catch (error) {
+          throw inStage(spec.name, error)
+        }
+        ctx.log.write({ kind: 'stage-skip', stage: spec.name, reason: 'already done on a previous attempt' })
+        task.skip(`${spec.title} — already done on a previous attempt`)
+        return
+      }
       const progress = new StageProgress()
       const timings = ctx.lastTimings ?? []
       const at = timings.findIndex((t) => t.stage === spec.name)

@@ -36,7 +36,7 @@ export function compareMarkdown(r: CompareResult): string {
       markdownTable(['key', 'difference', 'columns'], t.located.differences.map((d) => [d.key, KIND_TEXT[d.kind], d.columns?.join(', ') ?? ''])))
     if (t.located.truncated) parts.push('', `More keys differ: only the first ${MAX_DIFFERENCES} are listed.`)
   }
-  parts.push('', 'Checksum: per table, row count and the sum of the first 64 bits of md5 of each row\'s canonical text, as in the upgrade\'s verification. '
+  parts.push('', 'Checksum: per table, row count and the sum of a 64-bit hash of each row\'s canonical text, as in the upgrade\'s verification. '
     + 'Differing rows are found by comparing checksums of primary-key ranges on both sides and splitting the ranges that differ, down to single rows.', '')
   return parts.join('\n')
 }

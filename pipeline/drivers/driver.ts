@@ -1,5 +1,7 @@
 import type { Readable, Transform } from 'node:stream'
 import type { Endpoint, EngineName } from '../endpoint.ts'
+import type { FenceMarks, FenceReadOptions } from '../fence/fence-types.ts'
+import type { PreflightCheck, PreflightNeeds } from '../preflight/preflight-types.ts'
 
 export interface TableRef {
   readonly schema: string
@@ -37,9 +39,48 @@ export interface TableReader {
   rows(): number
 }
 
+/**
+ * A value as a row transform sees it: the server's own text output (under drydock's pinned
+ * session settings) as a string, the bytes of a binary column as a Buffer, SQL NULL as null.
+ * Nothing goes through a JavaScript number or Date. Engine details: pipeline/transform/README.md.
+ */
+export type RowValue = string | Buffer | null
+
+export interface ColumnInfo {
+  readonly name: string
+  /** The type as the catalog names it (`bigint`, `bytea`, `varbinary(20)`, …). */
+  readonly type: string
+  /** Values travel as Buffers (bytea; MySQL BINARY, VARBINARY, BLOB, geometry). */
+  readonly binary: boolean
+  /** Computed by the server: readable, never written. */
+  readonly generated: boolean
+}
+
+export interface ReadRowsOptions {
+  /** Columns to read (default: all, generated ones included). */
+  columns?: readonly string[]
+  /** Only rows whose integer column `key` is in `[from, to)` (decimal strings). */
+  range?: { key: string; from: string; to: string }
+  /** In ascending order of this integer column. */
+  orderBy?: string
+  /** At most this many rows. */
+  limit?: number
+}
+
+/** Rows as objects; `bytes()` counts the text read so far (for MB/s). */
+export interface RowReader {
+  readonly stream: Readable
+  bytes(): number
+}
+
 /** One connection, used by one worker at a time. */
 export interface Session {
   inventory(schemas?: readonly string[]): Promise<TableInfo[]>
+  /**
+   * A digest of the schema's definitions (columns and types, defaults, constraints, indexes,
+   * views): a resumed run refuses a source whose schema changed since the run began.
+   */
+  fingerprint(schemas?: readonly string[]): Promise<string>
   readTable(table: TableRef): Promise<TableReader>
   /**
    * Replaces the table's rows with the stream's, in one transaction. `beforeCommit` runs after
@@ -56,6 +97,31 @@ export interface Session {
   keyBounds?(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }>
   /** Rows with key in `[from, to)` in key order, every column as the engine's canonical text. */
   rowsInRange?(table: TableRef, key: string, from: string, to: string, limit: number): Promise<Record<string, string | null>[]>
+  // Row transforms, expectations and checkpoints (pipeline/transform, pipeline/invariants):
+  /** The table's columns in definition order, with how their values travel as RowValues. */
+  columns?(table: TableRef): Promise<ColumnInfo[]>
+  /**
+   * The rows as an object-mode Readable of `Record<column, RowValue>` (exact values, see
+   * RowValue), optionally only `[from, to)` of an integer key, in the order of `orderBy`.
+   */
+  readRows?(table: TableRef, options?: ReadRowsOptions): Promise<RowReader>
+  /**
+   * Appends the rows of an object-mode stream (`Record<column, RowValue | bigint>`) to the
+   * table in one transaction (COPY FROM / LOAD DATA), without truncating; returns the rows written.
+   */
+  writeRows?(table: TableRef, columns: readonly ColumnInfo[], rows: Readable, counter?: (bytes: number) => void): Promise<number>
+  /** Removes every row of the table (a retried transform step starts its targets over). */
+  truncate?(table: TableRef): Promise<void>
+  /** Exact row count (`count(*)`). */
+  rowCount?(table: TableRef): Promise<number>
+  /** First column of the first row of a read-only query, as the server's text (null for NULL or no row). */
+  queryValue?(sql: string): Promise<string | null>
+  /** Per table (`schema.table`), a fingerprint of its column definitions: names, types, nullability, collation, generation. */
+  definitions?(schemas?: readonly string[]): Promise<Map<string, string>>
+  /** Foreign keys with rows that reference nothing: per constraint, the count of such rows. */
+  danglingReferences?(schemas?: readonly string[]): Promise<{ constraint: string; table: string; rows: number }[]>
+  /** Write-fence marks of these tables (pipeline/fence): write counters, file/table ids, last write time. Reads only. */
+  fenceMarks?(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks>
   sequences(): Promise<SequenceValue[]>
   setSequences(values: readonly SequenceValue[]): Promise<void>
   analyze(tables: readonly TableRef[]): Promise<void>
@@ -72,6 +138,11 @@ export interface Snapshot {
   close(): Promise<void>
 }
 
+/** Held for a run's whole life so that two runs never work on one production database. */
+export interface SourceLock {
+  release(): Promise<void>
+}
+
 export interface EphemeralServer {
   readonly endpoint: Endpoint
   readonly dataDir: string
@@ -80,6 +151,17 @@ export interface EphemeralServer {
 }
 
 export type SchemaSection = 'pre-data' | 'post-data'
+
+export interface EphemeralOptions {
+  major: number
+  logFile: string
+  superuser: string
+  /**
+   * Start the server an earlier attempt of this run left in `dir` (resume): no new data
+   * directory; a server of that attempt still running (its drydock was killed) is stopped first.
+   */
+  reuse?: boolean
+}
 
 /** Everything stage code may ask of a database engine. Stage code never imports a driver library. */
 export interface Driver {
@@ -101,6 +183,8 @@ export interface Driver {
   /** Creates `name` on the server of `server`, with the properties of `like` when given. */
   createDatabase(server: Endpoint, name: string, like?: Endpoint): Promise<void>
   dropDatabase(server: Endpoint, name: string): Promise<void>
+  /** Creates `to` as a copy of `from` on the same server (staging checkpoints); absent where the engine cannot. */
+  cloneDatabase?(server: Endpoint, from: string, to: string): Promise<void>
   /** Tables that hold rows; an empty database has none. */
   isEmpty(endpoint: Endpoint): Promise<boolean>
   /** Prepares a fresh staging server so that the source's schema applies (roles, users). */
@@ -110,7 +194,17 @@ export interface Driver {
   /** Environment for migration commands: the engine's own variables plus DATABASE_URL. */
   migrationEnv(endpoint: Endpoint): Record<string, string>
   /** A throwaway server in `dir`; `superuser` is the source's user, so migrations own what they create. */
-  startEphemeral(dir: string, options: { major: number; logFile: string; superuser: string }): Promise<EphemeralServer>
+  startEphemeral(dir: string, options: EphemeralOptions): Promise<EphemeralServer>
+  /** Refuses (DD_SOURCE_LOCKED, naming the holder) when another run holds the source database. */
+  lockSource(endpoint: Endpoint, runId: string): Promise<SourceLock>
+  /**
+   * Whether a failure is worth another attempt on a new connection (connection reset or closed
+   * mid-query, server restarting, lock timeout, deadlock); never auth, syntax, constraint or
+   * disk-full errors. Used by pipeline/faults/retry.ts.
+   */
+  isTransient?(error: unknown): boolean
+  /** The engine's own pre-flight checks: privileges, settings, free names, staging binaries. Reads only. */
+  preflightChecks?(needs: PreflightNeeds): Promise<PreflightCheck[]>
   /** Atomically: live → backup, shadow → live. */
   swap(live: Endpoint, shadow: string, backup: string): Promise<void>
 }
@@ -121,4 +215,9 @@ export interface SchemaCopyOptions {
   /** Where the schema SQL is kept (in the run directory) for audit. */
   saveAs: string
   logFile: string
+  /**
+   * Connections the post-data section may use at once (indexes built side by side, then
+   * foreign keys). 1 (the default) applies it in one transaction.
+   */
+  jobs?: number
 }

@@ -1,8 +1,9 @@
 import { createWriteStream } from 'node:fs'
-import { rename } from 'node:fs/promises'
+import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { Session, TableRef } from '../drivers/driver.ts'
+import { DrydockError } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
 import { type FileRecord, tableKey } from '../run-dir.ts'
 import { fsyncPath } from '../util/files.ts'
@@ -26,8 +27,18 @@ export async function tableToFile(
   const tick = progress?.start(tableKey(table))
   const reader = await session.readTable(table)
   const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
-  await pipeline(reader.stream, meter, createWriteStream(partial, { mode: 0o600 }))
-  await fsyncPath(partial)
+  try {
+    await pipeline(reader.stream, meter, createWriteStream(partial, { mode: 0o600 }))
+    await fsyncPath(partial)
+  } catch (error) {
+    await rm(partial, { force: true })
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+      throw new DrydockError('DD_DISK_FULL', `the disk of ${dir} is full (writing ${file}, ${meter.bytes} bytes so far)`, {
+        table: tableKey(table), hint: 'free space there (the plan shows how much the run needs), then continue with --resume',
+      }, { cause: error })
+    }
+    throw error
+  }
   await rename(partial, path)
   tick?.done()
   return { file, rows: reader.rows(), bytes: meter.bytes, sha256: meter.digest() }

@@ -3,36 +3,57 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ParsedStep } from '../config.ts'
 import type { RunContext } from '../context.ts'
+import type { StepRecord } from '../run-dir.ts'
 import { type Endpoint, endpointUrl } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import { execProgram, lastLines } from '../util/exec.ts'
 import { redactSecrets } from '../util/redact.ts'
 import { expandSqlFiles } from './sql-files.ts'
+import { captureDefinitions, checkExpectations } from '../invariants/check-expectations.ts'
+import { runTransformStep } from '../transform/transform-step.ts'
+import type { TransformRecord } from '../transform/run-transform.ts'
 
 /** Stage 7: the configured steps in order, on staging only. */
 export async function migrateStage(ctx: RunContext): Promise<void> {
+  await captureDefinitions(ctx)
   for (const step of ctx.config.steps) {
+    ctx.signal.throwIfAborted()
+    if (ctx.manifest.data.steps.some((s) => s.index === step.index && s.name === step.name && s.status === 'done')) {
+      ctx.log.write({ kind: 'info', stage: 'migrate', message: `skipping step ${step.index} (${step.name}): done on a previous attempt` })
+      continue
+    }
     const started = Date.now()
     const log = join(ctx.paths.stepsDir, `${String(step.index).padStart(2, '0')}-${step.kind}.log`)
     ctx.progress && (ctx.progress.totalTables = ctx.config.steps.length)
     const tick = ctx.progress?.start(`step ${step.index}: ${step.name}`)
+    let transform: TransformRecord | undefined
     try {
       if (step.kind === 'sql') {
         for (const file of expandSqlFiles(step.spec, step.name)) await ctx.driver.runSqlFile(ctx.staging!, file, log)
+      } else if (step.kind === 'transform') {
+        transform = await runTransformStep(ctx, step, log)
       } else {
         await runCommand(ctx, step, log)
       }
     } catch (error) {
-      await ctx.manifest.update((m) => { m.steps.push({ index: step.index, name: step.name, kind: step.kind, status: 'failed', ms: Date.now() - started, log }) })
+      await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'failed', ms: Date.now() - started, log })
       if (error instanceof DrydockError) {
         Object.assign(error.ctx, { stage: 'migrate', hint: `${error.ctx.hint ? `${error.ctx.hint}; ` : ''}production is untouched; fix step ${step.index} and run again` })
       }
       throw error
     }
     tick?.done()
-    await ctx.manifest.update((m) => { m.steps.push({ index: step.index, name: step.name, kind: step.kind, status: 'done', ms: Date.now() - started, log }) })
+    await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'done', ms: Date.now() - started, log, ...(transform ? { transform } : {}) })
     ctx.log.write({ kind: 'info', stage: 'migrate', message: `step ${step.index} (${step.name}) done in ${Date.now() - started} ms` })
   }
+  await checkExpectations(ctx)
+}
+
+/** One record a step: a retried step replaces its failed attempt. */
+async function recordStep(ctx: RunContext, record: StepRecord): Promise<void> {
+  await ctx.manifest.update((m) => {
+    m.steps = [...m.steps.filter((s) => s.index !== record.index), record].sort((a, b) => a.index - b.index)
+  })
 }
 
 /** Fills `{host}`, `{port}`, … in a step's extra variables from the staging connection. */

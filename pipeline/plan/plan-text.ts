@@ -19,6 +19,7 @@ export function planText(plan: Plan): string {
   const stages = columns([['stage', 'estimate'], ...plan.stages.map((s) => [s.stage, s.seconds === null ? `? (${s.note ?? 'unknown'})` : formatSeconds(s.seconds * 1000)])])
   return [
     `Plan for ${plan.source} (${plan.version}) — nothing was written`,
+    '', `Pre-flight checks (${plan.checksStatus === 'ok' ? 'all passed' : plan.checksStatus === 'warn' ? 'warnings' : 'FAILURES: the run would stop'}):`, plan.checks,
     '', tables, '', 'Migration steps, on staging:', steps, '', 'Where the bytes go:', disk,
     '', `Estimated durations (from ${plan.basis}):`, stages,
     '', `Maintenance window: about ${formatSeconds(plan.totalSeconds * 1000)}${plan.stages.some((s) => s.seconds === null) ? ' plus the migration steps' : ''}`,

@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import type { ParsedConfig } from '../config.ts'
 import { driverFor } from '../drivers/registry.ts'
 import { describeEndpoint } from '../endpoint.ts'
-import { preflight } from '../preflight/preflight.ts'
+import { preflight, preflightStatus, preflightText } from '../preflight/preflight.ts'
 import { selectCarried } from '../snapshot/select-tables.ts'
 import { pastRuns } from './past-runs.ts'
 import { sampleReadRate } from './sample-rate.ts'
@@ -19,6 +19,9 @@ export interface Plan {
   basis: string
   stages: StageEstimate[]
   totalSeconds: number
+  /** Pre-flight checks, as `preflightText` prints them. */
+  checks: string
+  checksStatus: 'ok' | 'warn' | 'fail'
 }
 
 /**
@@ -28,7 +31,8 @@ export interface Plan {
  */
 export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<Plan> {
   const driver = await driverFor(config.source.engine)
-  const info = await preflight(config, driver)
+  // Every check is shown, failures included; only an unreachable source stops the plan.
+  const info = await preflight(config, driver, { throwOnFail: false, jobs })
   const session = await driver.connect(config.source)
   const inventory = await session.inventory(config.schemas).finally(() => session.close())
   const carried = selectCarried(inventory, config.include, config.exclude)
@@ -86,5 +90,7 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
     basis,
     stages,
     totalSeconds: stages.reduce((sum, s) => sum + (s.seconds ?? 0), 0),
+    checks: preflightText(info),
+    checksStatus: preflightStatus(info),
   }
 }

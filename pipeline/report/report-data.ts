@@ -1,5 +1,6 @@
 import type { TableChecksum } from '../drivers/driver.ts'
 import type { Manifest } from '../run-dir.ts'
+import { migrationReport } from './report-migration.ts'
 
 export type Check = 'ok' | 'mismatch' | 'not-run'
 
@@ -47,6 +48,8 @@ export function reportData(m: Manifest) {
     hop1: { tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length },
     steps: m.steps,
     hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok').length },
+    // Row transforms, expectations, tables carried over unchanged, staging checkpoint.
+    ...migrationReport(m),
     swap: m.swap ?? null,
     failure: m.failure ?? null,
   }

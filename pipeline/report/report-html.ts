@@ -2,6 +2,7 @@ import { formatSeconds } from '../util/files.ts'
 import { el, esc } from './html.ts'
 import type { ReportData } from './report-data.ts'
 import { REPORT_CSS } from './report-html-style.ts'
+import { migrationHtml } from './report-migration.ts'
 import { hop1Table, hop2Table, stepsTable } from './report-html-tables.ts'
 import { timelineSvg } from './report-html-timeline.ts'
 
@@ -56,8 +57,8 @@ function facts(r: ReportData): string {
 }
 
 const EXPLAIN = `At each hop drydock computes, for every table and on both sides, the exact row count and a
-checksum: the sum, as an exact number, of the first 64 bits of the md5 of each row's canonical
-text. A sum does not depend on row order and, unlike XOR, does not cancel duplicate rows; every
+checksum: the sum, as an exact number, of a 64-bit hash of each row's canonical text
+(PostgreSQL: hashtextextended; MySQL/MariaDB: the first 64 bits of SHA-1). A sum does not depend on row order and, unlike XOR, does not cancel duplicate rows; every
 session pins time zone, date, interval, float and bytea output so the same values give the same
 text on both servers. Hop 1 compares the production snapshot (computed inside the snapshot the
 dump read, so concurrent writes cannot blur it) with staging before the migration; each dump
@@ -78,6 +79,7 @@ export function reportHtml(r: ReportData): string {
     section('Timeline', `<figure>${timelineSvg(r)}<figcaption>Stages in order, bar length proportional to duration; total ${esc(formatSeconds(r.totalMs))}.</figcaption></figure>`),
     section('Hop 1: production snapshot → staging', hop1Table(r)),
     section('Migration steps', r.steps.length ? stepsTable(r) : '<p>No migration steps ran.</p>'),
+    ...migrationHtml(r),
     section('Hop 2: migrated staging → production copy', r.hop2.tables.length ? hop2Table(r) : '<p>Not reached: no migrated tables were loaded back.</p>'),
     `<section class="explain">\n<h2>How verification works</h2>\n<p>${esc(EXPLAIN.replace(/\n/g, ' '))}</p>\n</section>`,
     `<footer>drydock report, schema version ${esc(r.schemaVersion)} · the same data is in report.json beside this file.</footer>`,

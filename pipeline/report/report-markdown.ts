@@ -1,5 +1,6 @@
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
+import { migrationMarkdown } from './report-migration.ts'
 
 const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–' }
 
@@ -36,10 +37,11 @@ export function reportMarkdown(r: ReportData): string {
     parts.push('', '## Migration steps', '', markdownTable(['#', 'step', 'kind', 'status', 'time'], r.steps.map((s) => [
       String(s.index), s.name, s.kind, s.status, formatSeconds(s.ms)])))
   }
+  parts.push(...migrationMarkdown(r, markdownTable))
   parts.push('', `## Hop 2: migrated staging → production copy (${r.hop2.verified}/${r.hop2.tables.length} verified)`, '',
     markdownTable(['table', 'rows', 'file', 'staging', 'production copy', ''], r.hop2.tables.map((t) => [
       t.table, String(t.rows ?? '–'), formatBytes(t.bytes), digest(t.staging), digest(t.production), MARK[t.check],
     ])))
-  parts.push('', 'Checksum: per table, row count and the sum of the first 64 bits of md5 of each row\'s canonical text; equal values on both sides of a hop mean the same multiset of rows.', '')
+  parts.push('', 'Checksum: per table, row count and the sum of a 64-bit hash of each row\'s canonical text (PostgreSQL: hashtextextended; MySQL/MariaDB: the first 64 bits of SHA-1); equal values on both sides of a hop mean the same multiset of rows.', '')
   return parts.join('\n')
 }

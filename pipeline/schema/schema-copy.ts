@@ -17,6 +17,7 @@ export async function copySchemaSection(
       ...(ctx.config.schemas ? { schemas: ctx.config.schemas } : {}),
       saveAs: join(ctx.paths.schemaDir, `${label}-${section}.sql`),
       logFile: ctx.paths.toolLog,
+      jobs: ctx.options.jobs,
     })
   } catch (error) {
     throw inStage('schema', error)

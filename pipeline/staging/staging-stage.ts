@@ -1,6 +1,8 @@
 import { describeEndpoint, withDatabase } from '../endpoint.ts'
 import type { RunContext } from '../context.ts'
 import { DrydockError } from '../errors.ts'
+import { join } from 'node:path'
+import { runCanary } from '../canary/canary.ts'
 import { copySchemaSection } from '../schema/schema-copy.ts'
 
 /**
@@ -37,23 +39,51 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
   const version = await driver.probe(ctx.staging)
   await manifest.update((m) => { m.staging.version = version.version })
   await driver.prepareStaging(ctx.snapshot!.holder, ctx.staging)
+  // Before real data moves: nasty values through the same dump → staging → shadow path.
+  const canary = await runCanary({ driver, source, staging: ctx.staging, workDir: join(ctx.paths.root, 'canary') })
+  await manifest.update((m) => { m.canary = { columns: canary.columns, rows: canary.rows, ms: canary.ms } })
+  ctx.log.write({ kind: 'info', stage: 'staging', message: `canary: ${canary.columns} columns × ${canary.rows} rows came back equal in ${canary.ms} ms` })
   await copySchemaSection(ctx, source, ctx.staging, 'pre-data', 'source', ctx.snapshot!.id)
+}
+
+/** Resume: the staging this run set up, started again (ephemeral) or found again (URL). */
+export async function attachStaging(ctx: RunContext): Promise<void> {
+  const { driver, config, manifest } = ctx
+  const needed = (['dump', 'load', 'verify-hop1', 'migrate', 'loadback', 'verify-hop2'] as const)
+    .some((stage) => manifest.data.stages[stage]?.status !== 'done')
+  if (!needed) return
+  const source = config.source
+  if (config.staging === 'ephemeral') {
+    const info = await driver.probe(source)
+    ctx.ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, {
+      major: info.major, logFile: ctx.paths.toolLog, superuser: source.user, reuse: true,
+    })
+    ctx.staging = withDatabase(ctx.ephemeral.endpoint, source.database)
+    await manifest.update((m) => { m.staging.endpoint = describeEndpoint(ctx.staging!) })
+    return
+  }
+  if (!(await driver.databaseExists(config.staging, config.staging.database))) {
+    throw new DrydockError('DD_RESUME_STAGING_GONE', `the staging database ${describeEndpoint(config.staging)} of this run is gone`, {
+      stage: 'staging', hint: 'the run cannot continue from staging; start a new run',
+    })
+  }
+  ctx.staging = config.staging
 }
 
 /**
  * Stops an ephemeral staging server, or drops the staging database drydock created on a
- * staging URL; both are kept with --keep-staging.
+ * staging URL. Both are kept with --keep-staging, and after a failure once staging is set
+ * up: that is what --resume continues from (--cleanup discards it).
  */
-export async function stopStaging(ctx: RunContext): Promise<void> {
+export async function stopStaging(ctx: RunContext, outcome: 'success' | 'failure'): Promise<void> {
   const { config, manifest } = ctx
-  if (config.staging !== 'ephemeral' && manifest.data.staging.created && !ctx.options.keepStaging) {
+  const keep = ctx.options.keepStaging || (outcome === 'failure' && manifest.data.stages.staging?.status === 'done')
+  if (config.staging !== 'ephemeral' && manifest.data.staging.created && !keep) {
     await ctx.driver.dropDatabase(config.staging, config.staging.database)
     await manifest.update((m) => { m.staging.created = false })
   }
   if (!ctx.ephemeral) return
-  await ctx.ephemeral.stop({ keep: ctx.options.keepStaging })
-  if (ctx.options.keepStaging) {
-    ctx.log.write({ kind: 'info', stage: 'staging', message: `staging kept (stopped) in ${ctx.ephemeral.dataDir}` })
-  }
+  await ctx.ephemeral.stop({ keep })
+  if (keep) ctx.log.write({ kind: 'info', stage: 'staging', message: `staging kept (stopped) in ${ctx.ephemeral.dataDir}` })
   ctx.ephemeral = undefined
 }

@@ -2,12 +2,19 @@ import type { RunContext } from '../context.ts'
 import type { Driver } from '../drivers/driver.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
+import { checkFence } from '../fence/fence.ts'
 import { backupName, rejectedName } from '../loadback/shadow-names.ts'
 import type { ManifestStore } from '../run-dir.ts'
 
 /** Stage 10: the verified shadow becomes the live database; the old one is kept as a backup. */
 export async function swapStage(ctx: RunContext): Promise<void> {
   const { config, manifest } = ctx
+  // Nobody may have written production since the snapshot; a rehearsal runs beside live traffic.
+  if (!ctx.options.rehearse && manifest.data.fence) {
+    const expected = Object.fromEntries(Object.entries(manifest.data.tables).map(([key, t]) => [key, t.source]))
+    const fence = await checkFence(ctx.driver, config.source, manifest.data.fence, { expected })
+    ctx.log.write({ kind: 'info', stage: 'swap', message: `write fence holds: ${fence.byMarks.length} table(s) unchanged by their marks, ${fence.byChecksum.length} by checksum` })
+  }
   if (config.target !== 'in-place') {
     ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: 'the migrated data went to a separate target: nothing to swap' })
     return
@@ -54,7 +61,9 @@ export async function rollbackRun(driver: Driver, source: Endpoint, manifest: Ma
 
 /** Drops the backup of the old database once the upgrade is accepted. */
 export async function cleanupRun(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<string> {
-  const { live, backup } = requireSwapped(manifest, 'clean up')
+  // After a rollback, the database to drop is the rejected upgrade (kept under swap.backup).
+  const swap = manifest.data.swap?.status === 'rolled-back' ? manifest.data.swap : requireSwapped(manifest, 'clean up')
+  const { live, backup } = swap
   await driver.dropDatabase(source, backup)
   await manifest.update((m) => { m.swap = { status: 'cleaned-up', at: new Date().toISOString(), live, backup } })
   return backup

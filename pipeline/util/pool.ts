@@ -7,11 +7,12 @@ export async function forEachWithSlot<T, S>(
   items: readonly T[],
   slots: readonly S[],
   work: (item: T, slot: S) => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<void> {
   const queue = [...items]
   let failure: { error: unknown } | undefined
   const runSlot = async (slot: S) => {
-    for (let item = queue.shift(); item !== undefined && !failure; item = queue.shift()) {
+    for (let item = queue.shift(); item !== undefined && !failure && !signal?.aborted; item = queue.shift()) {
       try {
         await work(item, slot)
       } catch (error) {
@@ -21,4 +22,5 @@ export async function forEachWithSlot<T, S>(
   }
   await Promise.all(slots.slice(0, Math.max(1, items.length)).map(runSlot))
   if (failure) throw failure.error
+  signal?.throwIfAborted()
 }

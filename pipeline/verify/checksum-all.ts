@@ -3,6 +3,8 @@ import { inStage } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
 import { tableKey } from '../run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
+import type { RunContext } from '../context.ts'
+import { runUnit, type Slot } from '../faults/slots.ts'
 
 /** Checksums of many tables over a set of sessions, keyed by `schema.table`. */
 export async function checksumAll(
@@ -35,4 +37,24 @@ export function compareChecksums(
   if (expected.rows !== actual.rows) return { table, detail: `${expected.rows} rows on ${names[0]}, ${actual.rows} rows on ${names[1]}` }
   if (expected.digest !== actual.digest) return { table, detail: `same row count (${expected.rows}) but different content (checksum ${expected.digest} on ${names[0]}, ${actual.digest} on ${names[1]})` }
   return undefined
+}
+
+/** Checksums over retrying slots (a transient failure redoes that table's checksum). */
+export async function checksumAllRetrying(
+  ctx: RunContext, tables: readonly TableRef[], slots: readonly Slot[], side: string,
+): Promise<Map<string, TableChecksum>> {
+  const results = new Map<string, TableChecksum>()
+  await forEachWithSlot(tables, slots, async (table, slot) => {
+    const key = tableKey(table)
+    const tick = ctx.progress?.start(key)
+    try {
+      const sum = await runUnit(ctx, `checksum ${key} on ${side}`, slot, { stage: 'verify', table: key }, (s) => s.checksum(table))
+      results.set(key, sum)
+      tick?.add(0, sum.rows)
+      tick?.done()
+    } catch (error) {
+      throw inStage('verify', error, key)
+    }
+  }, ctx.signal)
+  return results
 }

@@ -1,7 +1,8 @@
-import { withSessions, type RunContext } from '../context.ts'
+import type { RunContext } from '../context.ts'
+import { snapshotSlots, withSlots } from '../faults/slots.ts'
 import { DrydockError } from '../errors.ts'
 import { tableKey } from '../run-dir.ts'
-import { checksumAll, compareChecksums, type Mismatch } from './checksum-all.ts'
+import { checksumAllRetrying, compareChecksums, type Mismatch } from './checksum-all.ts'
 
 /**
  * Hop 1: every table in the production snapshot against staging before the migration.
@@ -13,8 +14,8 @@ export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
   const carried = tables.filter((t) => ctx.manifest.data.tables[tableKey(t)]!.carried)
   if (ctx.progress) ctx.progress.totalTables = carried.length + tables.length
   const [source, staging] = await Promise.all([
-    checksumAll(carried, ctx.sourceWorkers, ctx.progress),
-    withSessions(ctx, ctx.staging!, ctx.options.jobs, (sessions) => checksumAll(tables, sessions, ctx.progress)),
+    checksumAllRetrying(ctx, carried, snapshotSlots(ctx), 'production'),
+    withSlots(ctx, ctx.staging!, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, tables, slots, 'staging')),
   ])
   const mismatches: Mismatch[] = []
   await ctx.manifest.update((m) => {
@@ -42,8 +43,8 @@ export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
   const records = Object.values(ctx.manifest.data.migrated)
   if (ctx.progress) ctx.progress.totalTables = records.length * 2
   const [migrated, shadow] = await Promise.all([
-    withSessions(ctx, ctx.staging!, ctx.options.jobs, (s) => checksumAll(records, s, ctx.progress)),
-    withSessions(ctx, ctx.loadTarget!, ctx.options.jobs, (s) => checksumAll(records, s, ctx.progress)),
+    withSlots(ctx, ctx.staging!, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, records, slots, 'staging')),
+    withSlots(ctx, ctx.loadTarget!, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, records, slots, 'the production copy')),
   ])
   const mismatches: Mismatch[] = []
   await ctx.manifest.update((m) => {

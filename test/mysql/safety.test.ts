@@ -125,7 +125,8 @@ describe('MariaDB safety nets', () => {
       expect(error.message).toMatch(/no_such_table/)
       expect(error.ctx.stage).toBe('migrate')
       expect(await databaseState(source)).toEqual(before)
-      expect(await databaseExists(`${prefix}_fstg`)).toBe(false)
+      // Staging is kept for --resume (and discarded by --cleanup).
+      expect(await databaseExists(`${prefix}_fstg`)).toBe(true)
     })
   })
 

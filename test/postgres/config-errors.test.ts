@@ -15,7 +15,7 @@ import { dropDatabasesWithPrefix, pgUrl, uniquePrefix } from '../helpers/postgre
 const prefix = uniquePrefix('config')
 const HERE = tempDir('parse')
 const FILE = join(HERE, 'upgrade.config.mjs')
-const KEYS = 'source, staging, target, schemas, tables, runDir, migrate, jobs, hooks'
+const KEYS = 'source, staging, target, schemas, tables, runDir, migrate, jobs, hooks, expect'
 
 /** parseConfig's error, checked to be DD_CONFIG_INVALID from the config stage. */
 function configError(raw: unknown, file = FILE): DrydockError {
@@ -71,7 +71,7 @@ describe('parseConfig', () => {
       '- Invalid option staging: expected a database URL or "ephemeral", got 42',
       '- Invalid option jobs: expected a whole number from 1 to 64, got 0',
       '- Unknown option migrate[0].comand: a sql step takes name, sql',
-      '- Invalid option migrate[1]: expected { sql: "file-or-glob" } or { command: "..." }, got keys run',
+      '- Invalid option migrate[1]: expected { sql: "file-or-glob" }, { command: "..." } or { transform: "file.ts" }, got keys run',
     ].join('\n'))
     expect(error.describe()).toBe(`config: ${error.message}\n  → fix the config file (see "Config reference" in the README)`)
   })

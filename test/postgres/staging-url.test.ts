@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 /**
  * Staging on a database URL: drydock creates the database (it must not exist, or be empty),
  * drops it after the run unless keepStaging, and never uses or drops a database holding tables.
@@ -67,10 +68,11 @@ describe('staging on a database URL', () => {
     const config = configFor(source, staging, 'stg-d')
     const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_STAGING_NOT_EMPTY')
     expect(error.message).toBe(`staging database postgres://postgres@127.0.0.1:5432/${staging} already holds tables`)
-    expect(error.ctx.stage).toBe('staging')
+    // Pre-flight catches it before the run begins: no run directory, nothing written anywhere.
+    expect(error.ctx.stage).toBe('preflight')
     expect(await sql(staging, 'SELECT count(*) AS n FROM precious')).toEqual([{ n: '1' }])
     expect(await databaseState(source)).toEqual(before)
     expect(await databasesWithPrefix(`${source}_dd_`)).toEqual([])
-    expect(readManifest(onlyRun(config)).verdict).toBe('failed')
+    expect(existsSync(config.runDir)).toBe(false)
   })
 })

@@ -3,7 +3,7 @@ import { quoteIdent } from './mysql-connect.ts'
 
 /**
  * Per table: the row count and the exact sum (DECIMAL, no overflow) of the first 64 bits of
- * md5 over each row's text, every column in definition order (generated ones included).
+ * SHA-1 over each row's text, every column in definition order (generated ones included).
  * A sum, unlike XOR, does not cancel duplicate rows, and it does not depend on row order.
  * The text is canonical because every drydock session pins time_zone, sql_mode and utf8mb4
  * (mysql-connect.ts); the same SQL runs on production, staging and the shadow.
@@ -11,6 +11,6 @@ import { quoteIdent } from './mysql-connect.ts'
 export function checksumSql(table: string, columns: readonly Column[]): string {
   const row = `CONCAT(${columns.map(checksumPart).join(', ')})`
   return `SELECT COUNT(*) AS \`rows\`,
-       CAST(COALESCE(SUM(CAST(CONV(LEFT(MD5(${row}), 16), 16, 10) AS UNSIGNED)), 0) AS CHAR) AS digest
+       CAST(COALESCE(SUM(CAST(CONV(LEFT(SHA1(${row}), 16), 16, 10) AS UNSIGNED)), 0) AS CHAR) AS digest
   FROM ${quoteIdent(table)}`
 }

@@ -69,22 +69,25 @@ export function loadTargets(columns: readonly Column[]): { list: string; set: st
 }
 
 /**
- * One column's part of the row text: `<byte length>:<bytes>` for short values, the md5 of
- * the bytes for long ones (a concatenation past max_allowed_packet would turn NULL), and
- * `N` for NULL. Every part is self-delimiting, so the concatenation is unambiguous.
- * CAST AS BINARY keeps each column in its own character set and avoids collation mixes.
+ * One column's part of the row text: `QUOTE(value)` for short values (an SQL string literal,
+ * `'…'` with `\\`, `'`, NUL and Ctrl-Z escaped, or the bare word NULL: one function per column
+ * where `<byte length>:<bytes>` took five), the SHA-1 (40 hex digits) of the bytes for long ones
+ * (a concatenation past max_allowed_packet would turn NULL), and `N` for a NULL long value.
+ * Every part is self-delimiting, so the concatenation is unambiguous. CAST AS BINARY keeps each
+ * short column in its own character set and avoids collation mixes; SHA1() of a long column
+ * already hashes its bytes as stored, so it needs no CAST, whose copy of every long value cost
+ * more than the hash. SHA-1, not MD5: the servers' OpenSSL computes it with the CPU's SHA
+ * instructions, several times faster.
  */
 export function checksumPart(column: Column): string {
   const c = quoteIdent(column.name)
   switch (column.kind) {
     case 'binary':
     case 'long-text':
-      return `IFNULL(MD5(CAST(${c} AS BINARY)), 'N')`
+      return `IFNULL(SHA1(${c}), 'N')`
     case 'json':
-      return `IFNULL(MD5(CAST(${c} AS CHAR CHARACTER SET utf8mb4)), 'N')`
-    default: {
-      const value = `CAST(${dumpExpression(column)} AS BINARY)`
-      return `IFNULL(CONCAT(LENGTH(${value}), ':', ${value}), 'N')`
-    }
+      return `IFNULL(SHA1(CAST(${c} AS CHAR CHARACTER SET utf8mb4)), 'N')`
+    default:
+      return `CAST(QUOTE(${dumpExpression(column)}) AS BINARY)`
   }
 }

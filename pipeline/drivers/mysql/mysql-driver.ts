@@ -5,6 +5,9 @@ import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging }
 import { startEphemeralMysql } from './mysql-ephemeral.ts'
 import { migrationEnv } from './mysql-env.ts'
 import { copySchema } from './mysql-schema.ts'
+import { lockSource } from './mysql-lock.ts'
+import { isTransientMysql } from './mysql-transient.ts'
+import { mysqlPreflightChecks } from './mysql-preflight.ts'
 import { MysqlSession } from './mysql-session.ts'
 import { openSnapshot } from './mysql-snapshot.ts'
 import { swapDatabases } from './mysql-swap.ts'
@@ -57,4 +60,7 @@ export const mysqlDriver: Driver = {
   startEphemeral: startEphemeralMysql,
 
   swap: swapDatabases,
+  lockSource,
+  isTransient: isTransientMysql,
+  preflightChecks: mysqlPreflightChecks,
 }

@@ -54,6 +54,18 @@ export async function serverFolders(dir: string, user: ServiceUser | undefined, 
   return { base, dataDir: join(base, 'data'), tmpDir, socket, ...(socketDir ? { socketDir } : {}) }
 }
 
+/** The folders an earlier attempt of this run set up in `base` (resume); a new socket path if needed. */
+export async function reuseFolders(base: string, user: ServiceUser | undefined): Promise<ServerFolders> {
+  let socket = join(base, 'mysqld.sock')
+  let socketDir: string | undefined
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+    socketDir = await mkdtemp(join(tmpdir(), 'dd-sock-'))
+    if (user) chownTree(socketDir, user)
+    socket = join(socketDir, 'mysqld.sock')
+  }
+  return { base, dataDir: join(base, 'data'), tmpDir: join(base, 'tmp'), socket, ...(socketDir ? { socketDir } : {}) }
+}
+
 export async function removeFolders(f: ServerFolders): Promise<void> {
   await rm(f.base, { recursive: true, force: true })
   if (f.socketDir) await rm(f.socketDir, { recursive: true, force: true })

@@ -49,7 +49,7 @@ class InfileGate extends Writable {
 }
 
 /** The LOAD DATA statement for the dump format of mysql-dump.ts. */
-function loadSql(table: string, targets: { list: string; set: string }): string {
+export function loadSql(table: string, targets: { list: string; set: string }): string {
   return `LOAD DATA LOCAL INFILE 'drydock-stream' INTO TABLE ${quoteIdent(table)} CHARACTER SET utf8mb4
   FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY ''
   LINES TERMINATED BY '\\n' (${targets.list})${targets.set}`

@@ -8,6 +8,11 @@ export interface SchemaObject {
   readonly name: string
   readonly sql: string
   readonly sqlMode?: string
+  /**
+   * Adjacent objects of one batch do not depend on each other and may be applied over several
+   * connections at once (post-data: the per-table index ALTERs).
+   */
+  readonly batch?: string
 }
 
 function missingDefinition(kind: string, name: string, user: string): DrydockError {

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import type { Endpoint } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { SchemaCopyOptions, SchemaSection } from '../driver.ts'
+import { forEachWithSlot } from '../../util/pool.ts'
 import { describe, type MysqlConn, mysqlConnect, quoteIdent, sessionSqlMode } from './mysql-connect.ts'
 import { createObject, createViews, readRoutines, readTables, readTriggers, readViews, type SchemaObject, scriptOf } from './mysql-objects.ts'
 
@@ -16,10 +17,13 @@ async function sectionObjects(from: MysqlConn, section: SchemaSection): Promise<
     ]
   }
   // Indexes first, on every table: a foreign key needs the referenced table's index.
-  const alter = (name: string, clauses: readonly string[]): SchemaObject[] =>
-    clauses.length ? [{ kind: 'table', name, sql: `ALTER TABLE ${quoteIdent(name)}\n  ${clauses.join(',\n  ')}` }] : []
+  // The index ALTERs (a sort and build per table) run side by side; the foreign-key ALTERs stay
+  // one at a time: with checks off each is a quick metadata change, and two of them may each
+  // wait for the other's table (a cycle of references) where MDL would end one as a deadlock.
+  const alter = (name: string, clauses: readonly string[], batch?: string): SchemaObject[] =>
+    clauses.length ? [{ kind: 'table', name, sql: `ALTER TABLE ${quoteIdent(name)}\n  ${clauses.join(',\n  ')}`, ...(batch ? { batch } : {}) }] : []
   return [
-    ...tables.flatMap((t) => alter(t.name, t.split.indexes)),
+    ...tables.flatMap((t) => alter(t.name, t.split.indexes, 'indexes')),
     ...tables.flatMap((t) => alter(t.name, t.split.foreignKeys)),
     ...await readTriggers(from),
   ]
@@ -51,16 +55,52 @@ export async function copySchema(from: Endpoint, to: Endpoint, section: SchemaSe
   try {
     await target.query('SET SESSION foreign_key_checks = 0')
     const views = objects.filter((o) => o.kind === 'view')
-    for (const object of objects.filter((o) => o.kind !== 'view')) {
-      await applyOne(target, object, to, section)
-      applied.push(object)
-    }
+    await applyInBatches(target, objects.filter((o) => o.kind !== 'view'), to, section, options.jobs ?? 1, applied)
     applied.push(...await createViews(target, views).catch((error) => {
       throw applyError(error, views[0]!, to, section)
     }))
   } finally {
     await writeFile(options.saveAs, scriptOf(applied, header), { mode: 0o600 })
     await target.close()
+  }
+}
+
+/**
+ * Applies objects in order; a run of adjacent objects of one batch (one ALTER TABLE per table)
+ * goes over up to `jobs` connections at once, the largest tables first (the longest builds
+ * start first, so the last one to finish is a short one). `applied` keeps the list order
+ * whatever the completion order, so the saved script replays as written.
+ */
+async function applyInBatches(
+  target: MysqlConn, objects: readonly SchemaObject[], to: Endpoint, section: SchemaSection, jobs: number, applied: SchemaObject[],
+): Promise<void> {
+  for (let i = 0; i < objects.length;) {
+    const batch = objects[i]!.batch
+    let end = i + 1
+    while (batch !== undefined && end < objects.length && objects[end]!.batch === batch) end++
+    const group = objects.slice(i, end)
+    if (group.length === 1 || jobs <= 1) {
+      for (const object of group) {
+        await applyOne(target, object, to, section)
+        applied.push(object)
+      }
+    } else {
+      const extra = await Promise.all(Array.from({ length: Math.min(jobs, group.length) - 1 }, async () => {
+        const conn = await mysqlConnect(to)
+        await conn.query('SET SESSION foreign_key_checks = 0')
+        return conn
+      }))
+      try {
+        const sizes = new Map((await target.query(`SELECT TABLE_NAME AS name, CAST(DATA_LENGTH AS CHAR) AS bytes
+          FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)).map((r) => [r.name!, Number(r.bytes)]))
+        const largestFirst = [...group].sort((a, b) => (sizes.get(b.name) ?? 0) - (sizes.get(a.name) ?? 0))
+        await forEachWithSlot(largestFirst, [target, ...extra], (object, conn) => applyOne(conn, object, to, section))
+      } finally {
+        await Promise.all(extra.map((c) => c.close()))
+      }
+      applied.push(...group)
+    }
+    i = end
   }
 }
 

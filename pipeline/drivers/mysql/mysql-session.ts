@@ -1,10 +1,15 @@
 import type { Readable, Transform } from 'node:stream'
-import type { SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { checksumSql } from './mysql-checksum.ts'
+import { FINGERPRINT_SQL } from './mysql-fingerprint.ts'
 import { tableColumns } from './mysql-columns.ts'
 import { type MysqlConn, quoteIdent } from './mysql-connect.ts'
 import { readTable } from './mysql-dump.ts'
 import { writeTable } from './mysql-load.ts'
+import * as rows from './mysql-rows.ts'
+import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
+import { mysqlFenceMarks } from './mysql-fence.ts'
 
 const INVENTORY_SQL = `
 SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name,
@@ -25,6 +30,11 @@ SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name,
  */
 export class MysqlSession implements Session {
   constructor(readonly conn: MysqlConn) {}
+
+  async fingerprint(): Promise<string> {
+    const rows = await this.conn.query(FINGERPRINT_SQL)
+    return fingerprintLines(rows.map((r) => String(r.line)))
+  }
 
   async inventory(): Promise<TableInfo[]> {
     const rows = await this.conn.query(INVENTORY_SQL)
@@ -49,6 +59,28 @@ export class MysqlSession implements Session {
     const [row] = await this.conn.query(checksumSql(table.name, await tableColumns(this.conn, table)))
     return { rows: Number(row!.rows), digest: row!.digest! }
   }
+
+  // Row transforms, expectations (mysql-rows.ts).
+  columns(table: TableRef): Promise<ColumnInfo[]> { return rows.mysqlColumns(this.conn, table) }
+  readRows(table: TableRef, options?: ReadRowsOptions): Promise<RowReader> { return rows.readRows(this.conn, table, options) }
+  writeRows(table: TableRef, columns: readonly ColumnInfo[], source: Readable, counter?: (bytes: number) => void): Promise<number> {
+    return rows.writeRows(this.conn, table, columns, source, counter)
+  }
+  keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }> { return rows.keyBounds(this.conn, table, key) }
+  queryValue(sql: string): Promise<string | null> { return rows.queryValue(this.conn, sql) }
+  async truncate(table: TableRef): Promise<void> {
+    await this.conn.query('SET SESSION foreign_key_checks = 0')
+    try {
+      await this.conn.query(`TRUNCATE TABLE ${quoteIdent(table.name)}`)
+    } finally {
+      await this.conn.query('SET SESSION foreign_key_checks = 1')
+    }
+  }
+  async rowCount(table: TableRef): Promise<number> {
+    return Number((await this.conn.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(table.name)}`))[0]!.n)
+  }
+  definitions(): Promise<Map<string, string>> { return rows.definitions(this.conn) }
+  danglingReferences() { return rows.danglingReferences(this.conn) }
 
   /**
    * The next value of every AUTO_INCREMENT counter (TRUNCATE and a load do not keep them) and
@@ -88,6 +120,11 @@ export class MysqlSession implements Session {
     for (const table of tables) {
       if (names.has(table.name)) await this.conn.query(`ANALYZE TABLE ${quoteIdent(table.name)}`)
     }
+  }
+
+  /** Write-fence marks (mysql-fence.ts). */
+  fenceMarks(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks> {
+    return mysqlFenceMarks(this.conn, tables, options)
   }
 
   async close(): Promise<void> {

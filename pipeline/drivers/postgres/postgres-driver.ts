@@ -3,9 +3,13 @@ import { DrydockError } from '../../errors.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
 import { pgConnect } from './postgres-connect.ts'
 import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging, swapDatabases } from './postgres-databases.ts'
+import { cloneDatabase } from './postgres-clone.ts'
 import { startEphemeralPostgres } from './postgres-ephemeral.ts'
 import { migrationEnv } from './postgres-env.ts'
 import { applySql, copySchema } from './postgres-schema.ts'
+import { lockSource } from './postgres-lock.ts'
+import { isTransientPostgres } from './postgres-transient.ts'
+import { postgresPreflightChecks } from './postgres-preflight.ts'
 import { PostgresSession } from './postgres-session.ts'
 import { openSnapshot } from './postgres-snapshot.ts'
 import { findClientTools } from './postgres-tools.ts'
@@ -55,6 +59,7 @@ export const postgresDriver: Driver = {
   databaseExists,
   createDatabase,
   dropDatabase,
+  cloneDatabase,
   isEmpty,
 
   async prepareStaging(source, staging) {
@@ -74,6 +79,9 @@ export const postgresDriver: Driver = {
   startEphemeral: startEphemeralPostgres,
 
   swap: swapDatabases,
+  lockSource,
+  isTransient: isTransientPostgres,
+  preflightChecks: postgresPreflightChecks,
 }
 
 /** The client tools for the newest server probed in this process (source, staging, target). */

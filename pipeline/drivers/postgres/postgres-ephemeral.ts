@@ -8,7 +8,9 @@ import { DrydockError } from '../../errors.ts'
 import { execProgram, lastLines } from '../../util/exec.ts'
 import { freePort } from '../../util/free-port.ts'
 import { canExecute, canWrite, chownTree, serviceUser, type ServiceUser } from '../../util/service-user.ts'
-import type { EphemeralServer } from '../driver.ts'
+import type { EphemeralOptions, EphemeralServer } from '../driver.ts'
+import { existingServerFolder } from '../../util/server-folder.ts'
+import { preferLz4 } from './postgres-ephemeral-tuning.ts'
 import { binaryFolders, binaryMajor } from './postgres-tools.ts'
 
 interface ServerBinaries { folder: string; initdb: string; pgCtl: string; major: number }
@@ -59,7 +61,7 @@ export function findServerBinaries(major: number): ServerBinaries | undefined {
  * Trust authentication on 127.0.0.1 only: no password exists that could leak.
  */
 export async function startEphemeralPostgres(
-  dir: string, options: { major: number; logFile: string; superuser: string },
+  dir: string, options: EphemeralOptions,
 ): Promise<EphemeralServer> {
   const binaries = findServerBinaries(options.major)
   if (!binaries) {
@@ -74,13 +76,19 @@ export async function startEphemeralPostgres(
       stage: 'staging', hint: 'create a system user "postgres", or run drydock as an ordinary user',
     })
   }
-  const base = await serverFolder(dir, user, binaries)
+  const base = options.reuse ? existingServerFolder(dir, join('pgdata', 'PG_VERSION')) : await serverFolder(dir, user, binaries)
   const dataDir = join(base, 'pgdata')
   const serverLog = join(base, 'server.log')
   const run = (cmd: string, args: string[]) =>
     execProgram(cmd, args, { logFile: options.logFile, ...(user ? { uid: user.uid, gid: user.gid } : {}), env: { ...process.env, LC_ALL: 'C.UTF-8' } })
 
-  const init = await run(binaries.initdb, ['-D', dataDir, '-U', options.superuser, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
+  if (options.reuse) {
+    // A server whose drydock was killed keeps running: stop it, then start on a fresh port.
+    if (existsSync(join(dataDir, 'postmaster.pid'))) await run(binaries.pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '120', 'stop'])
+  }
+  const init = options.reuse
+    ? { code: 0, tail: '' }
+    : await run(binaries.initdb, ['-D', dataDir, '-U', options.superuser, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
   if (init.code !== 0) {
     throw new DrydockError('DD_STAGING_START_FAILED', `initdb failed for ephemeral staging in ${dataDir}:\n${lastLines(init.tail)}`, {
       stage: 'staging', hint: `see ${options.logFile}`,
@@ -96,6 +104,7 @@ export async function startEphemeralPostgres(
       const endpoint: Endpoint = Object.freeze({
         engine: 'postgres', host: '127.0.0.1', port, user: options.superuser, database: 'postgres', params: Object.freeze({}),
       })
+      await preferLz4(endpoint)
       return {
         endpoint,
         dataDir,

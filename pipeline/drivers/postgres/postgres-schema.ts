@@ -3,6 +3,7 @@ import { DrydockError } from '../../errors.ts'
 import { execProgram, lastLines } from '../../util/exec.ts'
 import type { SchemaCopyOptions, SchemaSection } from '../driver.ts'
 import { childEnv, libpqEnv } from './postgres-env.ts'
+import { copyPostDataParallel } from './postgres-post-data.ts'
 import type { ClientTools } from './postgres-tools.ts'
 
 /**
@@ -18,6 +19,12 @@ export async function copySchema(
   const args = [...(section === 'pre-data' ? ['--schema-only'] : []), `--section=${section}`, '--no-password', '--quote-all-identifiers']
   if (options.snapshot) args.push(`--snapshot=${options.snapshot}`)
   for (const schema of options.schemas ?? []) args.push(`--schema=${schema}`)
+  // Post-data over several connections: indexes build side by side, foreign keys after them.
+  const jobs = options.jobs ?? 1
+  if (section === 'post-data' && jobs > 1 && tools.pgRestore) {
+    await copyPostDataParallel({ ...tools, pgRestore: tools.pgRestore }, from, to, { ...options, jobs }, args)
+    return
+  }
   const dump = await execProgram(tools.pgDump, args, {
     env: childEnv(libpqEnv(from)), stdoutFile: options.saveAs, logFile: options.logFile,
   })

@@ -2,10 +2,15 @@ import type { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
-import type { SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { qualify, quoteIdent } from './postgres-connect.ts'
-import { checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
+import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
+import { FINGERPRINT_SQL } from './postgres-fingerprint.ts'
+import { checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
+import * as rows from './postgres-rows.ts'
+import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
+import { pgFenceMarks } from './postgres-fence.ts'
 
 /** Every column as the server's text output (canonical under the session settings), nothing parsed. */
 const TEXT_VALUES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
@@ -49,6 +54,11 @@ export class PostgresSession implements Session {
     }))
   }
 
+  async fingerprint(schemas?: readonly string[]): Promise<string> {
+    const { rows } = await this.client.query(FINGERPRINT_SQL, [schemas ?? null])
+    return fingerprintLines(rows.map((r) => r.line as string))
+  }
+
   async readTable(table: TableRef): Promise<TableReader> {
     // COPY without a column list leaves generated columns out: they are recomputed on load.
     const stream = this.client.query(copyTo(`COPY ${qualify(table)} TO STDOUT`))
@@ -75,13 +85,14 @@ export class PostgresSession implements Session {
   }
 
   async checksum(table: TableRef): Promise<TableChecksum> {
-    const { rows } = await this.client.query(checksumSql(qualify(table)))
+    const { rows } = await this.client.query(checksumSql(qualify(table), await checksumColumns(this.client, qualify(table))))
     return { rows: Number(rows[0].rows), digest: rows[0].digest }
   }
 
   async checksumRange(table: TableRef, key: string, from: string, to: string): Promise<TableChecksum> {
     const range = keyRangeSql(quoteIdent(key), to)
-    const { rows } = await this.client.query(checksumSql(qualify(table), range), range.includes('$2') ? [from, to] : [from])
+    const columns = await checksumColumns(this.client, qualify(table))
+    const { rows } = await this.client.query(checksumSql(qualify(table), columns, range), range.includes('$2') ? [from, to] : [from])
     return { rows: Number(rows[0].rows), digest: rows[0].digest }
   }
 
@@ -104,6 +115,22 @@ export class PostgresSession implements Session {
     return rows
   }
 
+  // Row transforms, expectations (postgres-rows.ts).
+  columns(table: TableRef): Promise<ColumnInfo[]> { return rows.pgColumns(this.client, table) }
+  readRows(table: TableRef, options?: ReadRowsOptions): Promise<RowReader> { return rows.readRows(this.client, table, options) }
+  writeRows(table: TableRef, columns: readonly ColumnInfo[], source: Readable, counter?: (bytes: number) => void): Promise<number> {
+    return rows.writeRows(this.client, table, columns, source, counter)
+  }
+  queryValue(sql: string): Promise<string | null> { return rows.queryValue(this.client, sql) }
+  async truncate(table: TableRef): Promise<void> {
+    await this.client.query(`TRUNCATE ONLY ${qualify(table)}`)
+  }
+  async rowCount(table: TableRef): Promise<number> {
+    return Number((await this.client.query(`SELECT count(*)::text AS n FROM ONLY ${qualify(table)}`)).rows[0].n)
+  }
+  definitions(schemas?: readonly string[]): Promise<Map<string, string>> { return rows.definitions(this.client, schemas) }
+  danglingReferences(schemas?: readonly string[]) { return rows.danglingReferences(this.client, schemas) }
+
   async sequences(): Promise<SequenceValue[]> {
     const { rows } = await this.client.query(SEQUENCES_SQL)
     const values: SequenceValue[] = []
@@ -122,6 +149,11 @@ export class PostgresSession implements Session {
 
   async analyze(tables: readonly TableRef[]): Promise<void> {
     for (const table of tables) await this.client.query(`ANALYZE ${qualify(table)}`)
+  }
+
+  /** Write-fence marks (postgres-fence.ts). */
+  fenceMarks(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks> {
+    return pgFenceMarks(this.client, tables, options)
   }
 
   async close(): Promise<void> {

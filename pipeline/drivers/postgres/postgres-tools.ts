@@ -6,6 +6,8 @@ import { DrydockError } from '../../errors.ts'
 export interface ClientTools {
   readonly pgDump: string
   readonly psql: string
+  /** Beside pg_dump; parallel post-data uses it when present. */
+  readonly pgRestore?: string
   readonly major: number
 }
 
@@ -50,7 +52,8 @@ export function findClientTools(serverMajor: number): ClientTools {
     const psql = join(folder, 'psql')
     if (!existsSync(pgDump) || !existsSync(psql)) continue
     const major = binaryMajor(pgDump)
-    if (major !== undefined && major >= serverMajor) found.push({ pgDump, psql, major })
+    const pgRestore = join(folder, 'pg_restore')
+    if (major !== undefined && major >= serverMajor) found.push({ pgDump, psql, major, ...(existsSync(pgRestore) ? { pgRestore } : {}) })
   }
   found.sort((a, b) => a.major - b.major)
   const best = found[0]

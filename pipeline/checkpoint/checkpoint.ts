@@ -1,0 +1,290 @@
+/**
+ * Staging checkpoints: staging as it was right after the verified load (hop 1), kept so that a
+ * failed migration can start over from there without reading production again.
+ *
+ * | staging                        | checkpoint                                   | restore                          |
+ * |--------------------------------|----------------------------------------------|----------------------------------|
+ * | URL, PostgreSQL                | `CREATE DATABASE <db>_dd_ckpt_<run> TEMPLATE <db>` | drop staging, copy it back  |
+ * | ephemeral, PostgreSQL          | a copy of the stopped data directory in `<run>/checkpoint/pgdata` | swap it in, start   |
+ * | MySQL (URL or ephemeral)       | the dump files themselves (sha256-checked)   | recreate staging, reload them    |
+ *
+ * A restore also resets the migration's record in the manifest (steps, expectations), so the
+ * migrate stage runs every step again. Dump-file restores are checked against hop 1's staging
+ * checksums; copies are byte copies and are checked only when asked.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { type RunContext, track, withSessions } from '../context.ts'
+import { describeEndpoint, type Endpoint, withDatabase } from '../endpoint.ts'
+import { DrydockError } from '../errors.ts'
+import { fileToTable } from '../load/file-to-table.ts'
+import { type Manifest, tableKey } from '../run-dir.ts'
+import { execProgram, lastLines } from '../util/exec.ts'
+import { forEachWithSlot } from '../util/pool.ts'
+import { existingServerFolder } from '../util/server-folder.ts'
+import { checksumAll, compareChecksums } from '../verify/checksum-all.ts'
+import { createHash } from 'node:crypto'
+
+export type CheckpointKind = 'database-copy' | 'data-directory' | 'dump-files'
+
+export interface CheckpointRecord {
+  kind: CheckpointKind
+  /** The copy's database name, the data directory copy's folder, or the dump folder. */
+  location: string
+  savedAt: string
+  ms: number
+  /** Size of the copy, when drydock made one (data directory). */
+  bytes?: number
+  restores?: { at: string; ms: number; verified: boolean }[]
+}
+
+/** Which checkpoint a run's staging gets. */
+export function checkpointKind(ctx: Pick<RunContext, 'driver' | 'config'>): CheckpointKind {
+  if (ctx.driver.engine !== 'postgres') return 'dump-files'
+  if (ctx.config.staging === 'ephemeral') return 'data-directory'
+  return ctx.driver.cloneDatabase ? 'database-copy' : 'dump-files'
+}
+
+/** `<staging db>_dd_ckpt_<run>`, shortened with a hash past 63 bytes. */
+export function checkpointDatabaseName(database: string, runId: string): string {
+  const suffix = `dd_ckpt_${runId.replace('-', '')}`
+  const name = `${database}_${suffix}`
+  if (Buffer.byteLength(name) <= 63) return name
+  const hash = createHash('sha256').update(database).digest('hex').slice(0, 8)
+  let head = database
+  while (Buffer.byteLength(`${head}_${hash}_${suffix}`) > 63) head = head.slice(0, -1)
+  return `${head}_${hash}_${suffix}`
+}
+
+const checkpointDir = (ctx: RunContext) => join(ctx.paths.root, 'checkpoint')
+
+/**
+ * Keeps staging as it is now (call it after hop 1 verified, before the first migration step).
+ * For an ephemeral PostgreSQL server this stops it for the copy and starts it again on a new
+ * port: ctx.staging changes. No session may be open on staging meanwhile.
+ */
+export async function saveCheckpoint(ctx: RunContext): Promise<CheckpointRecord> {
+  const started = Date.now()
+  const kind = checkpointKind(ctx)
+  const staging = ctx.staging
+  if (!staging) throw new DrydockError('DD_CHECKPOINT_FAILED', 'no staging to keep a checkpoint of', { stage: 'staging' })
+  let location: string
+  let bytes: number | undefined
+  if (kind === 'database-copy') {
+    location = checkpointDatabaseName(staging.database, ctx.manifest.data.runId)
+    if (await ctx.driver.databaseExists(staging, location)) await ctx.driver.dropDatabase(staging, location)
+    await ctx.driver.cloneDatabase!(staging, staging.database, location)
+  } else if (kind === 'data-directory') {
+    const server = ctx.ephemeral
+    if (!server) throw new DrydockError('DD_CHECKPOINT_FAILED', 'the ephemeral staging server is not running', { stage: 'staging' })
+    location = join(checkpointDir(ctx), 'pgdata')
+    await rm(checkpointDir(ctx), { recursive: true, force: true })
+    await mkdir(checkpointDir(ctx), { recursive: true, mode: 0o700 })
+    await server.stop({ keep: true })
+    ctx.ephemeral = undefined
+    try {
+      await copyTree(server.dataDir, location, ctx.paths.toolLog)
+    } finally {
+      await restartEphemeral(ctx, dirname(server.dataDir))
+    }
+    bytes = await treeSize(location)
+  } else {
+    const missing = Object.values(ctx.manifest.data.tables).filter((t) => t.carried && !t.dump)
+    if (missing.length > 0) {
+      throw new DrydockError('DD_CHECKPOINT_FAILED', `tables without a dump file: ${missing.map(tableKey).join(', ')}`, { stage: 'staging' })
+    }
+    for (const section of ['pre-data', 'post-data']) {
+      if (!existsSync(schemaFile(ctx, section))) throw new DrydockError('DD_CHECKPOINT_FAILED', `the applied ${section} schema is missing (${schemaFile(ctx, section)})`, { stage: 'staging' })
+    }
+    location = ctx.paths.dumpDir
+  }
+  const record: CheckpointRecord = { kind, location, savedAt: new Date().toISOString(), ms: Date.now() - started, ...(bytes !== undefined ? { bytes } : {}) }
+  await ctx.manifest.update((m) => { m.checkpoint = record })
+  ctx.log.write({ kind: 'info', stage: 'staging', message: `checkpoint (${kind}) saved at ${location} in ${record.ms} ms` })
+  return record
+}
+
+/**
+ * Brings staging back to the checkpoint and clears the migration's record, so the migrate stage
+ * runs every step again. Works in the process that saved it or in a later one (resume): an
+ * ephemeral server is started as needed, and ctx.staging / ctx.ephemeral are set.
+ */
+export async function restoreCheckpoint(ctx: RunContext, options: { verify?: boolean } = {}): Promise<void> {
+  const started = Date.now()
+  const record = ctx.manifest.data.checkpoint
+  if (!record) {
+    throw new DrydockError('DD_CHECKPOINT_MISSING', 'this run has no staging checkpoint', {
+      stage: 'migrate', hint: 'a checkpoint is saved after hop 1 verified; start a new run',
+    })
+  }
+  const { driver, config } = ctx
+  if (record.kind === 'database-copy') {
+    if (config.staging === 'ephemeral') throw new DrydockError('DD_CHECKPOINT_FAILED', 'a database copy needs a staging URL', { stage: 'migrate' })
+    const staging = config.staging
+    if (!(await driver.databaseExists(staging, record.location))) throw gone(`database ${record.location}`)
+    await driver.dropDatabase(staging, staging.database)
+    await driver.cloneDatabase!(staging, record.location, staging.database)
+    ctx.staging = staging
+  } else if (record.kind === 'data-directory') {
+    if (!existsSync(join(record.location, 'PG_VERSION'))) throw gone(`data directory copy ${record.location}`)
+    let base: string
+    if (ctx.ephemeral) {
+      base = dirname(ctx.ephemeral.dataDir)
+      await ctx.ephemeral.stop({ keep: true })
+      ctx.ephemeral = undefined
+    } else {
+      base = await serverFolderForRestore(ctx, record)
+    }
+    await rm(join(base, 'pgdata'), { recursive: true, force: true })
+    await copyTree(record.location, join(base, 'pgdata'), ctx.paths.toolLog)
+    await restartEphemeral(ctx, base)
+  } else {
+    await reloadDumpFiles(ctx)
+  }
+  const verify = options.verify ?? record.kind === 'dump-files'
+  if (verify) await verifyAgainstHop1(ctx)
+  await ctx.manifest.update((m) => {
+    resetMigration(m)
+    m.checkpoint!.restores = [...(m.checkpoint!.restores ?? []), { at: new Date().toISOString(), ms: Date.now() - started, verified: verify }]
+  })
+  ctx.log.write({ kind: 'info', stage: 'migrate', message: `staging restored from the ${record.kind} checkpoint in ${Date.now() - started} ms${verify ? ', verified against hop 1' : ''}` })
+}
+
+/** Drops the checkpoint's copy (a database or a folder); dump files stay (they are the run's backup). */
+export async function discardCheckpoint(ctx: RunContext): Promise<void> {
+  const record = ctx.manifest.data.checkpoint
+  if (!record) return
+  if (record.kind === 'database-copy' && ctx.config.staging !== 'ephemeral') await ctx.driver.dropDatabase(ctx.config.staging, record.location)
+  if (record.kind === 'data-directory') await rm(checkpointDir(ctx), { recursive: true, force: true })
+  await ctx.manifest.update((m) => { delete m.checkpoint })
+}
+
+/** What the migrate stage recorded: a restored staging starts the migration over. */
+export function resetMigration(m: Manifest): void {
+  m.steps = []
+  delete m.definitionsBefore
+  delete m.expectations
+  delete m.carryOver
+  delete m.stages.migrate
+}
+
+function gone(what: string): DrydockError {
+  return new DrydockError('DD_CHECKPOINT_MISSING', `the staging checkpoint is gone (${what})`, {
+    stage: 'migrate', hint: 'start a new run',
+  })
+}
+
+const schemaFile = (ctx: RunContext, section: string) => join(ctx.paths.schemaDir, `source-${section}.sql`)
+
+async function copyTree(from: string, to: string, logFile: string): Promise<void> {
+  // -a keeps owners and modes (the server user's files stay its own when drydock runs as root).
+  const args = process.platform === 'linux' ? ['-a', '--reflink=auto', from, to] : ['-a', from, to]
+  const result = await execProgram('cp', args, { logFile })
+  if (result.code !== 0) {
+    throw new DrydockError('DD_CHECKPOINT_FAILED', `copying ${from} to ${to} failed:\n${lastLines(result.tail)}`, { stage: 'staging', hint: 'check the free disk space of the run directory' })
+  }
+}
+
+async function treeSize(dir: string): Promise<number> {
+  let total = 0
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    total += entry.isDirectory() ? await treeSize(path) : (await stat(path)).size
+  }
+  return total
+}
+
+async function serverMajor(dataDir: string): Promise<number> {
+  return Number((await readFile(join(dataDir, 'PG_VERSION'), 'utf8')).trim())
+}
+
+/** Starts the ephemeral server on the data directory in `base` again (a new port) and points ctx at it. */
+async function restartEphemeral(ctx: RunContext, base: string): Promise<void> {
+  const source = ctx.config.source
+  const major = await serverMajor(join(base, 'pgdata'))
+  // The run's staging folder: the server folder itself, or a LOCATION file naming it.
+  ctx.ephemeral = await ctx.driver.startEphemeral(ctx.paths.stagingDir, {
+    major, logFile: ctx.paths.toolLog, superuser: source.user, reuse: true,
+  })
+  ctx.staging = withDatabase(ctx.ephemeral.endpoint, source.database)
+  await ctx.manifest.update((m) => { m.staging.endpoint = describeEndpoint(ctx.staging!); m.staging.dataDir = ctx.ephemeral!.dataDir })
+}
+
+/** The ephemeral server folder of this run (left by an earlier attempt, or set up now). */
+async function serverFolderForRestore(ctx: RunContext, record: CheckpointRecord): Promise<string> {
+  try {
+    return existingServerFolder(ctx.paths.stagingDir, join('pgdata', 'PG_VERSION'))
+  } catch {
+    // Gone: set up a fresh server folder the usual way (permissions for the server user), then stop it.
+    const server = await ctx.driver.startEphemeral(ctx.paths.stagingDir, {
+      major: await serverMajor(record.location), logFile: ctx.paths.toolLog, superuser: ctx.config.source.user,
+    })
+    await server.stop({ keep: true })
+    return dirname(server.dataDir)
+  }
+}
+
+/**
+ * Staging from the dump files: an empty staging database (a fresh ephemeral server when none
+ * runs), the applied pre-data schema, every file (sha256-checked as it streams), post-data,
+ * sequences and statistics — the load stage, without production.
+ */
+async function reloadDumpFiles(ctx: RunContext): Promise<void> {
+  const { driver, config, manifest } = ctx
+  const source = config.source
+  let staging: Endpoint
+  if (config.staging === 'ephemeral') {
+    if (!ctx.ephemeral) {
+      const major = (await driver.probe(source)).major
+      ctx.ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, { major, logFile: ctx.paths.toolLog, superuser: source.user })
+      await manifest.update((m) => { m.staging.dataDir = ctx.ephemeral!.dataDir })
+    }
+    staging = withDatabase(ctx.ephemeral.endpoint, source.database)
+  } else {
+    staging = config.staging
+  }
+  if (await driver.databaseExists(staging, staging.database)) await driver.dropDatabase(staging, staging.database)
+  await driver.createDatabase(staging, staging.database, source)
+  ctx.staging = staging
+  await manifest.update((m) => { m.staging.endpoint = describeEndpoint(staging) })
+  const sourceSession = track(ctx, await driver.connect(source))
+  try {
+    await driver.prepareStaging(sourceSession, staging)
+  } finally {
+    await sourceSession.close()
+  }
+  await driver.runSqlFile(staging, schemaFile(ctx, 'pre-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('pre-data schema', error) })
+  const records = Object.values(manifest.data.tables).filter((t) => t.dump)
+  await withSessions(ctx, staging, Math.max(1, ctx.options.jobs), async (sessions) => {
+    await forEachWithSlot(records, sessions, async (record, session) => {
+      await fileToTable(session, record, ctx.paths.dumpDir, record.dump!, ctx.progress)
+    })
+  })
+  await driver.runSqlFile(staging, schemaFile(ctx, 'post-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('post-data schema', error) })
+  await withSessions(ctx, staging, 1, async ([session]) => {
+    await session!.setSequences(manifest.data.sequences ?? [])
+    await session!.analyze(records)
+  })
+}
+
+function restoreError(what: string, error: unknown): DrydockError {
+  return new DrydockError('DD_CHECKPOINT_FAILED', `restoring staging from the dump files: applying the ${what} failed: ${(error as Error).message}`, {
+    stage: 'migrate', hint: 'start a new run',
+  }, { cause: error })
+}
+
+/** Every table's count and checksum on staging must equal hop 1's staging values. */
+async function verifyAgainstHop1(ctx: RunContext): Promise<void> {
+  const records = Object.values(ctx.manifest.data.tables).filter((t) => t.staging)
+  const sums = await withSessions(ctx, ctx.staging!, Math.max(1, ctx.options.jobs), (sessions) => checksumAll(records, sessions, ctx.progress))
+  const mismatches = records.flatMap((r) => {
+    const m = compareChecksums(tableKey(r), r.staging, sums.get(tableKey(r)), ['the checkpoint (hop 1)', 'restored staging'])
+    return m ? [m] : []
+  })
+  if (mismatches.length > 0) {
+    throw new DrydockError('DD_CHECKPOINT_MISMATCH', `restored staging differs from hop 1 in ${mismatches.length} table(s):\n${mismatches.map((m) => `  ${m.table}: ${m.detail}`).join('\n')}`, {
+      stage: 'migrate', table: mismatches.map((m) => m.table).join(', '), hint: 'start a new run',
+    })
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * MySQL/MariaDB's own pre-flight checks (pipeline/preflight): the account's privileges (from
+ * information_schema.USER_PRIVILEGES and SCHEMA_PRIVILEGES, patterns included), local_infile
+ * where rows are loaded, ephemeral staging binaries, free names. Reads only.
+ */
+import { describeEndpoint, type Endpoint, sameServer } from '../../endpoint.ts'
+import type { PreflightCheck, PreflightNeeds } from '../../preflight/preflight-types.ts'
+import { type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
+import { findServerBinaries } from './mysql-ephemeral.ts'
+
+const ok = (id: string, title: string, detail: string): PreflightCheck => ({ id, title, status: 'ok', detail })
+const bad = (status: 'warn' | 'fail', id: string, title: string, detail: string, code: string, hint: string): PreflightCheck =>
+  ({ id, title, status, detail, code, hint })
+
+interface Grants {
+  readonly account: string
+  readonly global: ReadonlySet<string>
+  readonly schemas: readonly { pattern: RegExp; privileges: ReadonlySet<string> }[]
+  /** Roles may grant more than the account's own rows show. */
+  readonly roles: boolean
+}
+
+/** A database pattern of a GRANT (`db\_%`) as a regular expression. */
+export function grantPattern(pattern: string): RegExp {
+  let re = ''
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!
+    if (ch === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    else if (ch === '%') re += '.*'
+    else if (ch === '_') re += '.'
+    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  }
+  return new RegExp(`^${re}$`, 's')
+}
+
+async function readGrants(conn: MysqlConn): Promise<Grants> {
+  const [who] = await conn.query('SELECT CURRENT_USER() AS account')
+  const account = who!.account!
+  const grantees = [accountSql(account)]
+  const [role] = await conn.query('SELECT CURRENT_ROLE() AS role').catch(() => [{ role: null }])
+  if (role?.role && role.role !== 'NONE') grantees.push(...role.role.split(',').map((r) => `'${r.replace(/`/g, '').replace(/@.*$/, '')}'`))
+  const global = await conn.query('SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE IN (?)', [grantees])
+  const schema = await conn.query('SELECT TABLE_SCHEMA AS db, PRIVILEGE_TYPE AS p FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE IN (?)', [grantees])
+  const applicable = await conn.query('SELECT COUNT(*) AS n FROM information_schema.APPLICABLE_ROLES').catch(() => [{ n: '0' }])
+  const byDb = new Map<string, Set<string>>()
+  for (const r of schema) byDb.set(r.db!, (byDb.get(r.db!) ?? new Set()).add(r.p!))
+  return {
+    account,
+    global: new Set(global.map((r) => r.p!)),
+    schemas: [...byDb].map(([db, privileges]) => ({ pattern: grantPattern(db), privileges })),
+    roles: Number(applicable[0]?.n ?? 0) > 0,
+  }
+}
+
+/** `'user'@'host'` as GRANT wants it. */
+function accountSql(account: string): string {
+  const at = account.lastIndexOf('@')
+  return `'${account.slice(0, at)}'@'${account.slice(at + 1)}'`
+}
+
+function missing(grants: Grants, database: string | null, wanted: readonly string[]): string[] {
+  return wanted.filter((p) => !grants.global.has(p) && !(database !== null && grants.schemas.some((s) => s.pattern.test(database) && s.privileges.has(p))))
+}
+
+function privilegeCheck(grants: Grants, id: string, title: string, database: string | null, wanted: readonly string[], grantOn: string, why: string): PreflightCheck {
+  const lacking = missing(grants, database, wanted)
+  if (lacking.length === 0) return ok(id, title, `${grants.account} has ${wanted.join(', ')}`)
+  return bad(grants.roles ? 'warn' : 'fail', id, title,
+    `${grants.account} lacks ${lacking.join(', ')}${database === null ? '' : ` on ${database}`}: ${why}${grants.roles ? ' (roles were not evaluated: it may have them through a role)' : ''}`,
+    'DD_PREFLIGHT_PRIVILEGE', `grant them for the upgrade: GRANT ${lacking.join(', ')} ON ${grantOn} TO ${accountSql(grants.account)}`)
+}
+
+/** `db\_dd\_%`: a GRANT pattern for every name drydock derives from `database`. */
+function derivedPattern(database: string): string {
+  return `${quoteIdent(`${database.replace(/[\\_%]/g, '\\$&')}\\_dd\\_%`)}.*`
+}
+
+async function localInfileCheck(ep: Endpoint, id: string, what: string): Promise<PreflightCheck> {
+  const conn = await mysqlConnectServer(ep)
+  try {
+    const [row] = await conn.query('SELECT @@GLOBAL.local_infile AS v')
+    const title = `LOAD DATA LOCAL allowed on ${what}`
+    return row?.v === '1'
+      ? ok(id, title, `local_infile is on at ${ep.host}:${ep.port}`)
+      : bad('fail', id, title, `${ep.host}:${ep.port} refuses LOAD DATA LOCAL INFILE (local_infile is off), and drydock loads ${what} with it`,
+        'DD_PREFLIGHT_LOCAL_INFILE', 'enable it on that server for the upgrade: SET GLOBAL local_infile = ON (or local_infile=1 in its config)')
+  } finally {
+    await conn.close()
+  }
+}
+
+export async function mysqlPreflightChecks(needs: PreflightNeeds): Promise<PreflightCheck[]> {
+  const { source } = needs
+  const db = source.database
+  const checks: PreflightCheck[] = []
+  const conn = await mysqlConnect(source)
+  try {
+    const grants = await readGrants(conn)
+    const [objects] = await conn.query(`SELECT
+        (SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()) AS views,
+        (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()) AS triggers`)
+    const read = ['SELECT', ...(Number(objects!.views) > 0 ? ['SHOW VIEW'] : []), ...(Number(objects!.triggers) > 0 ? ['TRIGGER'] : [])]
+    checks.push(privilegeCheck(grants, 'source.privileges.read', 'may read every table, view and trigger', db, read, `${quoteIdent(db)}.*`,
+      'the dump reads every table and the schema copy every view and trigger'))
+    checks.push(privilegeCheck(grants, 'source.privileges.reload', 'may take the snapshot lock', null, ['RELOAD'], '*.*',
+      'the consistent snapshot holds FLUSH TABLES WITH READ LOCK for a few milliseconds'))
+    const process = missing(grants, null, ['PROCESS'])
+    checks.push(process.length === 0
+      ? ok('source.privileges.process', 'may see other sessions', `${grants.account} has PROCESS`)
+      : bad('warn', 'source.privileges.process', 'may see other sessions',
+        `${grants.account} lacks PROCESS: the swap cannot see other sessions on ${db} (it refuses to swap while the application is connected), and the write fence cannot see open transactions or table ids`,
+        'DD_PREFLIGHT_PRIVILEGE', `grant it for the upgrade: GRANT PROCESS ON *.* TO ${accountSql(grants.account)}`))
+    if (needs.target === 'in-place') {
+      const example = needs.freeNames[0] ?? `${db}_dd_shadow_example`
+      checks.push(privilegeCheck(grants, 'source.privileges.shadow', 'may build the shadow and backup databases', example,
+        ['CREATE', 'DROP', 'ALTER', 'SELECT', 'INSERT', 'DELETE', 'INDEX', 'REFERENCES', 'CREATE VIEW', 'SHOW VIEW', 'TRIGGER', 'CREATE ROUTINE', 'ALTER ROUTINE'],
+        derivedPattern(db), `the migrated copy is loaded into ${example} beside the live database, and the old tables move to a backup database`))
+      checks.push(privilegeCheck(grants, 'source.privileges.swap', 'may swap the live database', db,
+        ['ALTER', 'DROP', 'CREATE', 'INSERT', 'CREATE VIEW', 'TRIGGER', 'CREATE ROUTINE', 'ALTER ROUTINE'], `${quoteIdent(db)}.*`,
+        'the swap renames every table of the live database and recreates its views, triggers and routines'))
+      checks.push(await localInfileCheck(source, 'source.local-infile', 'the shadow database'))
+    }
+    const [status] = await conn.query("SELECT @@GLOBAL.max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST) AS free, @@GLOBAL.log_bin AS log_bin")
+    const needed = needs.jobs + 3
+    checks.push(Number(status!.free) >= needed
+      ? ok('source.connections', 'free connection slots', `${status!.free} free, the run opens up to ${needed}`)
+      : bad('warn', 'source.connections', 'free connection slots', `about ${status!.free} connection slot(s) free on ${source.host}:${source.port}, the run opens up to ${needed}`,
+        'DD_PREFLIGHT_CONNECTIONS', 'lower --jobs, or stop other clients (the application is stopped for the window anyway)'))
+    if (status!.log_bin === '1' && needs.target === 'in-place') {
+      checks.push(ok('source.binlog', 'binary log', 'the binary log is on: the shadow load is replicated, and replicas follow the swap'))
+    }
+  } finally {
+    await conn.close()
+  }
+
+  if (needs.staging === 'ephemeral') {
+    const found = findServerBinaries()
+    const major = needs.sourceInfo.major
+    const name = `${Math.floor(major)}.${Math.round((major % 1) * 100)}`
+    if (!found || found.major !== major) {
+      checks.push(bad('fail', 'staging.binaries', 'ephemeral staging can start',
+        `no ${major >= 10 ? 'MariaDB' : 'MySQL'} ${name} server binaries found for ephemeral staging${found ? ` (found ${found.version} at ${found.server})` : ''}`,
+        'DD_STAGING_BINARIES_MISSING', 'install the server of production\'s version ("apt-get install mariadb-server", or mysql-server for MySQL), or set staging to a database URL'))
+    } else {
+      checks.push(ok('staging.binaries', 'ephemeral staging can start', `${found.version} at ${found.server}`))
+    }
+  } else if (!sameServer(needs.staging, source) || needs.target !== 'in-place') {
+    checks.push(await localInfileCheck(needs.staging, 'staging.local-infile', `staging (${describeEndpoint(needs.staging)})`))
+  }
+  if (needs.target !== 'in-place') checks.push(await localInfileCheck(needs.target, 'target.local-infile', `the target (${describeEndpoint(needs.target)})`))
+  if (needs.freeNames.length > 0) {
+    const server = await mysqlConnectServer(source)
+    try {
+      const taken = (await server.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?) ORDER BY 1', [needs.freeNames])).map((r) => r.name!)
+      checks.push(taken.length === 0
+        ? ok('source.names', 'shadow and backup names are free', needs.freeNames.join(', '))
+        : bad('fail', 'source.names', 'shadow and backup names are free', `database(s) ${taken.join(', ')} already exist on ${source.host}:${source.port}`,
+          'DD_PREFLIGHT_NAME_TAKEN', 'an earlier run left them: resume that run, or drop them if they are not needed'))
+    } finally {
+      await server.close()
+    }
+  }
+  return checks
+}
