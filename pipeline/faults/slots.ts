@@ -1,6 +1,6 @@
 import { track, type RunContext } from '../context.ts'
 import type { Session } from '../drivers/driver.ts'
-import type { Endpoint } from '../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../endpoint.ts'
 import type { ErrorContext } from '../errors.ts'
 import { withRetry } from './retry.ts'
 
@@ -39,7 +39,12 @@ export async function withSlots<T>(ctx: RunContext, endpoint: Endpoint, count: n
   try {
     for (let i = 0; i < count; i++) {
       ctx.signal.throwIfAborted()
-      slots.push({ session: track(ctx, await renew()), renew })
+      // A server that is restarting gets the same bounded patience as a unit.
+      const session = await withRetry(`connect to ${describeEndpoint(endpoint)}`, renew, {
+        ...(ctx.driver.isTransient ? { isTransient: ctx.driver.isTransient.bind(ctx.driver) } : {}),
+        signal: ctx.signal,
+      })
+      slots.push({ session: track(ctx, session), renew })
     }
     return await work(slots)
   } finally {
