@@ -186,6 +186,13 @@ async function benchEngine(engine, scale) {
   return r
 }
 
+/** Seconds of the load stage until its last table's rows were in (before post-data, sequences, ANALYZE). */
+function loadDataSeconds(r) {
+  const start = r.drydock.stageEvents.find((e) => e.kind === 'stage-start' && e.stage === 'load')
+  const ends = r.drydock.tableEvents.filter((e) => e.stage === 'load').map((e) => Date.parse(e.at))
+  return start && ends.length ? (Math.max(...ends) - Date.parse(start.at)) / 1000 : sec(r.drydock.stages.load)
+}
+
 /** The rows of the results table for one engine and scale. */
 function rowsOf(r) {
   const s = r.drydock.stages
@@ -202,7 +209,7 @@ function rowsOf(r) {
     : out.push({ what, seconds: null, kind: 'anchor', note: 'failed' })
   const a = r.anchors
   if (r.engine === 'pg') {
-    vs('raw COPY pipes, data only (floor)', a.rawCopy?.data, sum(s, ['dump', 'load']) - (r.drydock.postDataSeconds ?? 0), undefined)
+    vs('raw COPY pipes, data only (floor; vs drydock dump + load of the rows)', a.rawCopy?.data, sec(s.dump) + loadDataSeconds(r), undefined)
     vs('raw COPY pipes + post-data', a.rawCopy?.total, copy, '≤ 1.0')
     vs(`pg_dump -Fd -j ${jobs} + pg_restore -j ${jobs}`, a.dumpRestore?.total, copy, undefined)
     vs('pgcopydb clone', a.pgcopydb?.total, copy, '≤ 0.9')
@@ -232,7 +239,7 @@ const k = (n) => (n === null || n === undefined ? '' : n >= 1e6 ? `${(n / 1e6).t
 
 function tableMarkdown(r) {
   const lines = [
-    `| ${r.engine === 'pg' ? 'PostgreSQL' : 'MariaDB'} scale ${r.scale} | s | MB/s | rows/s | anchor ÷ drydock | drydock ÷ anchor | target (drydock ÷ anchor) |`,
+    `| ${r.engine === 'pg' ? 'PostgreSQL' : 'MariaDB'} scale ${r.scale}, drydock staging: ${r.staging ?? 'url'} | s | MB/s | rows/s | anchor ÷ drydock | drydock ÷ anchor | target (drydock ÷ anchor) |`,
     '|---|---:|---:|---:|---:|---:|---|',
   ]
   for (const x of rowsOf(r)) {
@@ -249,7 +256,7 @@ function findings(r) {
   const verify = sum(s, ['verify-hop1', 'verify-hop2'])
   const out = [
     `- rows ${r.rows.toLocaleString('en')}, ${(r.bytes / 1e6).toFixed(0)} MB as dump text; drydock wall ${f(total)} s`,
-    `- machine load average (1 min) when each measurement started: ${r.loads.map((l) => `${l.what} ${f(l.load)}`).join(', ')} (other work shares the ${cpus().length} cores)`,
+    `- machine load average (1 min) when each measurement started: ${(r.loads ?? []).map((l) => `${l.what} ${f(l.load)}`).join(', ')} (other work shares the ${cpus().length} cores)`,
     `- verification ${f(verify)} s = ${f((100 * verify) / total)} % of the pipeline (target ≤ 10 %) ${verify / total <= 0.1 ? '✅' : '❌'}`,
     `- peak RSS of the drydock process ${f(r.drydock.maxRssKb / 1024, 0)} MB (target < 300 MB) ${r.drydock.maxRssKb / 1024 < 300 ? '✅' : '❌'}; node CPU ${f(r.drydock.userCpuMs / 1000)} s user + ${f(r.drydock.systemCpuMs / 1000)} s sys`,
   ]
@@ -257,7 +264,10 @@ function findings(r) {
   for (const e of r.drydock.tableEvents) (byStage[e.stage] ??= []).push(e)
   for (const [stage, events] of Object.entries(byStage)) {
     const biggest = events.reduce((a, b) => (b.ms > a.ms ? b : a))
-    out.push(`- ${stage}: largest unit ${biggest.table} ${f(biggest.ms / 1000)} s of the stage's ${f(sec(s[stage]))} s (${f((100 * biggest.ms) / (s[stage] || 1), 0)} %)`)
+    const start = r.drydock.stageEvents.find((e) => e.kind === 'stage-start' && e.stage === stage)
+    const rowsIn = start ? (Math.max(...events.map((e) => Date.parse(e.at))) - Date.parse(start.at)) / 1000 : undefined
+    const after = rowsIn !== undefined && stage !== 'dump' ? `; rows in after ${f(rowsIn)} s, then ${f(sec(s[stage]) - rowsIn)} s of post-data, sequences and ANALYZE` : ''
+    out.push(`- ${stage}: largest unit ${biggest.table} ${f(biggest.ms / 1000)} s of the stage's ${f(sec(s[stage]))} s (${f((100 * biggest.ms) / (s[stage] || 1), 0)} %)${after}`)
   }
   if (r.checksums.each) {
     const [table, seconds] = Object.entries(r.checksums.each).reduce((a, b) => (b[1] > a[1] ? b : a))
@@ -305,19 +315,25 @@ const facts = {
   ...(await versions()),
 }
 const results = []
-for (const scale of scales) {
-  for (const engine of engines) {
-    const r = await benchEngine(engine, scale)
-    results.push(r)
-    process.stdout.write(`\n${tableMarkdown(r)}\n\n${findings(r)}\n`)
-    writeFileSync(join(WORK, `result-${engine}-s${scale}.json`), JSON.stringify(r, null, 1))
+if (argv['from-json']) {
+  // --from-json a.json,b.json: the results file from earlier runs' result files, nothing run.
+  for (const file of String(argv['from-json']).split(',')) results.push(JSON.parse(readFileSync(file, 'utf8')))
+} else {
+  for (const scale of scales) {
+    for (const engine of engines) {
+      const r = await benchEngine(engine, scale)
+      r.staging = stagingKind
+      results.push(r)
+      process.stdout.write(`\n${tableMarkdown(r)}\n\n${findings(r)}\n`)
+      writeFileSync(join(WORK, `result-${engine}-s${scale}-${stagingKind}.json`), JSON.stringify(r, null, 1))
+    }
   }
 }
 const md = [
   '# drydock benchmark results',
   '',
   `Generated by \`npm run bench -- ${process.argv.slice(3).join(' ')}\` on ${facts.date.slice(0, 10)}. ` +
-    `Machine: ${facts.cores} cores (${facts.cpu}), ${facts.memoryGb} GiB RAM; jobs ${facts.jobs}; drydock staging: ${facts.staging === 'url' ? 'a database on the same local server as the anchors' : 'ephemeral server'}.`,
+    `Machine: ${facts.cores} cores (${facts.cpu}), ${facts.memoryGb} GiB RAM; jobs ${facts.jobs}. drydock staging "url": a database on the same local server as the anchors; "ephemeral": drydock's default, its own tuned server.`,
   `Versions: Node ${facts.node}, PostgreSQL ${facts.postgres}, ${facts.pg_dump}, pgcopydb ${facts.pgcopydb}, MariaDB ${facts.mariadb}, ${facts.mydumper}, ${facts.percona}.`,
   '',
   'drydock times are one `--rehearse` run (every stage; empty migration; the shadow database is loaded, verified and dropped), read from its report.json.',

@@ -25,6 +25,7 @@ Usage:
   npx zx scripts/offline-upgrade.mjs --rehearse [--config FILE]    every stage, but never swap production
   npx zx scripts/offline-upgrade.mjs [--config FILE] [options]    run an upgrade
   npx zx scripts/offline-upgrade.mjs --resume RUN_DIR              continue a run that stopped (error, Ctrl-C, kill)
+  npx zx scripts/offline-upgrade.mjs --resume RUN_DIR --from migrate   run the migration again from the staging checkpoint
   npx zx scripts/offline-upgrade.mjs --sample N --transform FILE   try a row transform on the first N source rows (reads only)
   npx zx scripts/offline-upgrade.mjs --rollback RUN_DIR            swap the old database back
   npx zx scripts/offline-upgrade.mjs --cleanup RUN_DIR             drop the old database's backup (after a swap),
@@ -36,6 +37,7 @@ Options:
   -c, --config FILE     config file (.mjs or .ts)       default: upgrade.config.mjs, then .ts
   -y, --yes             do not ask before loading the migrated data into production
       --keep-staging    keep the ephemeral staging server's data directory (stopped)
+      --checkpoint      keep a checkpoint of staging after hop 1 (always on with --rehearse)
   -j, --jobs N          parallel workers                default: config jobs, else CPU cores
   -h, --help            this help
 
@@ -63,6 +65,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         jobs: { type: 'string', short: 'j' },
         rollback: { type: 'string' },
         resume: { type: 'string' },
+        from: { type: 'string' },
+        checkpoint: { type: 'boolean', default: false },
         cleanup: { type: 'string' },
         plan: { type: 'boolean', default: false },
         rehearse: { type: 'boolean', default: false },
@@ -90,6 +94,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const verifyError = verifyOptionsError(args)
   if (verifyError) {
     process.stderr.write(`drydock: ${verifyError}\nRun with --help for usage.\n`)
+    return 2
+  }
+  if (args.from !== undefined && (args.from !== 'migrate' || !args.resume)) {
+    process.stderr.write(`drydock: Invalid option --from: only "--from migrate" with --resume RUN_DIR is supported, got "${args.from}"\n`)
     return 2
   }
   const modes = (['rollback', 'cleanup', 'plan', 'rehearse', 'resume'] as const).filter((m) => args[m])
@@ -138,7 +146,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${planText(await planUpgrade(config, workers))}\n`)
       return 0
     }
-    const options = { yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse }
+    const options = {
+      yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse,
+      ...(args.checkpoint ? { checkpoint: true } : {}), ...(args.from === 'migrate' ? { from: 'migrate' as const } : {}),
+    }
     const result = args.resume ? await resumeUpgrade(args.resume, config, options) : await runUpgrade(config, options)
     process.stdout.write(`${summaryText(result.report)}\nreport: ${join(result.runDir, 'report.md')}\n`)
     if (args.rehearse) {

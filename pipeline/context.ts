@@ -13,6 +13,10 @@ export interface RunOptions {
   jobs: number
   /** Run every stage but never swap production (the shadow copy is dropped at the end). */
   rehearse?: boolean
+  /** Keep a checkpoint of staging after hop 1, for `--from migrate`. @defaultValue true when rehearsing */
+  checkpoint?: boolean
+  /** With --resume: restore staging from its checkpoint and run every stage from the migration on. */
+  from?: 'migrate'
   /**
    * Library callers (and tests) may observe each finished stage, e.g. to inspect staging.
    * An error thrown here stops the run like a failing stage.

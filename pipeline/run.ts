@@ -6,6 +6,7 @@ import type { RunContext, RunOptions } from './context.ts'
 import type { Driver, SourceLock } from './drivers/driver.ts'
 import type { HookPoint } from './hooks/hook-points.ts'
 import { lockRunDir } from './resume/run-dir-lock.ts'
+import { discardCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.ts'
 import { driverFor } from './drivers/registry.ts'
 import { describeEndpoint, withDatabase } from './endpoint.ts'
 import { DrydockError, inStage, type StageName } from './errors.ts'
@@ -70,7 +71,7 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
     })
   }
   const manifest = ManifestStore.load(paths.manifest)
-  checkResumable(manifest.data, config)
+  checkResumable(manifest.data, config, options.from)
   const driver = await driverFor(config.source.engine)
   await preflight(config, driver, { jobs: options.jobs })
   await checkSchemaUnchanged(driver, config, manifest.data)
@@ -78,6 +79,12 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
     m.resumes = [...(m.resumes ?? []), { at: new Date().toISOString() }]
     delete m.verdict
     delete m.failure
+    if (options.from === 'migrate') {
+      // Everything from the migration on runs again, on staging as it was after hop 1.
+      for (const stage of ['migrate', 'loadback', 'verify-hop2', 'swap'] as const) delete m.stages[stage]
+      m.migrated = {}
+      m.hooksRun = (m.hooksRun ?? []).filter((h) => h === 'beforeSnapshot')
+    }
   })
   return executeRun(config, driver, paths, manifest, { ...options, rehearse: manifest.data.mode === 'rehearsal' }, true)
 }
@@ -140,6 +147,8 @@ async function executeRun(
     await sourceLock?.release()
     unlockDir()
   }
+  // A rehearsal keeps its checkpoint for the next `--from migrate`; an upgrade is done with it.
+  if (!options.rehearse) await discardCheckpoint(ctx).catch(() => {})
   await shutdown(ctx, 'success')
   return { report: await writeReport(paths, manifest), runDir: paths.root }
 }
@@ -153,8 +162,8 @@ async function stages(ctx: RunContext): Promise<void> {
     { name: 'staging', title: 'staging: standalone database with the production schema', run: stagingStage, resume: attachStaging },
     { name: 'dump', title: 'dump: production tables to files', run: dumpStage },
     { name: 'load', title: 'load: files into staging', run: loadStage },
-    { name: 'verify-hop1', title: 'verify-hop1: production snapshot ≡ staging', run: async (c) => { await verifySnapshotToStaging(c); await closeSnapshot(c) } },
-    { name: 'migrate', title: `migrate: ${config.steps.length} step(s) on staging`, run: migrateStage },
+    { name: 'verify-hop1', title: 'verify-hop1: production snapshot ≡ staging', run: verifyAndCheckpoint },
+    { name: 'migrate', title: `migrate: ${config.steps.length} step(s) on staging`, run: migrateFromWhereAsked },
   ])
   await closeSnapshot(ctx)
   await hookOnce(ctx, 'afterMigrate')
@@ -167,6 +176,19 @@ async function stages(ctx: RunContext): Promise<void> {
   await runStages(ctx, [{ name: 'swap', title: swapTitle(config, options), run: swapStage }])
   await manifest.update((m) => { m.verdict = 'verified' })
   await hookOnce(ctx, 'afterSwap')
+}
+
+/** Hop 1, then (rehearsals, --checkpoint) a checkpoint of the verified staging. */
+async function verifyAndCheckpoint(ctx: RunContext): Promise<void> {
+  await verifySnapshotToStaging(ctx)
+  await closeSnapshot(ctx)
+  if (ctx.options.checkpoint ?? ctx.options.rehearse) await saveCheckpoint(ctx)
+}
+
+/** `--resume RUN --from migrate` first brings staging back to its checkpoint. */
+async function migrateFromWhereAsked(ctx: RunContext): Promise<void> {
+  if (ctx.options.from === 'migrate') await restoreCheckpoint(ctx)
+  await migrateStage(ctx)
 }
 
 /** A hook runs once per run, even when the run is resumed after it. */
@@ -194,13 +216,15 @@ async function checkSchemaUnchanged(driver: Driver, config: ParsedConfig, m: Man
   }
 }
 
-function checkResumable(m: Manifest, config: ParsedConfig): void {
+function checkResumable(m: Manifest, config: ParsedConfig, from?: 'migrate'): void {
   if (m.source !== describeEndpoint(config.source) || m.engine !== config.source.engine) {
     throw new DrydockError('DD_RESUME_MISMATCH', `run ${m.runId} was for ${m.source}, the config names ${describeEndpoint(config.source)}`, {
       hint: `resume with the config the run used (${m.configFile})`,
     })
   }
-  if (m.verdict === 'verified' || m.swap || m.verdict === 'abandoned' || m.verdict === 'rolled-back') {
+  // A verified rehearsal may run its migration again from the checkpoint; a swapped run may not.
+  const rerunRehearsal = from === 'migrate' && m.mode === 'rehearsal' && !m.swap
+  if (!rerunRehearsal && (m.verdict === 'verified' || m.swap || m.verdict === 'abandoned' || m.verdict === 'rolled-back')) {
     throw new DrydockError('DD_NOTHING_TO_RESUME', `run ${m.runId} is finished (${m.verdict ?? m.swap?.status}): there is nothing to resume`, {
       hint: 'start a new run, or use --rollback / --cleanup on this one',
     })

@@ -114,3 +114,14 @@ export function migrationHtml(r: MigrationReport): string[] {
   }
   return out
 }
+
+/** One line for the summary on stdout, when the run had transforms, expectations or carry-over checks. */
+export function migrationSummary(r: MigrationReport): string[] {
+  const parts: string[] = []
+  if (r.transforms.length) {
+    parts.push(`${r.transforms.length} transform(s), ${r.transforms.reduce((n, t) => n + t.rowsIn, 0)} rows in, ${r.transforms.reduce((n, t) => n + t.rowsOut, 0)} out`)
+  }
+  if (r.expectations.length) parts.push(`expectations ${r.expectations.filter((e) => e.ok).length}/${r.expectations.length} hold`)
+  if (r.carryOver.length) parts.push(`${r.carryOver.filter((c) => c.status === 'unchanged').length} table(s) carried over unchanged`)
+  return parts.length ? [`migration: ${parts.join('; ')}`] : []
+}

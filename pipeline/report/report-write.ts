@@ -3,6 +3,7 @@ import { writeFileAtomic, formatBytes, formatSeconds } from '../util/files.ts'
 import { reportData, type ReportData } from './report-data.ts'
 import { reportHtml } from './report-html.ts'
 import { reportMarkdown } from './report-markdown.ts'
+import { migrationSummary } from './report-migration.ts'
 
 /** Stage 11: report.json, report.md and report.html in the run directory; returns the data for the summary. */
 export async function writeReport(paths: RunPaths, manifest: ManifestStore): Promise<ReportData> {
@@ -31,6 +32,7 @@ export function summaryText(r: ReportData): string {
   return [
     line(rows[0]!), ...rows.slice(1).map(line), '',
     `stages: ${stages}`,
+    ...migrationSummary(r),
     `verdict: ${r.verdict.toUpperCase()} — hop 1 ${r.hop1.verified}/${r.hop1.tables.length}, hop 2 ${r.hop2.verified}/${r.hop2.tables.length} tables verified; total ${formatSeconds(r.totalMs)}`,
   ].join('\n')
 }

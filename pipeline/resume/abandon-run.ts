@@ -6,6 +6,8 @@ import type { Driver } from '../drivers/driver.ts'
 import { DrydockError } from '../errors.ts'
 import type { ManifestStore, RunPaths } from '../run-dir.ts'
 import { lockRunDir } from './run-dir-lock.ts'
+import { discardCheckpoint } from '../checkpoint/checkpoint.ts'
+import type { RunContext } from '../context.ts'
 
 /**
  * `--cleanup` on a run that stopped before its swap: discards what it kept for --resume
@@ -29,6 +31,11 @@ export async function abandonRun(driver: Driver, config: ParsedConfig, paths: Ru
     if (existsSync(paths.stagingDir)) {
       await stopLeftoverServer(driver, config, paths)
       removed.push(`ephemeral staging in ${paths.stagingDir}`)
+    }
+    if (m.checkpoint) {
+      const where = m.checkpoint.location
+      await discardCheckpoint({ driver, config, manifest, paths } as unknown as RunContext)
+      removed.push(`staging checkpoint ${where}`)
     }
     if (m.target.shadowCreated) {
       if (config.target === 'in-place') await driver.dropDatabase(config.source, m.target.shadow!)

@@ -51,7 +51,8 @@ export async function attachStaging(ctx: RunContext): Promise<void> {
   const { driver, config, manifest } = ctx
   const needed = (['dump', 'load', 'verify-hop1', 'migrate', 'loadback', 'verify-hop2'] as const)
     .some((stage) => manifest.data.stages[stage]?.status !== 'done')
-  if (!needed) return
+  // --from migrate: the checkpoint restore brings staging back (migrate stage).
+  if (!needed || ctx.options.from === 'migrate') return
   const source = config.source
   if (config.staging === 'ephemeral') {
     const info = await driver.probe(source)

@@ -6,6 +6,9 @@ import { childEnv, libpqEnv } from './postgres-env.ts'
 import { copyPostDataParallel } from './postgres-post-data.ts'
 import type { ClientTools } from './postgres-tools.ts'
 
+/** From this many jobs on, post-data is applied with pg_restore -j (postgres-post-data.ts). */
+export const PARALLEL_POST_DATA_JOBS = 3
+
 /**
  * pg_dump one section of the schema into the run directory, then apply it with psql in a
  * single transaction. Pre-data goes before the rows, post-data (indexes, constraints,
@@ -19,9 +22,11 @@ export async function copySchema(
   const args = [...(section === 'pre-data' ? ['--schema-only'] : []), `--section=${section}`, '--no-password', '--quote-all-identifiers']
   if (options.snapshot) args.push(`--snapshot=${options.snapshot}`)
   for (const schema of options.schemas ?? []) args.push(`--schema=${schema}`)
-  // Post-data over several connections: indexes build side by side, foreign keys after them.
+  // Post-data over several connections (indexes side by side, foreign keys after them) from 3
+  // jobs on: each CREATE INDEX already uses parallel maintenance workers, and on 2 cores the
+  // one-transaction path was as fast (bench/results.md: 6.5–8.2 s against 5.3–10.1 s).
   const jobs = options.jobs ?? 1
-  if (section === 'post-data' && jobs > 1 && tools.pgRestore) {
+  if (section === 'post-data' && jobs >= PARALLEL_POST_DATA_JOBS && tools.pgRestore) {
     await copyPostDataParallel({ ...tools, pgRestore: tools.pgRestore }, from, to, { ...options, jobs }, args)
     return
   }
