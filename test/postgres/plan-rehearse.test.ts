@@ -57,7 +57,8 @@ describe('--rehearse', () => {
     expect(result.report.swap).toBeNull()
     expect(await schemaDump(source)).toBe(schemaBefore)
     expect(await tableDigests(source)).toEqual(dataBefore)
-    expect(await databasesWithPrefix(`${source}_`)).toEqual([])
+    // Only the staging checkpoint stays, for `--resume RUN --from migrate`.
+    expect(await databasesWithPrefix(`${source}_`)).toEqual([readManifest(result.runDir).checkpoint!.location])
     expect(existsSync(join(dir, 'hook-ran'))).toBe(false)
     expect(readFileSync(join(result.runDir, 'logs', 'events.jsonl'), 'utf8')).toContain('rehearsal: hook beforeSnapshot not run')
   })
