@@ -288,11 +288,11 @@ function findings(r) {
 
 function linearity(results) {
   const out = []
-  for (const engine of ['pg', 'mysql']) {
-    const rs = results.filter((r) => r.engine === engine).sort((a, b) => a.scale - b.scale)
+  for (const engine of ['pg', 'mysql']) for (const staging of ['url', 'ephemeral']) {
+    const rs = results.filter((r) => r.engine === engine && (r.staging ?? 'url') === staging).sort((a, b) => a.scale - b.scale)
     if (rs.length < 2) continue
     const [a, b] = [rs[0], rs.at(-1)]
-    out.push(`| ${engine} stage | s/M rows at scale ${a.scale} | s/M rows at scale ${b.scale} | growth per row |`, '|---|---:|---:|---:|')
+    out.push(`| ${engine} (staging ${staging}) stage | s/M rows at scale ${a.scale} | s/M rows at scale ${b.scale} | growth per row |`, '|---|---:|---:|---:|')
     for (const stage of Object.keys(a.drydock.stages)) {
       const x = sec(a.drydock.stages[stage]) / (a.rows / 1e6)
       const y = sec(b.drydock.stages[stage]) / (b.rows / 1e6)
