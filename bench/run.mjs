@@ -106,6 +106,11 @@ async function drydockRun(engine, db, profileDir) {
   })
   result.cpu = windows(samples, spans)
   rmSync(runDir, { recursive: true, force: true })
+  // A rehearsal keeps its staging checkpoint (a copy of staging beside it, on PostgreSQL with a staging URL).
+  if (engine === 'pg') {
+    const left = await runTimed(`${psql('postgres', '-At')} -c ${q(`SELECT datname FROM pg_database WHERE left(datname, ${stagingDb.length + 9}) = '${stagingDb}_dd_ckpt_'`)}`)
+    for (const name of left.stdout.trim().split('\n').filter(Boolean)) await dropPg(name)
+  }
   return result
 }
 
@@ -239,7 +244,7 @@ const k = (n) => (n === null || n === undefined ? '' : n >= 1e6 ? `${(n / 1e6).t
 
 function tableMarkdown(r) {
   const lines = [
-    `| ${r.engine === 'pg' ? 'PostgreSQL' : 'MariaDB'} scale ${r.scale}, drydock staging: ${r.staging ?? 'url'} | s | MB/s | rows/s | anchor ÷ drydock | drydock ÷ anchor | target (drydock ÷ anchor) |`,
+    `| ${r.engine === 'pg' ? 'PostgreSQL' : 'MariaDB'} scale ${r.scale}, drydock staging: ${r.staging ?? 'url'}${r.label ? ` — ${r.label}` : ''} | s | MB/s | rows/s | anchor ÷ drydock | drydock ÷ anchor | target (drydock ÷ anchor) |`,
     '|---|---:|---:|---:|---:|---:|---|',
   ]
   for (const x of rowsOf(r)) {
@@ -289,7 +294,7 @@ function findings(r) {
 function linearity(results) {
   const out = []
   for (const engine of ['pg', 'mysql']) for (const staging of ['url', 'ephemeral']) {
-    const rs = results.filter((r) => r.engine === engine && (r.staging ?? 'url') === staging).sort((a, b) => a.scale - b.scale)
+    const rs = results.filter((r) => r.engine === engine && !r.label && (r.staging ?? 'url') === staging).sort((a, b) => a.scale - b.scale)
     if (rs.length < 2) continue
     const [a, b] = [rs[0], rs.at(-1)]
     out.push(`| ${engine} (staging ${staging}) stage | s/M rows at scale ${a.scale} | s/M rows at scale ${b.scale} | growth per row |`, '|---|---:|---:|---:|')
