@@ -17,6 +17,7 @@ import { compareWithPrevious } from './plan/rehearsal-compare.ts'
 import { cleanupRun, rollbackRun } from './swap/swap-stage.ts'
 import { redactUrls } from './util/redact.ts'
 import { sampleCommand } from './transform/sample.ts'
+import { parseThrottleFlags, withThrottleFlags } from './throttle/throttle-config.ts'
 
 export const HELP = `drydock: offline database upgrade — dump → stage → migrate → verify → load back → swap
 
@@ -39,6 +40,14 @@ Options:
       --keep-staging    keep the ephemeral staging server's data directory (stopped)
       --checkpoint      keep a checkpoint of staging after hop 1 (always on with --rehearse)
   -j, --jobs N          parallel workers                default: config jobs, else CPU cores
+      --max-rate RATE   limit the load into production  default: config throttle.maxRate, else none
+                        (all streams together): 50MB/s, 800KB/s, bytes per second, or off
+      --part-mb N       split tables bigger than N MiB  default: config partMB, else 128
+      --no-direct       write every dump file first, then load the files (default: stream
+                        straight into the next database while writing the files)
+      --max-replica-lag SECONDS
+                        pause the load while a replica  default: config throttle.maxReplicaLag, else none
+                        lags more than this, or off
   -h, --help            this help
 
 Verify (read-only on both sides; no config needed):
@@ -78,6 +87,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         schema: { type: 'string', multiple: true },
         sample: { type: 'string' },
         transform: { type: 'string' },
+        'max-rate': { type: 'string' },
+        'part-mb': { type: 'string' },
+        'no-direct': { type: 'boolean', default: false },
+        'max-replica-lag': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -110,11 +123,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`drydock: Invalid option --jobs: expected a whole number from 1 to 64, got "${args.jobs}"\n`)
     return 2
   }
+  const partMB = args['part-mb'] === undefined ? undefined : Number(args['part-mb'])
+  if (partMB !== undefined && !(partMB > 0 && partMB <= 1_048_576)) {
+    process.stderr.write(`drydock: Invalid option --part-mb: expected a positive number of MiB, got "${args['part-mb']}"\n`)
+    return 2
+  }
+  const throttleFlags = parseThrottleFlags({ maxRate: args['max-rate'], maxReplicaLag: args['max-replica-lag'] })
+  if ('error' in throttleFlags) {
+    process.stderr.write(`drydock: ${throttleFlags.error}\n`)
+    return 2
+  }
   try {
     if (args.verify) {
       return await verifyCommand({ left: args.left, right: args.right, locate: args.locate, out: args.out, jobs, schemas: args.schema })
     }
-    const config = await loadConfig(args.config ?? (args.resume ? configOfRun(args.resume) : undefined) ?? defaultConfigPath())
+    const config = withThrottleFlags(await loadConfig(args.config ?? (args.resume ? configOfRun(args.resume) : undefined) ?? defaultConfigPath()), throttleFlags)
     if (args.rollback || args.cleanup) {
       const runDir = resolve((args.rollback ?? args.cleanup)!)
       const paths = runPaths(runDir)
@@ -149,6 +172,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const options = {
       yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse,
       ...(args.checkpoint ? { checkpoint: true } : {}), ...(args.from === 'migrate' ? { from: 'migrate' as const } : {}),
+      ...(partMB !== undefined ? { partBytes: Math.round(partMB * 1024 * 1024) } : {}), ...(args['no-direct'] ? { direct: false } : {}),
     }
     const result = args.resume ? await resumeUpgrade(args.resume, config, options) : await runUpgrade(config, options)
     process.stdout.write(`${summaryText(result.report)}\nreport: ${join(result.runDir, 'report.md')}\n`)

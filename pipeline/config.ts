@@ -6,6 +6,7 @@ import { HOOK_POINTS, type Hooks } from './hooks/hook-points.ts'
 import { importUserModule } from './loader/import-user-module.ts'
 import { type Expectation, type ExpectationSpec, parseExpectations } from './invariants/expectations.ts'
 import { loadTransform, TRANSFORM_EXTENSIONS } from './transform/load-transform.ts'
+import { parseThrottle, type ThrottleConfig, type ThrottleSettings } from './throttle/throttle-config.ts'
 
 /** A migration step that runs SQL files on staging, each file in its own transaction. */
 export interface SqlStep {
@@ -75,6 +76,17 @@ export interface UpgradeConfig {
   /** Parallel workers. @defaultValue the number of CPU cores */
   jobs?: number
   /**
+   * Tables bigger than this many MiB (catalog size, indexes included) are split into parts that
+   * move side by side, each with its own file, count and hash. @defaultValue 128
+   */
+  partMB?: number
+  /**
+   * Stream rows straight from one database into the next while writing the files (the files
+   * stay the backup and the resume point). false: write every file, then load the files.
+   * @defaultValue true
+   */
+  direct?: boolean
+  /**
    * Shell commands run at named points of the run, in the config's folder; a failing hook stops
    * the run there. @example { beforeSnapshot: 'systemctl stop patchwork', afterSwap: 'systemctl start patchwork' }
    */
@@ -84,6 +96,12 @@ export interface UpgradeConfig {
    * (see "Expectations" in the README). @example [{ rows: 'patchwork_patch', equals: 'before:patchwork_patch' }]
    */
   expect?: ExpectationSpec[]
+  /**
+   * Limits for the load into production: a byte rate, and a pause while replicas lag (see
+   * "Throttle" in the README). @example { maxRate: '50MB/s', maxReplicaLag: 30 }
+   * @defaultValue no limit
+   */
+  throttle?: ThrottleConfig
 }
 
 export interface ParsedStep {
@@ -107,9 +125,13 @@ export interface ParsedConfig {
   readonly runDir: string
   readonly steps: readonly ParsedStep[]
   readonly jobs: number | undefined
+  readonly partMB: number | undefined
+  readonly direct: boolean
   readonly hooks: Readonly<Hooks>
   /** Config `expect`, checked on staging after the migration. */
   readonly expectations: readonly Expectation[]
+  /** Config `throttle`, with `--max-rate` / `--max-replica-lag` applied by the CLI (pipeline/throttle). */
+  readonly throttle?: ThrottleSettings
   /** The config file's folder: relative paths and hooks start here. */
   readonly baseDir: string
 }
@@ -119,7 +141,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'hooks', 'expect'] as const
+const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'hooks', 'expect', 'throttle'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -170,9 +192,22 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     }
     return input.jobs as number
   })
+  const partMB = check('partMB', () => {
+    if (input.partMB === undefined) return undefined
+    if (typeof input.partMB !== 'number' || !(input.partMB > 0) || input.partMB > 1_048_576) {
+      throw new DrydockError('DD_CONFIG_INVALID', `Invalid option partMB: expected a positive number of MiB, got ${JSON.stringify(input.partMB)}`)
+    }
+    return input.partMB
+  })
+  const direct = check('direct', () => {
+    if (input.direct === undefined) return true
+    if (typeof input.direct !== 'boolean') throw new DrydockError('DD_CONFIG_INVALID', `Invalid option direct: expected true or false, got ${JSON.stringify(input.direct)}`)
+    return input.direct
+  })
   const steps = check('migrate', () => parseSteps(input.migrate, baseDir, problems))
   const hooks = check('hooks', () => parseHooks(input.hooks))
   const expectations = parseExpectations(input.expect, problems)
+  const throttle = parseThrottle(input.throttle, source?.engine, problems)
   if (problems.length > 0) throw configError(problems, file)
   return Object.freeze({
     file,
@@ -185,8 +220,11 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     runDir: runDir!,
     steps: steps!,
     jobs,
+    partMB,
+    direct: direct!,
     hooks: Object.freeze(hooks!),
     expectations: Object.freeze(expectations),
+    throttle,
     baseDir,
   })
 }

@@ -11,6 +11,10 @@ export interface RunOptions {
   yes: boolean
   keepStaging: boolean
   jobs: number
+  /** Stream each part straight into the next database while writing its file. @defaultValue true */
+  direct?: boolean
+  /** Tables bigger than this (catalog bytes) are split into parts. @defaultValue config partMB, else 128 MiB */
+  partBytes?: number
   /** Run every stage but never swap production (the shadow copy is dropped at the end). */
   rehearse?: boolean
   /** Keep a checkpoint of staging after hop 1, for `--from migrate`. @defaultValue true when rehearsing */

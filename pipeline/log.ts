@@ -7,7 +7,7 @@ export type RunEvent =
   | { kind: 'stage-done'; stage: StageName; ms: number }
   | { kind: 'stage-skip'; stage: StageName; reason: string }
   | { kind: 'stage-failed'; stage: StageName; code: string; message: string }
-  | { kind: 'table-done'; stage: StageName; table: string; rows: number; bytes: number; ms: number }
+  | { kind: 'table-done'; stage: StageName; table: string; part?: number; rows: number; bytes: number; ms: number }
   | { kind: 'info'; stage: StageName; message: string }
   | { kind: 'warning'; stage: StageName; message: string }
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { SequenceValue, TableChecksum } from './drivers/driver.ts'
+import type { PartRange, SequenceValue, TableChecksum } from './drivers/driver.ts'
 import type { EngineName } from './endpoint.ts'
 import type { StageName } from './errors.ts'
 import type { Fence } from './fence/fence.ts'
@@ -57,6 +57,23 @@ export interface FileRecord {
   readonly sha256: string
 }
 
+/** One part of a table (pipeline/parts): its own file, row count and hash. */
+export interface PartRecord {
+  /** Absent: the whole table. */
+  readonly range?: PartRange
+  /** Its file, once written completely (fsynced and renamed). */
+  file?: FileRecord
+  /** Committed into the database the stage loads (staging, or the production copy). */
+  loaded?: boolean
+}
+
+/** A table's files once every part has one: rows and bytes in all. */
+export interface DumpSummary {
+  readonly rows: number
+  readonly bytes: number
+  readonly files: number
+}
+
 export interface TableRecord {
   readonly schema: string
   readonly name: string
@@ -65,8 +82,11 @@ export interface TableRecord {
   primaryKey: readonly string[]
   estimatedRows: number
   bytes: number
-  dump?: FileRecord
-  /** Loaded into staging (committed); cleared when the table is dumped again. */
+  /** Planned when the dump starts: one part (no range) unless the table is split. */
+  parts?: PartRecord[]
+  /** Set once every part has its file. */
+  dump?: DumpSummary
+  /** Every part loaded into staging (committed). */
   loaded?: boolean
   /** Hop 1: the production snapshot and staging before the migration. */
   source?: TableChecksum
@@ -76,7 +96,11 @@ export interface TableRecord {
 export interface MigratedRecord {
   readonly schema: string
   readonly name: string
-  file?: FileRecord
+  /** Staging's catalog size and key, for splitting it into parts. */
+  bytes?: number
+  primaryKey?: readonly string[]
+  parts?: PartRecord[]
+  dump?: DumpSummary
   /** Hop 2: staging after the migration and the copy in production (shadow or target). */
   migrated?: TableChecksum
   shadow?: TableChecksum
@@ -137,6 +161,8 @@ export interface Manifest {
   carryOver?: CarryOverRecord[]
   /** The staging checkpoint taken after hop 1 (pipeline/checkpoint). */
   checkpoint?: CheckpointRecord
+  /** Loadback under --max-rate / replica lag limits: time spent paused or rate-limited. */
+  throttle?: { pausedMs: number; pauses: number; limitedMs: number }
   swap?: { status: 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string }
   verdict?: 'verified' | 'failed' | 'rolled-back' | 'abandoned'
   failure?: { code: string; message: string; stage?: string; table?: string }

@@ -256,9 +256,13 @@ async function reloadDumpFiles(ctx: RunContext): Promise<void> {
   }
   await driver.runSqlFile(staging, schemaFile(ctx, 'pre-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('pre-data schema', error) })
   const records = Object.values(manifest.data.tables).filter((t) => t.dump)
+  // Every part of every table into the new staging database (parts of a table side by side).
+  const parts = records.flatMap((record) => (record.parts ?? []).map((part) => ({ record, part })))
   await withSessions(ctx, staging, Math.max(1, ctx.options.jobs), async (sessions) => {
-    await forEachWithSlot(records, sessions, async (record, session) => {
-      await fileToTable(session, record, ctx.paths.dumpDir, record.dump!, ctx.progress)
+    await forEachWithSlot(parts, sessions, async ({ record, part }, session) => {
+      await fileToTable(session, record, ctx.paths.dumpDir, part.file!, {
+        ...(ctx.progress ? { progress: ctx.progress } : {}), ...(part.range ? { part: { range: part.range, clear: false } } : {}),
+      })
     })
   })
   await driver.runSqlFile(staging, schemaFile(ctx, 'post-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('post-data schema', error) })

@@ -33,6 +33,35 @@ export interface ServerInfo {
   readonly major: number
 }
 
+/**
+ * A part of a table's rows, so that one big table is dumped, loaded and checksummed by several
+ * workers, and a failure costs one part. `key`: rows with `from <= column < to` of a single-column
+ * integer primary key (decimal strings; null is unbounded, so the first and last parts also take
+ * keys outside the planned bounds). `pages`: PostgreSQL rows whose ctid lies on heap pages
+ * `[from, to)` (null: to the end), for tables without such a key.
+ */
+export type PartRange =
+  | { readonly kind: 'key'; readonly column: string; readonly from: string | null; readonly to: string | null }
+  | { readonly kind: 'pages'; readonly from: number; readonly to: number | null }
+
+/** How a table can be split: its integer key's bounds, or (PostgreSQL) its heap pages. */
+export type PartBasis =
+  | { readonly kind: 'key'; readonly column: string; readonly min: string; readonly max: string }
+  | { readonly kind: 'pages'; readonly pages: number }
+
+export interface WriteOptions {
+  /**
+   * Runs after the last row is sent, with the count the server took; may throw to roll the
+   * whole load back (integrity checks).
+   */
+  beforeCommit?: (rows: number) => Promise<void> | void
+  /**
+   * Load one part of the table: nothing is truncated. With `clear`, the part's key range is
+   * deleted first in the same transaction (a part that may have committed before is loaded again).
+   */
+  part?: { range: PartRange; clear: boolean }
+}
+
 /** A table's rows as the engine's dump format; `rows()` is valid once the stream has ended. */
 export interface TableReader {
   readonly stream: Readable
@@ -81,13 +110,21 @@ export interface Session {
    * views): a resumed run refuses a source whose schema changed since the run began.
    */
   fingerprint(schemas?: readonly string[]): Promise<string>
-  readTable(table: TableRef): Promise<TableReader>
+  /** The table's rows (or one part of them) in the engine's dump format. */
+  readTable(table: TableRef, range?: PartRange): Promise<TableReader>
   /**
-   * Replaces the table's rows with the stream's, in one transaction. `beforeCommit` runs after
-   * the last row is sent and may throw to roll the whole load back (integrity checks).
+   * Replaces the table's rows with the stream's, in one transaction (or, with `options.part`,
+   * adds one part's rows). See WriteOptions.
    */
-  writeTable(table: TableRef, source: Readable, through: Transform[], beforeCommit?: () => Promise<void> | void): Promise<number>
-  checksum(table: TableRef): Promise<TableChecksum>
+  writeTable(table: TableRef, source: Readable, through: Transform[], options?: WriteOptions): Promise<number>
+  /** Count and digest of the table (or of one part: digests of disjoint parts add up, see addChecksums). */
+  checksum(table: TableRef, range?: PartRange): Promise<TableChecksum>
+  /**
+   * How this table can be split into parts (null: it cannot, it travels whole). `pages` prefers
+   * heap pages where the engine has them (cheapest scans, for checksums); `key` prefers the
+   * integer key (a part can then be deleted and loaded again on its own, for copies).
+   */
+  partBasis?(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null>
   /**
    * Optional, for locating differences (`--verify --locate`): the same checksum over the rows
    * whose single-column integer key is in `[from, to)`; keys are decimal strings.
@@ -122,6 +159,12 @@ export interface Session {
   danglingReferences?(schemas?: readonly string[]): Promise<{ constraint: string; table: string; rows: number }[]>
   /** Write-fence marks of these tables (pipeline/fence): write counters, file/table ids, last write time. Reads only. */
   fenceMarks?(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks>
+  /**
+   * Whether the post-data section (indexes, constraints, triggers) is already in this database:
+   * a run killed right after applying it in one transaction, before recording that, resumes
+   * without applying it twice.
+   */
+  hasPostData?(schemas?: readonly string[]): Promise<boolean>
   sequences(): Promise<SequenceValue[]>
   setSequences(values: readonly SequenceValue[]): Promise<void>
   analyze(tables: readonly TableRef[]): Promise<void>
@@ -207,6 +250,20 @@ export interface Driver {
   preflightChecks?(needs: PreflightNeeds): Promise<PreflightCheck[]>
   /** Atomically: live → backup, shadow → live. */
   swap(live: Endpoint, shadow: string, backup: string): Promise<void>
+  /**
+   * Replication lag of the servers that replicate `primary` (pipeline/throttle/replica-lag.ts):
+   * the given `replicas`, or where the engine can see them (PostgreSQL), the primary's own
+   * standbys. `seconds` null: unknown or not replaying (counts as lagging; `note` says why).
+   */
+  replicaLag?(primary: Endpoint, replicas: readonly Endpoint[]): Promise<ReplicaLag[]>
+}
+
+/** One replica's lag as `Driver.replicaLag` reads it; `replica` never holds a password. */
+export interface ReplicaLag {
+  readonly replica: string
+  readonly seconds: number | null
+  /** What the figure rests on or why it is unknown (`SQL thread stopped`, `replay paused`). */
+  readonly note?: string
 }
 
 export interface SchemaCopyOptions {

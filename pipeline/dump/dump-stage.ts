@@ -1,42 +1,35 @@
 import type { RunContext } from '../context.ts'
-import { inStage } from '../errors.ts'
+import { snapshotSlots, withSlots } from '../faults/slots.ts'
+import { dropBadFiles, type MoveJob, planAllParts, resetPageSplitTables, writeParts } from '../parts/move-parts.ts'
+import { directMode, partSizing } from '../parts/sizing.ts'
 import { tableKey } from '../run-dir.ts'
-import { forEachWithSlot } from '../util/pool.ts'
-import { runUnit, snapshotSlots } from '../faults/slots.ts'
-import { fileStillGood } from './file-check.ts'
-import { dataFileName, tableToFile } from './table-to-file.ts'
+
+/** The production tables as one move: files in dump/, loads into staging. */
+export function dumpJob(ctx: RunContext): MoveJob {
+  const tables = ctx.tables.flatMap((info, i) => {
+    const record = ctx.manifest.data.tables[tableKey(info)]
+    return record?.carried ? [{ record, info, position: i + 1 }] : []
+  })
+  return { stage: 'dump', dir: ctx.paths.dumpDir, tables, resumed: ctx.resumed, fromName: 'production', toName: 'staging' }
+}
 
 /**
- * Stage 2: every carried table, as of the snapshot, into its own file; largest first. On
- * resume, a file an earlier attempt finished and that still hashes right is kept.
+ * Stage 3: every carried table, as of the snapshot, into files (big tables split into parts),
+ * largest first. In direct mode (the default) each part also streams straight into staging as
+ * it is read, and the load stage only has what is left. On resume, a file an earlier attempt
+ * finished and that still hashes right is kept.
  */
 export async function dumpStage(ctx: RunContext): Promise<void> {
-  const carried: typeof ctx.tables = []
-  for (const table of ctx.tables) {
-    const record = ctx.manifest.data.tables[tableKey(table)]
-    if (!record?.carried) continue
-    if (ctx.resumed && await fileStillGood(ctx.paths.dumpDir, record.dump)) {
-      ctx.log.write({ kind: 'info', stage: 'dump', message: `skipping ${tableKey(table)}: dumped and intact from a previous attempt` })
-      continue
-    }
-    carried.push(table)
+  const job = dumpJob(ctx)
+  const from = snapshotSlots(ctx)
+  await planAllParts(ctx, job, from, partSizing(ctx))
+  await dropBadFiles(ctx, job)
+  if (!directMode(ctx)) {
+    await writeParts(ctx, job, from)
+    return
   }
-  if (ctx.progress) {
-    ctx.progress.totalTables = carried.length
-    // Catalog sizes include indexes: an upper bound for the COPY text, fine for an ETA.
-    ctx.progress.expectedBytes = carried.reduce((sum, t) => sum + t.bytes, 0)
-  }
-  await forEachWithSlot(carried, snapshotSlots(ctx), async (table, slot) => {
-    const key = tableKey(table)
-    const started = Date.now()
-    try {
-      const file = dataFileName(ctx.tables.indexOf(table) + 1, table, ctx.driver.fileExtension)
-      const record = await runUnit(ctx, `dump ${key}`, slot, { stage: 'dump', table: key },
-        (session) => tableToFile(session, table, ctx.paths.dumpDir, file, ctx.progress))
-      await ctx.manifest.update((m) => { m.tables[key]!.dump = record; m.tables[key]!.loaded = false })
-      ctx.log.write({ kind: 'table-done', stage: 'dump', table: key, rows: record.rows, bytes: record.bytes, ms: Date.now() - started })
-    } catch (error) {
-      throw inStage('dump', error, key)
-    }
-  }, ctx.signal)
+  await withSlots(ctx, ctx.staging!, from.length, async (to) => {
+    await resetPageSplitTables(ctx, job, to[0]!)
+    await writeParts(ctx, job, from, to)
+  })
 }

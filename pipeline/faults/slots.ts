@@ -15,13 +15,27 @@ export interface Slot {
  * reset, server restart, timeout) closes the slot's session, opens a new one and runs the
  * whole unit again, with backoff, a bounded number of times; every unit is idempotent.
  */
-export async function runUnit<T>(ctx: RunContext, unit: string, slot: Slot, context: ErrorContext, fn: (session: Session) => Promise<T>): Promise<T> {
+export async function runUnit<T>(
+  ctx: RunContext, unit: string, slot: Slot, context: ErrorContext, fn: (session: Session, attempt: number) => Promise<T>,
+): Promise<T> {
+  return runPairUnit(ctx, unit, [slot], context, ([session], attempt) => fn(session!, attempt))
+}
+
+/**
+ * runUnit over sessions on two servers at once (direct mode reads one and writes the other):
+ * a transient failure renews every one of them before the unit runs again.
+ */
+export async function runPairUnit<T>(
+  ctx: RunContext, unit: string, slots: readonly Slot[], context: ErrorContext, fn: (sessions: Session[], attempt: number) => Promise<T>,
+): Promise<T> {
   return withRetry(unit, async (attempt) => {
     if (attempt > 1) {
-      await slot.session.close().catch(() => {})
-      slot.session = track(ctx, await slot.renew())
+      for (const slot of slots) {
+        await slot.session.close().catch(() => {})
+        slot.session = track(ctx, await slot.renew())
+      }
     }
-    return fn(slot.session)
+    return fn(slots.map((s) => s.session), attempt)
   }, {
     ...(ctx.driver.isTransient ? { isTransient: ctx.driver.isTransient.bind(ctx.driver) } : {}),
     signal: ctx.signal,

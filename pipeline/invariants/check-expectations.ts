@@ -3,7 +3,8 @@ import type { Session, TableChecksum, TableInfo } from '../drivers/driver.ts'
 import { DrydockError } from '../errors.ts'
 import { type Manifest, type TableRecord, tableKey } from '../run-dir.ts'
 import { resolveTable } from '../transform/tables.ts'
-import { checksumAll } from '../verify/checksum-all.ts'
+import { checksumAllRetrying } from '../verify/checksum-all.ts'
+import { withSlots } from '../faults/slots.ts'
 import type { CarryOverRecord, CountTerm, Expectation, ExpectationResult } from './expectations.ts'
 
 /** The hop-1 record of a staging table: the same `schema.table`, else the only one of that name (MySQL labels tables with the database). */
@@ -95,7 +96,8 @@ async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryO
     }
   }
   if (ctx.progress) ctx.progress.totalTables = (ctx.progress.totalTables ?? 0) + same.length
-  const sums: Map<string, TableChecksum> = await checksumAll(same, sessions, ctx.progress)
+  // In parts side by side, like every checksum of a verify stage.
+  const sums: Map<string, TableChecksum> = await withSlots(ctx, ctx.staging!, Math.max(1, ctx.options.jobs), (slots) => checksumAllRetrying(ctx, same, slots, 'staging'))
   for (const table of same) {
     const key = tableKey(table)
     const beforeSum = hop1Record(m, key, table.name)!.staging!

@@ -1,10 +1,20 @@
 import { createReadStream } from 'node:fs'
 import { join } from 'node:path'
-import type { Session, TableRef } from '../drivers/driver.ts'
+import type { Transform } from 'node:stream'
+import type { Session, TableRef, WriteOptions } from '../drivers/driver.ts'
 import { DrydockError } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
 import { type FileRecord, tableKey } from '../run-dir.ts'
 import { Meter } from '../util/meter.ts'
+
+export interface FileLoadOptions {
+  progress?: StageProgress
+  /** Load one part of the table (see WriteOptions.part) instead of replacing all its rows. */
+  part?: WriteOptions['part']
+  /** More transforms after the hash check (a rate limit). */
+  through?: Transform[]
+  label?: string
+}
 
 /**
  * Loads a data file into a table in one transaction. The file is hashed as it streams and
@@ -12,25 +22,29 @@ import { Meter } from '../util/meter.ts'
  * written: a truncated or altered file never reaches a database.
  */
 export async function fileToTable(
-  session: Session, table: TableRef, dir: string, record: FileRecord, progress?: StageProgress,
+  session: Session, table: TableRef, dir: string, record: FileRecord, options: FileLoadOptions = {},
 ): Promise<number> {
   const path = join(dir, record.file)
-  const tick = progress?.start(tableKey(table))
+  const tick = options.progress?.start(options.label ?? tableKey(table))
   const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
-  let rows = 0
-  rows = await session.writeTable(table, createReadStream(path), [meter], () => {
-    const sha256 = meter.digest()
-    if (sha256 !== record.sha256 || meter.bytes !== record.bytes) {
-      throw new DrydockError('DD_DUMP_CORRUPT', `data file ${path} changed after it was written (sha256 ${sha256.slice(0, 12)}… ≠ recorded ${record.sha256.slice(0, 12)}…, ${meter.bytes} ≠ ${record.bytes} bytes)`, {
-        table: tableKey(table), hint: 'the load was rolled back; rerun with --resume to dump the table again',
-      })
-    }
+  const rows = await session.writeTable(table, createReadStream(path), [meter, ...(options.through ?? [])], {
+    ...(options.part ? { part: options.part } : {}),
+    beforeCommit: (rows) => {
+      const sha256 = meter.digest()
+      if (sha256 !== record.sha256 || meter.bytes !== record.bytes) {
+        throw new DrydockError('DD_DUMP_CORRUPT', `data file ${path} changed after it was written (sha256 ${sha256.slice(0, 12)}… ≠ recorded ${record.sha256.slice(0, 12)}…, ${meter.bytes} ≠ ${record.bytes} bytes)`, {
+          table: tableKey(table), hint: 'the load was rolled back; rerun with --resume to dump the table again',
+        })
+      }
+      if (rows !== record.rows) throw countMismatch(rows, record, table)
+    },
   })
-  if (rows !== record.rows) {
-    throw new DrydockError('DD_LOAD_COUNT_MISMATCH', `loaded ${rows} rows from ${record.file}, the dump recorded ${record.rows}`, {
-      table: tableKey(table), hint: 'rerun with --resume',
-    })
-  }
   tick?.done()
   return rows
+}
+
+export function countMismatch(rows: number, record: FileRecord, table: TableRef): DrydockError {
+  return new DrydockError('DD_LOAD_COUNT_MISMATCH', `the server took ${rows} rows from ${record.file}, which holds ${record.rows}`, {
+    table: tableKey(table), hint: 'the load was rolled back; rerun with --resume',
+  })
 }

@@ -1,13 +1,12 @@
 import { withSessions, type RunContext } from '../context.ts'
-import { fileStillGood } from '../dump/file-check.ts'
-import { tableToFile, dataFileName } from '../dump/table-to-file.ts'
 import { describeEndpoint, withDatabase } from '../endpoint.ts'
-import { DrydockError, inStage } from '../errors.ts'
-import { fileToTable } from '../load/file-to-table.ts'
+import { DrydockError } from '../errors.ts'
+import { dropBadFiles, loadParts, type MoveJob, planAllParts, writeParts } from '../parts/move-parts.ts'
+import { directMode, partSizing } from '../parts/sizing.ts'
 import { tableKey } from '../run-dir.ts'
 import { copySchemaSection } from '../schema/schema-copy.ts'
-import { forEachWithSlot } from '../util/pool.ts'
-import { runUnit, withSlots } from '../faults/slots.ts'
+import { withSlots } from '../faults/slots.ts'
+import { startThrottle } from '../throttle/throttle.ts'
 import { shadowName } from './shadow-names.ts'
 
 /**
@@ -16,38 +15,42 @@ import { shadowName } from './shadow-names.ts'
  * The live database is only read (for its database-level properties).
  */
 export async function loadbackStage(ctx: RunContext): Promise<void> {
-  const { driver, config, manifest } = ctx
+  const { config, manifest } = ctx
   const staging = ctx.staging!
   ctx.loadTarget = await prepareTarget(ctx)
   const target = ctx.loadTarget
   await copySchemaSection(ctx, staging, target, 'pre-data', 'migrated')
   const migratedTables = await withSessions(ctx, staging, 1, ([s]) => s!.inventory(config.schemas))
-  // Files written by an earlier attempt stay valid: staging only changes in the migrate stage.
+  // Files written by an earlier attempt stay valid (staging only changes in the migrate stage,
+  // and --from migrate forgets them); the production copy is new, so nothing in it is loaded.
   await manifest.update((m) => {
-    m.migrated = Object.fromEntries(migratedTables.map((t) => [tableKey(t), { ...m.migrated[tableKey(t)], schema: t.schema, name: t.name }]))
-  })
-  if (ctx.progress) ctx.progress.totalTables = migratedTables.length
-  await withSlots(ctx, staging, ctx.options.jobs, (stagingSlots) =>
-    withSlots(ctx, target, ctx.options.jobs, async (targetSlots) => {
-      const pairs = stagingSlots.map((s, i) => ({ from: s, to: targetSlots[i]! }))
-      await forEachWithSlot(migratedTables, pairs, async (table, { from, to }) => {
-        const key = tableKey(table)
-        const started = Date.now()
-        try {
-          const kept = manifest.data.migrated[key]!.file
-          const record = ctx.resumed && await fileStillGood(ctx.paths.migratedDir, kept)
-            ? kept!
-            : await runUnit(ctx, `dump ${key} from staging`, from, { stage: 'loadback', table: key },
-              (session) => tableToFile(session, table, ctx.paths.migratedDir, dataFileName(migratedTables.indexOf(table) + 1, table, driver.fileExtension)))
-          await manifest.update((m) => { m.migrated[key]!.file = record })
-          await runUnit(ctx, `load ${key} into the production copy`, to, { stage: 'loadback', table: key },
-            (session) => fileToTable(session, table, ctx.paths.migratedDir, record, ctx.progress))
-          ctx.log.write({ kind: 'table-done', stage: 'loadback', table: key, rows: record.rows, bytes: record.bytes, ms: Date.now() - started })
-        } catch (error) {
-          throw inStage('loadback', error, key)
-        }
-      }, ctx.signal)
+    m.migrated = Object.fromEntries(migratedTables.map((t) => {
+      const earlier = m.migrated[tableKey(t)]
+      const parts = earlier?.parts?.map((p) => ({ ...p, loaded: false }))
+      return [tableKey(t), { ...earlier, schema: t.schema, name: t.name, bytes: t.bytes, primaryKey: t.primaryKey, ...(parts ? { parts } : {}), loaded: false }]
     }))
+  })
+  // --max-rate and replica lag pauses (pipeline/throttle) hold the rows going into production.
+  const throttle = await startThrottle(ctx, { stage: 'loadback' })
+  const job: MoveJob = {
+    stage: 'loadback', dir: ctx.paths.migratedDir, resumed: false, fromName: 'staging', toName: 'the production copy',
+    tables: migratedTables.map((info, i) => ({ record: manifest.data.migrated[tableKey(info)]!, info, position: i + 1 })),
+    through: () => throttle.through(),
+  }
+  try {
+    await withSlots(ctx, staging, ctx.options.jobs, (from) =>
+      withSlots(ctx, target, ctx.options.jobs, async (to) => {
+        await planAllParts(ctx, job, from, partSizing(ctx))
+        await dropBadFiles(ctx, job)
+        await writeParts(ctx, job, from, directMode(ctx) ? to : undefined)
+        await loadParts(ctx, job, to)
+      }))
+    await throttle.whenClear(ctx.signal)
+  } finally {
+    await throttle.stop()
+    const stats = throttle.stats()
+    if (stats.pauses > 0 || stats.limitedMs > 0) await manifest.update((m) => { m.throttle = stats })
+  }
   await copySchemaSection(ctx, staging, target, 'post-data', 'migrated')
   await withSessions(ctx, staging, 1, ([from]) => withSessions(ctx, target, 1, async ([to]) => {
     await to!.setSequences(await from!.sequences())

@@ -1,5 +1,5 @@
 import type { TableChecksum } from '../drivers/driver.ts'
-import type { Manifest } from '../run-dir.ts'
+import type { Manifest, PartRecord } from '../run-dir.ts'
 import { migrationReport } from './report-migration.ts'
 
 export type Check = 'ok' | 'mismatch' | 'not-run'
@@ -9,6 +9,16 @@ function check(a?: TableChecksum, b?: TableChecksum): Check {
   return a.rows === b.rows && a.digest === b.digest ? 'ok' : 'mismatch'
 }
 
+/**
+ * A table's files: `file` and `sha256` name the one file of a table that moved whole; a table
+ * split into parts lists each part's file, rows, bytes and sha256 under `files`.
+ */
+function filesOf(parts: readonly PartRecord[] | undefined) {
+  const files = (parts ?? []).flatMap((p) => (p.file ? [{ ...p.file, ...(p.range ? { range: p.range } : {}) }] : []))
+  const single = files.length === 1 ? files[0]! : undefined
+  return { file: single?.file ?? null, sha256: single?.sha256 ?? null, files }
+}
+
 /** report.json: a stable, versioned shape derived from the manifest (schemaVersion bumps on change). */
 export function reportData(m: Manifest) {
   const hop1 = Object.values(m.tables).map((t) => ({
@@ -16,25 +26,23 @@ export function reportData(m: Manifest) {
     carried: t.carried,
     rows: t.source?.rows ?? t.dump?.rows ?? null,
     bytes: t.dump?.bytes ?? 0,
-    file: t.dump?.file ?? null,
-    sha256: t.dump?.sha256 ?? null,
+    ...filesOf(t.parts),
     production: t.source ?? null,
     staging: t.staging ?? null,
     check: t.carried ? check(t.source, t.staging) : (t.staging ? (t.staging.rows === 0 ? 'ok' : 'mismatch') : 'not-run') as Check,
   }))
   const hop2 = Object.values(m.migrated).map((t) => ({
     table: `${t.schema}.${t.name}`,
-    rows: t.migrated?.rows ?? t.file?.rows ?? null,
-    bytes: t.file?.bytes ?? 0,
-    file: t.file?.file ?? null,
-    sha256: t.file?.sha256 ?? null,
+    rows: t.migrated?.rows ?? t.dump?.rows ?? null,
+    bytes: t.dump?.bytes ?? 0,
+    ...filesOf(t.parts),
     staging: t.migrated ?? null,
     production: t.shadow ?? null,
     check: check(t.migrated, t.shadow),
   }))
   const stages = Object.entries(m.stages).map(([name, s]) => ({ name, status: s!.status, ms: s!.ms ?? null }))
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId: m.runId,
     verdict: m.verdict ?? 'incomplete',
     engine: m.engine,

@@ -23,7 +23,10 @@ const checkCell = (c: Check) => el('td', { class: 'check', title: MARK[c].title,
 const tag = (kind: string, text: string) => ` ${el('span', { class: `tag tag-${kind}` }, esc(text))}`
 const checksum = (c: TableChecksum | null) => (c ? el('td', { class: 'mono' }, `${esc(c.rows)} rows<br>${esc(c.digest)}`) : td('–'))
 
-function sha(value: string | null): string {
+function sha(value: string | null, files: readonly { file: string; sha256: string }[] = []): string {
+  if (!value && files.length > 1) {
+    return el('td', { class: 'mono', title: files.map((f) => `${f.file} sha256 ${f.sha256}`).join('\n') }, esc(`${files.length} parts`))
+  }
   if (!value) return td('–')
   return el('td', { class: 'mono', title: `sha256 ${value}` }, `${esc(value.slice(0, 12))}…`)
 }
@@ -49,7 +52,7 @@ export function hop1Table(r: ReportData): string {
     cls: `row-${t.check}`,
     cells: [
       nameCell(t.table, (t.carried ? '' : tag('left-out', 'left out: travels empty')) + (changes.dropped(t.table) ? tag('dropped', 'dropped by migration') : '')),
-      t.carried ? num(t.rows) : td('–', 'num'), td(t.carried ? formatBytes(t.bytes) : '–', 'num'), sha(t.sha256),
+      t.carried ? num(t.rows) : td('–', 'num'), td(t.carried ? formatBytes(t.bytes) : '–', 'num'), sha(t.sha256, t.files),
       checksum(t.production), checksum(t.staging), checkCell(t.check),
     ],
   })))
@@ -64,7 +67,7 @@ export function hop2Table(r: ReportData): string {
     cls: `row-${t.check}`,
     cells: [
       nameCell(t.table, changes.created(t.table) ? tag('new', 'new in migration') : ''),
-      num(t.rows), td(formatBytes(t.bytes), 'num'), sha(t.sha256), checksum(t.staging), checksum(t.production), checkCell(t.check),
+      num(t.rows), td(formatBytes(t.bytes), 'num'), sha(t.sha256, t.files), checksum(t.staging), checksum(t.production), checkCell(t.check),
     ],
   })))
 }

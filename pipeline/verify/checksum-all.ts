@@ -1,4 +1,7 @@
-import type { Session, TableChecksum, TableRef } from '../drivers/driver.ts'
+import type { PartRange, Session, TableChecksum, TableRef } from '../drivers/driver.ts'
+import { addChecksums } from '../parts/add-checksums.ts'
+import { describePart, planParts } from '../parts/plan-parts.ts'
+import { partSizing } from '../parts/sizing.ts'
 import { inStage } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
 import { tableKey } from '../run-dir.ts'
@@ -39,22 +42,43 @@ export function compareChecksums(
   return undefined
 }
 
-/** Checksums over retrying slots (a transient failure redoes that table's checksum). */
+/** A table to checksum; catalog size and key (when known) let a big one be split into parts. */
+export type ChecksumTable = TableRef & { readonly bytes?: number; readonly primaryKey?: readonly string[] }
+
+/**
+ * Checksums over retrying slots (a transient failure redoes that part's checksum). Tables
+ * bigger than the part size are checksummed in parts side by side (heap page ranges on
+ * PostgreSQL, key ranges on MySQL), and the parts' digests added up: the same result as one
+ * scan of the table, without one big table holding the stage up on a single core.
+ */
 export async function checksumAllRetrying(
-  ctx: RunContext, tables: readonly TableRef[], slots: readonly Slot[], side: string,
+  ctx: RunContext, tables: readonly ChecksumTable[], slots: readonly Slot[], side: string,
 ): Promise<Map<string, TableChecksum>> {
-  const results = new Map<string, TableChecksum>()
+  const sizing = partSizing(ctx)
+  const units: { table: ChecksumTable; range?: PartRange; weight: number }[] = []
   await forEachWithSlot(tables, slots, async (table, slot) => {
+    const info = { ...table, bytes: table.bytes ?? 0, primaryKey: table.primaryKey ?? [], estimatedRows: 0 }
+    const ranges = info.bytes > sizing.partBytes
+      ? await runUnit(ctx, `plan the checksum of ${tableKey(table)} on ${side}`, slot, { stage: 'verify', table: tableKey(table) },
+        (s) => planParts(s, info, sizing, 'pages'))
+      : []
+    if (ranges.length === 0) units.push({ table, weight: info.bytes })
+    for (const range of ranges) units.push({ table, range, weight: info.bytes / ranges.length })
+  }, ctx.signal)
+  units.sort((a, b) => b.weight - a.weight)
+  const sums = new Map<string, TableChecksum[]>()
+  await forEachWithSlot(units, slots, async ({ table, range }, slot) => {
     const key = tableKey(table)
     const tick = ctx.progress?.start(key)
     try {
-      const sum = await runUnit(ctx, `checksum ${key} on ${side}`, slot, { stage: 'verify', table: key }, (s) => s.checksum(table))
-      results.set(key, sum)
+      const sum = await runUnit(ctx, `checksum ${key}${range ? ` (${describePart(range)})` : ''} on ${side}`, slot, { stage: 'verify', table: key },
+        (s) => s.checksum(table, range))
+      sums.set(key, [...(sums.get(key) ?? []), sum])
       tick?.add(0, sum.rows)
       tick?.done()
     } catch (error) {
       throw inStage('verify', error, key)
     }
   }, ctx.signal)
-  return results
+  return new Map([...sums].map(([key, parts]) => [key, addChecksums(parts)]))
 }

@@ -107,7 +107,7 @@ describe('MySQL driver on the local MariaDB', () => {
     try {
       const rows = new PassThrough()
       rows.end('"100","a",NULL,NULL,NULL\n"101","b",NULL,NULL,NULL\n')
-      await expect(session.writeTable({ schema: to, name: 't' }, rows, [], () => { throw new Error('vetoed') })).rejects.toThrow('vetoed')
+      await expect(session.writeTable({ schema: to, name: 't' }, rows, [], { beforeCommit: () => { throw new Error('vetoed') } })).rejects.toThrow('vetoed')
       expect(await rowsAsText(to, 't')).toEqual([])
     } finally {
       await session.close()

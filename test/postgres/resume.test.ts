@@ -115,7 +115,7 @@ describe('a damaged dump file', () => {
       const file = readdirSync(ctx.paths.dumpDir).find((f) => f.includes('public.big'))!
       truncateSync(join(ctx.paths.dumpDir, file), 1000)
     }
-    const error = await expectDrydockError(runUpgrade(config, { ...RUN_OPTIONS, afterStage: damage }), 'DD_DUMP_CORRUPT')
+    const error = await expectDrydockError(runUpgrade(config, { ...RUN_OPTIONS, direct: false, afterStage: damage }), 'DD_DUMP_CORRUPT')
     expect(error.ctx.table).toBe('public.big')
     const runDir = onlyRun(config)
     const result = await resumeUpgrade(runDir, config, RUN_OPTIONS)
@@ -229,7 +229,7 @@ describe('interrupted runs (child processes)', () => {
     const run = start(['--config', configFile, '--yes'])
     await waitFor(() => stageOf(runs, 'dump') === 'running')
     run.child.kill('SIGINT')
-    expect(await run.exit).toBe(130)
+    expect(await run.exit, run.stderr()).toBe(130)
     const runDir = join(runs, readdirSync(runs)[0]!)
     expect(run.stderr()).toContain('[DD_INTERRUPTED]')
     expect(run.stderr()).toContain(`resume with: npx zx scripts/offline-upgrade.mjs --resume ${runDir}`)

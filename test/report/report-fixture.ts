@@ -23,7 +23,7 @@ const AFTER: [string, number, number][] = [
 function tables(): Record<string, TableRecord> {
   return Object.fromEntries(BEFORE.map(([name, rows, bytes, carried = true], i) => [`public.${name}`, {
     schema: 'public', name, carried, primaryKey: ['id'], estimatedRows: rows, bytes: bytes * 1.3,
-    ...(carried ? { dump: { file: `${String(i + 1).padStart(4, '0')}-public.${name}.copy`, rows, bytes, sha256: sha(name) } } : {}),
+    ...(carried ? { parts: [{ file: { file: `${String(i + 1).padStart(4, '0')}-public.${name}.copy`, rows, bytes, sha256: sha(name) }, loaded: true }], dump: { rows, bytes, files: 1 } } : {}),
     ...(carried ? { source: sum(rows, name) } : {}),
     staging: carried ? sum(rows, name) : { rows: 0, digest: '0' },
   }]))
@@ -32,7 +32,8 @@ function tables(): Record<string, TableRecord> {
 function migrated(mismatch?: string): Record<string, MigratedRecord> {
   return Object.fromEntries(AFTER.map(([name, rows, bytes], i) => [`public.${name}`, {
     schema: 'public', name,
-    file: { file: `${String(i + 1).padStart(4, '0')}-public.${name}.copy`, rows, bytes, sha256: sha(`m-${name}`) },
+    parts: [{ file: { file: `${String(i + 1).padStart(4, '0')}-public.${name}.copy`, rows, bytes, sha256: sha(`m-${name}`) }, loaded: true }],
+    dump: { rows, bytes, files: 1 },
     migrated: sum(rows, `m-${name}`),
     shadow: sum(rows, name === mismatch ? `changed-${name}` : `m-${name}`),
   }]))

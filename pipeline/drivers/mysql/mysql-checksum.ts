@@ -8,9 +8,9 @@ import { quoteIdent } from './mysql-connect.ts'
  * The text is canonical because every drydock session pins time_zone, sql_mode and utf8mb4
  * (mysql-connect.ts); the same SQL runs on production, staging and the shadow.
  */
-export function checksumSql(table: string, columns: readonly Column[]): string {
+export function checksumSql(table: string, columns: readonly Column[], where = ''): string {
   const row = `CONCAT(${columns.map(checksumPart).join(', ')})`
   return `SELECT COUNT(*) AS \`rows\`,
        CAST(COALESCE(SUM(CAST(CONV(LEFT(SHA1(${row}), 16), 16, 10) AS UNSIGNED)), 0) AS CHAR) AS digest
-  FROM ${quoteIdent(table)}`
+  FROM ${quoteIdent(table)}${where}`
 }

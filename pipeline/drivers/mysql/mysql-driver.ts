@@ -9,6 +9,7 @@ import { lockSource } from './mysql-lock.ts'
 import { isTransientMysql } from './mysql-transient.ts'
 import { mysqlPreflightChecks } from './mysql-preflight.ts'
 import { MysqlSession } from './mysql-session.ts'
+import { mysqlReplicaLag } from './mysql-replica-lag.ts'
 import { openSnapshot } from './mysql-snapshot.ts'
 import { swapDatabases } from './mysql-swap.ts'
 import { findClient, runSqlFile } from './mysql-tools.ts'
@@ -63,4 +64,5 @@ export const mysqlDriver: Driver = {
   lockSource,
   isTransient: isTransientMysql,
   preflightChecks: mysqlPreflightChecks,
+  replicaLag: mysqlReplicaLag,
 }

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream'
 import type mysql from 'mysql2'
-import type { TableReader, TableRef } from '../driver.ts'
+import type { PartRange, TableReader, TableRef } from '../driver.ts'
+import { partWhere } from './mysql-parts.ts'
 import { dumpExpression, tableColumns } from './mysql-columns.ts'
 import { type MysqlConn, quoteIdent } from './mysql-connect.ts'
 import { CsvWriter } from './mysql-csv.ts'
@@ -17,9 +18,9 @@ import { failWithConnection } from './mysql-stream-guard.ts'
  * Streams the table as CSV (mysql-csv.ts writes it). mysql2's query stream pauses the socket when the object buffer
  * is full (push() returns false), so a slow disk slows the server down instead of filling memory.
  */
-export async function readTable(conn: MysqlConn, table: TableRef): Promise<TableReader> {
+export async function readTable(conn: MysqlConn, table: TableRef, range?: PartRange): Promise<TableReader> {
   const columns = (await tableColumns(conn, table)).filter((c) => !c.generated)
-  const sql = `SELECT ${columns.map((c, i) => `${dumpExpression(c)} AS c${i}`).join(', ')} FROM ${quoteIdent(table.name)}`
+  const sql = `SELECT ${columns.map((c, i) => `${dumpExpression(c)} AS c${i}`).join(', ')} FROM ${quoteIdent(table.name)}${partWhere(range)}`
   const binary = new Set(columns.flatMap((c, i) => (c.kind === 'binary' ? [`c${i}`] : [])))
   // The server's bytes as they arrived (utf8mb4, the connection's character set): no string is
   // decoded and encoded again on the way to the file; binary columns as hex.

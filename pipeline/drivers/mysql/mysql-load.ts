@@ -2,7 +2,8 @@ import type { Socket } from 'node:net'
 import { Readable, type Transform, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { DrydockError } from '../../errors.ts'
-import type { TableRef } from '../driver.ts'
+import type { TableRef, WriteOptions } from '../driver.ts'
+import { partWhere } from './mysql-parts.ts'
 import { loadTargets, tableColumns } from './mysql-columns.ts'
 import { errno, type MysqlConn, quoteIdent } from './mysql-connect.ts'
 
@@ -56,18 +57,21 @@ export function loadSql(table: string, targets: { list: string; set: string }): 
 }
 
 /**
- * TRUNCATE (a reload starts clean), then the rows in one transaction with unique and
- * foreign key checks off. LOCAL turns conversion errors and duplicate keys into warnings,
- * so any warning fails the load. `beforeCommit` may still veto it.
+ * TRUNCATE (a reload starts clean; a part instead deletes its own key range when asked), then
+ * the rows in one transaction with unique and foreign key checks off. LOCAL turns conversion
+ * errors and duplicate keys into warnings, so any warning fails the load. `beforeCommit` may
+ * still veto it.
  */
 export async function writeTable(
-  conn: MysqlConn, table: TableRef, source: Readable, through: Transform[], beforeCommit?: () => Promise<void> | void,
+  conn: MysqlConn, table: TableRef, source: Readable, through: Transform[], options: WriteOptions = {},
 ): Promise<number> {
+  const { part, beforeCommit } = options
   const columns = await tableColumns(conn, table)
   await conn.query('SET SESSION foreign_key_checks = 0, unique_checks = 0')
-  await conn.query(`TRUNCATE TABLE ${quoteIdent(table.name)}`)
+  if (!part) await conn.query(`TRUNCATE TABLE ${quoteIdent(table.name)}`)
   await conn.query('START TRANSACTION')
   try {
+    if (part?.clear) await conn.query(`DELETE FROM ${quoteIdent(table.name)}${partWhere(part.range)}`)
     const gate = new InfileGate((conn.raw as unknown as { stream: Socket }).stream)
     const feeding = pipeline([source, ...through, gate])
     const loading = conn.execute(loadSql(table.name, loadTargets(columns)), { infileStreamFactory: () => gate.output })
@@ -81,7 +85,7 @@ export async function writeTable(
         hint: 'the load was rolled back; the column definitions or sql_mode of the target differ from the source',
       })
     }
-    await beforeCommit?.()
+    await beforeCommit?.(result.affectedRows)
     await conn.query('COMMIT')
     return result.affectedRows
   } catch (error) {

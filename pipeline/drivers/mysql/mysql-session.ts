@@ -1,5 +1,5 @@
 import type { Readable, Transform } from 'node:stream'
-import type { ColumnInfo, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { checksumSql } from './mysql-checksum.ts'
 import { FINGERPRINT_SQL } from './mysql-fingerprint.ts'
@@ -8,6 +8,7 @@ import { type MysqlConn, quoteIdent } from './mysql-connect.ts'
 import { readTable } from './mysql-dump.ts'
 import { writeTable } from './mysql-load.ts'
 import * as rows from './mysql-rows.ts'
+import { mysqlPartBasis, partWhere } from './mysql-parts.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
 import { mysqlFenceMarks } from './mysql-fence.ts'
 
@@ -47,18 +48,20 @@ export class MysqlSession implements Session {
     }))
   }
 
-  readTable(table: TableRef): Promise<TableReader> {
-    return readTable(this.conn, table)
+  readTable(table: TableRef, range?: PartRange): Promise<TableReader> {
+    return readTable(this.conn, table, range)
   }
 
-  writeTable(table: TableRef, source: Readable, through: Transform[], beforeCommit?: () => Promise<void> | void): Promise<number> {
-    return writeTable(this.conn, table, source, through, beforeCommit)
+  writeTable(table: TableRef, source: Readable, through: Transform[], options?: WriteOptions): Promise<number> {
+    return writeTable(this.conn, table, source, through, options)
   }
 
-  async checksum(table: TableRef): Promise<TableChecksum> {
-    const [row] = await this.conn.query(checksumSql(table.name, await tableColumns(this.conn, table)))
+  async checksum(table: TableRef, range?: PartRange): Promise<TableChecksum> {
+    const [row] = await this.conn.query(checksumSql(table.name, await tableColumns(this.conn, table), partWhere(range)))
     return { rows: Number(row!.rows), digest: row!.digest! }
   }
+
+  partBasis(table: TableInfo): Promise<PartBasis | null> { return mysqlPartBasis(this.conn, table) }
 
   // Row transforms, expectations (mysql-rows.ts).
   columns(table: TableRef): Promise<ColumnInfo[]> { return rows.mysqlColumns(this.conn, table) }

@@ -11,6 +11,7 @@ import { lockSource } from './postgres-lock.ts'
 import { isTransientPostgres } from './postgres-transient.ts'
 import { postgresPreflightChecks } from './postgres-preflight.ts'
 import { PostgresSession } from './postgres-session.ts'
+import { postgresReplicaLag } from './postgres-replica-lag.ts'
 import { openSnapshot } from './postgres-snapshot.ts'
 import { findClientTools } from './postgres-tools.ts'
 
@@ -82,6 +83,7 @@ export const postgresDriver: Driver = {
   lockSource,
   isTransient: isTransientPostgres,
   preflightChecks: postgresPreflightChecks,
+  replicaLag: postgresReplicaLag,
 }
 
 /** The client tools for the newest server probed in this process (source, staging, target). */

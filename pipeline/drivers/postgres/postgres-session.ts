@@ -2,13 +2,14 @@ import type { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
-import type { ColumnInfo, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { qualify, quoteIdent } from './postgres-connect.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { FINGERPRINT_SQL } from './postgres-fingerprint.ts'
 import { checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
 import * as rows from './postgres-rows.ts'
+import { copyPartSql, partCondition, pgPartBasis } from './postgres-parts.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
 import { pgFenceMarks } from './postgres-fence.ts'
 
@@ -40,6 +41,18 @@ SELECT n.nspname AS schema, c.relname AS name
  WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
  ORDER BY 1, 2`
 
+// Indexes, key/unique/exclusion/foreign-key constraints and user triggers on tables that are
+// not an extension's own (those come with CREATE EXTENSION, in pre-data).
+const POST_DATA_SQL = `
+SELECT EXISTS (
+  SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind IN ('r', 'p', 'm') AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
+     AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[]))
+     AND (EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid)
+          OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'f', 'x'))
+          OR EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal))
+) AS present`
+
 export class PostgresSession implements Session {
   constructor(readonly client: pg.Client) {}
 
@@ -59,23 +72,29 @@ export class PostgresSession implements Session {
     return fingerprintLines(rows.map((r) => r.line as string))
   }
 
-  async readTable(table: TableRef): Promise<TableReader> {
+  async readTable(table: TableRef, range?: PartRange): Promise<TableReader> {
     // COPY without a column list leaves generated columns out: they are recomputed on load.
-    const stream = this.client.query(copyTo(`COPY ${qualify(table)} TO STDOUT`))
+    const sql = range ? await copyPartSql(this.client, table, range) : `COPY ${qualify(table)} TO STDOUT`
+    const stream = this.client.query(copyTo(sql))
     return { stream, rows: () => stream.rowCount }
   }
 
-  async writeTable(
-    table: TableRef, source: Readable, through: Transform[], beforeCommit?: () => Promise<void> | void,
-  ): Promise<number> {
+  async writeTable(table: TableRef, source: Readable, through: Transform[], options: WriteOptions = {}): Promise<number> {
+    const { part } = options
     await this.client.query('BEGIN')
     try {
-      // TRUNCATE in the same transaction makes a reload idempotent and lets COPY FREEZE skip
-      // the later anti-wraparound vacuum of every row.
-      await this.client.query(`TRUNCATE ONLY ${qualify(table)}`)
-      const sink = this.client.query(copyFrom(`COPY ${qualify(table)} FROM STDIN (FREEZE)`))
+      if (!part) {
+        // TRUNCATE in the same transaction makes a reload idempotent and lets COPY FREEZE skip
+        // the later anti-wraparound vacuum of every row.
+        await this.client.query(`TRUNCATE ONLY ${qualify(table)}`)
+      } else if (part.clear) {
+        if (part.range.kind !== 'key') throw new Error('a part by heap pages cannot be cleared on its own: truncate the table')
+        await this.client.query(`DELETE FROM ONLY ${qualify(table)} AS dd_row WHERE ${partCondition(part.range)}`)
+      }
+      // Parts load side by side into one table, so only a whole-table load can FREEZE.
+      const sink = this.client.query(copyFrom(`COPY ${qualify(table)} FROM STDIN${part ? '' : ' (FREEZE)'}`))
       await pipeline([source, ...through, sink])
-      await beforeCommit?.()
+      await options.beforeCommit?.(sink.rowCount)
       await this.client.query('COMMIT')
       return sink.rowCount
     } catch (error) {
@@ -84,10 +103,13 @@ export class PostgresSession implements Session {
     }
   }
 
-  async checksum(table: TableRef): Promise<TableChecksum> {
-    const { rows } = await this.client.query(checksumSql(qualify(table), await checksumColumns(this.client, qualify(table))))
+  async checksum(table: TableRef, range?: PartRange): Promise<TableChecksum> {
+    const columns = await checksumColumns(this.client, qualify(table))
+    const { rows } = await this.client.query(checksumSql(qualify(table), columns, range && partCondition(range)))
     return { rows: Number(rows[0].rows), digest: rows[0].digest }
   }
+
+  partBasis(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null> { return pgPartBasis(this.client, table, prefer) }
 
   async checksumRange(table: TableRef, key: string, from: string, to: string): Promise<TableChecksum> {
     const range = keyRangeSql(quoteIdent(key), to)
@@ -130,6 +152,11 @@ export class PostgresSession implements Session {
   }
   definitions(schemas?: readonly string[]): Promise<Map<string, string>> { return rows.definitions(this.client, schemas) }
   danglingReferences(schemas?: readonly string[]) { return rows.danglingReferences(this.client, schemas) }
+
+  async hasPostData(schemas?: readonly string[]): Promise<boolean> {
+    const { rows } = await this.client.query(POST_DATA_SQL, [schemas ?? null])
+    return rows[0].present
+  }
 
   async sequences(): Promise<SequenceValue[]> {
     const { rows } = await this.client.query(SEQUENCES_SQL)

@@ -1,0 +1,59 @@
+import { rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Transform } from 'node:stream'
+import type { PartRange, Session, TableRef, WriteOptions } from '../drivers/driver.ts'
+import { diskFullOr } from '../dump/table-to-file.ts'
+import { countMismatch } from '../load/file-to-table.ts'
+import type { StageProgress } from '../progress.ts'
+import type { FileRecord } from '../run-dir.ts'
+import { fsyncPath } from '../util/files.ts'
+import { Meter } from '../util/meter.ts'
+import { TeeToFile } from '../util/tee-to-file.ts'
+
+export interface DirectOptions {
+  range?: PartRange
+  part?: WriteOptions['part']
+  progress?: StageProgress
+  label: string
+  /** After the file tee (a rate limit on the database side). */
+  through?: Transform[]
+}
+
+/**
+ * Direct mode: one table or part streams from `from` into `to` and, on the way, into its file
+ * (the backup and the resume point). The load commits only once the file is complete, fsynced
+ * and renamed, and the server took as many rows as were read; otherwise both are undone.
+ * Returns the file's record, also when the commit itself failed after the file was complete
+ * (`committed` false): that file can still be loaded later.
+ */
+export async function copyDirect(
+  from: Session, to: Session, table: TableRef, dir: string, file: string, options: DirectOptions,
+): Promise<{ record?: FileRecord; committed: boolean; error?: unknown }> {
+  const path = join(dir, file)
+  const partial = `${path}.partial`
+  const tick = options.progress?.start(options.label)
+  const reader = await from.readTable(table, options.range)
+  // The writer opens its transaction before it pipes the rows: an error of the reading side in
+  // that moment must not go unhandled (the writer's pipeline still sees it: the stream is errored).
+  reader.stream.on('error', () => {})
+  const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
+  let record: FileRecord | undefined
+  try {
+    await to.writeTable(table, reader.stream, [meter, new TeeToFile(partial), ...(options.through ?? [])], {
+      ...(options.part ? { part: options.part } : {}),
+      beforeCommit: async (rows) => {
+        await fsyncPath(partial)
+        await rename(partial, path)
+        record = { file, rows: reader.rows(), bytes: meter.bytes, sha256: meter.digest() }
+        if (rows !== record.rows) throw countMismatch(rows, record, table)
+      },
+    })
+  } catch (error) {
+    await rm(partial, { force: true })
+    const failure = diskFullOr(error, dir, file, meter.bytes, table)
+    if (record && record.rows !== undefined) return { record, committed: false, error: failure }
+    throw failure
+  }
+  tick?.done()
+  return { record: record!, committed: true }
+}
