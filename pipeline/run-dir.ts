@@ -104,6 +104,8 @@ export interface MigratedRecord {
   /** Hop 2: staging after the migration and the copy in production (shadow or target). */
   migrated?: TableChecksum
   shadow?: TableChecksum
+  /** Unchanged by the migration and left live: not copied, not swapped (see Manifest.keep). */
+  kept?: boolean
 }
 
 export interface StageRecord {
@@ -153,6 +155,10 @@ export interface Manifest {
   migrated: Record<string, MigratedRecord>
   steps: StepRecord[]
   sequences?: SequenceValue[]
+  /** Whole-definition digests of staging's tables before the migration (engines that keep unchanged tables live). */
+  tableDefinitionsBefore?: Record<string, string>
+  /** Load back only what changed (pipeline/loadback/keep-tables.ts): tables left live, and why others were copied. */
+  keep?: { tables: string[]; bytes: number; copiedAnyway: { table: string; reason: string }[]; estimatedMsSaved?: number }
   /** Column definition fingerprints of staging's tables before the first migration step (pipeline/invariants). */
   definitionsBefore?: Record<string, string>
   /** Config `expect`, checked after the migration, with the values found. */

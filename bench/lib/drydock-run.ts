@@ -9,9 +9,10 @@ import { join } from 'node:path'
 import { parseConfig } from '../../pipeline/config.ts'
 import { runUpgrade } from '../../pipeline/run.ts'
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { source: string; staging: string; target?: string; jobs: number; runDir: string }
+const args = JSON.parse(process.argv[2] ?? '{}') as { source: string; staging: string; target?: string; jobs: number; runDir: string; partMB?: number; direct?: boolean }
 const config = parseConfig({
   source: args.source, staging: args.staging, ...(args.target ? { target: args.target } : {}), jobs: args.jobs, runDir: args.runDir, migrate: [],
+  ...(args.partMB !== undefined ? { partMB: args.partMB } : {}), ...(args.direct !== undefined ? { direct: args.direct } : {}),
 }, join(args.runDir, 'bench.config.mjs'))
 // Peak RSS sampled as the run goes, per stage (maxRSS is only the peak over the whole process).
 const peaks: Record<string, number> = {}
@@ -37,6 +38,8 @@ process.stdout.write(`${JSON.stringify({
   tables: Object.values(manifest.tables).map((t: any) => ({ table: `${t.schema}.${t.name}`, rows: t.dump?.rows, bytes: t.dump?.bytes })),
   tableEvents: events.filter((e) => e.kind === 'table-done'),
   stageEvents: events.filter((e) => e.kind === 'stage-start' || e.kind === 'stage-done').map((e) => ({ kind: e.kind, stage: e.stage, at: e.at ?? e.time ?? e.ts })),
+  checkpointMs: manifest.checkpoint?.ms ?? 0,
+  keep: manifest.keep ?? null,
   maxRssKb: usage.maxRSS,
   userCpuMs: Math.round(usage.userCPUTime / 1000),
   systemCpuMs: Math.round(usage.systemCPUTime / 1000),

@@ -155,6 +155,13 @@ export interface Session {
   queryValue?(sql: string): Promise<string | null>
   /** Per table (`schema.table`), a fingerprint of its column definitions: names, types, nullability, collation, generation. */
   definitions?(schemas?: readonly string[]): Promise<Map<string, string>>
+  /**
+   * What decides whether a table the migration left alone can stay live instead of being copied
+   * back (engines with a table-level swap): per table a digest of its whole definition (columns,
+   * keys, indexes, foreign keys, triggers), foreign-key edges (`from` references `to`; `to` null
+   * when it lies outside the database), and the tables views name.
+   */
+  tableDependencies?(): Promise<TableDependencies>
   /** Foreign keys with rows that reference nothing: per constraint, the count of such rows. */
   danglingReferences?(schemas?: readonly string[]): Promise<{ constraint: string; table: string; rows: number }[]>
   /** Write-fence marks of these tables (pipeline/fence): write counters, file/table ids, last write time. Reads only. */
@@ -169,6 +176,12 @@ export interface Session {
   setSequences(values: readonly SequenceValue[]): Promise<void>
   analyze(tables: readonly TableRef[]): Promise<void>
   close(): Promise<void>
+}
+
+export interface TableDependencies {
+  readonly definitions: ReadonlyMap<string, string>
+  readonly references: readonly { from: string; to: string | null }[]
+  readonly inViews: ReadonlySet<string>
 }
 
 /** One consistent view of the source shared by every worker. */
@@ -248,8 +261,22 @@ export interface Driver {
   isTransient?(error: unknown): boolean
   /** The engine's own pre-flight checks: privileges, settings, free names, staging binaries. Reads only. */
   preflightChecks?(needs: PreflightNeeds): Promise<PreflightCheck[]>
-  /** Atomically: live → backup, shadow → live. */
-  swap(live: Endpoint, shadow: string, backup: string): Promise<void>
+  /**
+   * Atomically: live → backup, shadow → live. `keep`: tables (by name) that stay live as they
+   * are and are not moved either way (engines with `keepsLiveTables`).
+   */
+  swap(live: Endpoint, shadow: string, backup: string, keep?: readonly string[]): Promise<void>
+  /**
+   * The swap moves single tables, so a table the migration left unchanged can stay live and
+   * need not be copied back (MySQL's RENAME TABLE; PostgreSQL swaps whole databases).
+   */
+  readonly keepsLiveTables?: boolean
+  /**
+   * On a server that logs minimally (drydock's ephemeral PostgreSQL), a table truncated and
+   * loaded in one transaction skips the write-ahead log and is frozen on the way in; parts
+   * loaded side by side cannot, and cost more than they gain: such staging loads tables whole.
+   */
+  readonly wholeLoadsSkipLog?: boolean
   /**
    * Replication lag of the servers that replicate `primary` (pipeline/throttle/replica-lag.ts):
    * the given `replicas`, or where the engine can see them (PostgreSQL), the primary's own

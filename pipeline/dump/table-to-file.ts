@@ -8,6 +8,7 @@ import type { StageProgress } from '../progress.ts'
 import { type FileRecord, tableKey } from '../run-dir.ts'
 import { fsyncPath } from '../util/files.ts'
 import { Meter } from '../util/meter.ts'
+import { Rebatch } from '../util/rebatch.ts'
 
 /** A file name that is unique (by position, and part) and safe whatever the table is called. */
 export function dataFileName(position: number, table: TableRef, extension: string, part?: { index: number; count: number }): string {
@@ -30,7 +31,7 @@ export async function tableToFile(
   const reader = await session.readTable(table, range)
   const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
   try {
-    await pipeline(reader.stream, meter, createWriteStream(partial, { mode: 0o600 }))
+    await pipeline(reader.stream, new Rebatch(), meter, createWriteStream(partial, { mode: 0o600 }))
     await fsyncPath(partial)
   } catch (error) {
     await rm(partial, { force: true })

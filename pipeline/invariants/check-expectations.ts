@@ -24,9 +24,14 @@ export async function captureDefinitions(ctx: RunContext): Promise<void> {
   const m = ctx.manifest.data
   if (m.definitionsBefore && m.steps.some((s) => s.status === 'done')) return
   const definitions = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.definitions?.(ctx.config.schemas) ?? Promise.resolve(undefined))
+  const whole = ctx.driver.keepsLiveTables
+    ? await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies?.() ?? Promise.resolve(undefined))
+    : undefined
   await ctx.manifest.update((mf) => {
     if (definitions) mf.definitionsBefore = Object.fromEntries(definitions)
     else delete mf.definitionsBefore
+    if (whole) mf.tableDefinitionsBefore = Object.fromEntries(whole.definitions)
+    else delete mf.tableDefinitionsBefore
   })
 }
 

@@ -7,6 +7,7 @@ import { tableKey } from '../run-dir.ts'
 import { copySchemaSection } from '../schema/schema-copy.ts'
 import { withSlots } from '../faults/slots.ts'
 import { startThrottle } from '../throttle/throttle.ts'
+import { decideKept } from './keep-tables.ts'
 import { shadowName } from './shadow-names.ts'
 
 /**
@@ -30,13 +31,22 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
       return [tableKey(t), { ...earlier, schema: t.schema, name: t.name, bytes: t.bytes, primaryKey: t.primaryKey, ...(parts ? { parts } : {}), loaded: false }]
     }))
   })
+  const keep = await decideKept(ctx)
+  const kept = new Set(keep.kept)
+  await manifest.update((m) => {
+    for (const key of kept) m.migrated[key]!.kept = true
+    m.keep = { tables: [...keep.kept], bytes: migratedTables.filter((t) => kept.has(tableKey(t))).reduce((sum, t) => sum + t.bytes, 0), copiedAnyway: [...keep.copiedAnyway] }
+  })
+  if (kept.size > 0) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${kept.size} table(s) unchanged by the migration stay live and are not copied: ${keep.kept.join(', ')}` })
   // --max-rate and replica lag pauses (pipeline/throttle) hold the rows going into production.
   const throttle = await startThrottle(ctx, { stage: 'loadback' })
+  const copied = migratedTables.filter((t) => !kept.has(tableKey(t)))
   const job: MoveJob = {
     stage: 'loadback', dir: ctx.paths.migratedDir, resumed: false, fromName: 'staging', toName: 'the production copy',
-    tables: migratedTables.map((info, i) => ({ record: manifest.data.migrated[tableKey(info)]!, info, position: i + 1 })),
+    tables: copied.map((info) => ({ record: manifest.data.migrated[tableKey(info)]!, info, position: migratedTables.indexOf(info) + 1 })),
     through: () => throttle.through(),
   }
+  const rowsStarted = Date.now()
   try {
     await withSlots(ctx, staging, ctx.options.jobs, (from) =>
       withSlots(ctx, target, ctx.options.jobs, async (to) => {
@@ -46,6 +56,7 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
         await loadParts(ctx, job, to)
       }))
     await throttle.whenClear(ctx.signal)
+    await recordTimeSaved(ctx, copied.reduce((sum, t) => sum + t.bytes, 0), Date.now() - rowsStarted)
   } finally {
     await throttle.stop()
     const stats = throttle.stats()
@@ -86,4 +97,11 @@ async function prepareTarget(ctx: RunContext) {
     await manifest.update((m) => { m.target.shadowCreated = true })
   }
   return target
+}
+
+/** The kept tables' share of the time, at the speed the copied ones moved (an estimate). */
+async function recordTimeSaved(ctx: RunContext, copiedBytes: number, ms: number): Promise<void> {
+  const keep = ctx.manifest.data.keep
+  if (!keep || keep.bytes === 0 || copiedBytes === 0) return
+  await ctx.manifest.update((m) => { m.keep!.estimatedMsSaved = Math.round((keep.bytes / copiedBytes) * ms) })
 }

@@ -9,6 +9,7 @@ import type { FileRecord } from '../run-dir.ts'
 import { fsyncPath } from '../util/files.ts'
 import { Meter } from '../util/meter.ts'
 import { TeeToFile } from '../util/tee-to-file.ts'
+import { Rebatch } from '../util/rebatch.ts'
 
 export interface DirectOptions {
   range?: PartRange
@@ -39,7 +40,7 @@ export async function copyDirect(
   const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
   let record: FileRecord | undefined
   try {
-    await to.writeTable(table, reader.stream, [meter, new TeeToFile(partial), ...(options.through ?? [])], {
+    await to.writeTable(table, reader.stream, [new Rebatch(), meter, new TeeToFile(partial), ...(options.through ?? [])], {
       ...(options.part ? { part: options.part } : {}),
       beforeCommit: async (rows) => {
         await fsyncPath(partial)

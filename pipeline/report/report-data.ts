@@ -2,7 +2,8 @@ import type { TableChecksum } from '../drivers/driver.ts'
 import type { Manifest, PartRecord } from '../run-dir.ts'
 import { migrationReport } from './report-migration.ts'
 
-export type Check = 'ok' | 'mismatch' | 'not-run'
+/** `kept`: hop 2 only, a table the migration left unchanged that stayed live (not copied). */
+export type Check = 'ok' | 'mismatch' | 'not-run' | 'kept'
 
 function check(a?: TableChecksum, b?: TableChecksum): Check {
   if (!a || !b) return 'not-run'
@@ -38,7 +39,7 @@ export function reportData(m: Manifest) {
     ...filesOf(t.parts),
     staging: t.migrated ?? null,
     production: t.shadow ?? null,
-    check: check(t.migrated, t.shadow),
+    check: t.kept ? 'kept' as const : check(t.migrated, t.shadow),
   }))
   const stages = Object.entries(m.stages).map(([name, s]) => ({ name, status: s!.status, ms: s!.ms ?? null }))
   return {
@@ -55,7 +56,9 @@ export function reportData(m: Manifest) {
     totalMs: stages.reduce((sum, s) => sum + (s.ms ?? 0), 0),
     hop1: { tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length },
     steps: m.steps,
-    hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok').length },
+    hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length },
+    // Load back only what changed: the tables left live, why others were copied, time saved.
+    keep: m.keep ?? null,
     // Row transforms, expectations, tables carried over unchanged, staging checkpoint.
     ...migrationReport(m),
     swap: m.swap ?? null,

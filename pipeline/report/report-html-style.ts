@@ -35,6 +35,7 @@ thead th { background: var(--bg-alt); border-bottom: 2px solid var(--line); whit
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.check { text-align: center; font-weight: 800; font-size: 1.1rem; }
 tr.row-ok td.check { color: var(--ok); }
+tr.row-kept td.check { color: var(--ok); }
 tr.row-mismatch { background: #fde8eb; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 tr.row-mismatch td.check { color: var(--bad); }
 tr.row-not-run td.check { color: var(--muted); }

@@ -7,6 +7,7 @@ const MARK: Record<Check, { text: string; title: string }> = {
   ok: { text: '✓', title: 'verified: same row count and checksum' },
   mismatch: { text: '✗', title: 'MISMATCH: different row count or checksum' },
   'not-run': { text: '–', title: 'not checked' },
+  kept: { text: '=', title: 'kept live: unchanged by the migration (same definition, same checksum before and after), not copied' },
 }
 
 interface Column { head: string; num?: boolean }

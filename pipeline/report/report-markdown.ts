@@ -2,7 +2,7 @@ import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
 import { migrationMarkdown } from './report-migration.ts'
 
-const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–' }
+const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–', kept: '= kept' }
 
 /** A `|` or line break inside a cell (table names may hold either) would split the row. */
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
@@ -42,6 +42,16 @@ export function reportMarkdown(r: ReportData): string {
     markdownTable(['table', 'rows', 'file', 'staging', 'production copy', ''], r.hop2.tables.map((t) => [
       t.table, String(t.rows ?? '–'), formatBytes(t.bytes), digest(t.staging), digest(t.production), MARK[t.check],
     ])))
+  if (r.keep && r.keep.tables.length > 0) {
+    const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (at the speed the copied tables moved)`
+    parts.push('', `Kept live (unchanged by the migration, not copied): ${r.keep.tables.length} table(s), ${formatBytes(r.keep.bytes)}${saved}.`)
+  }
+  const byReason = new Map<string, string[]>()
+  for (const c of r.keep?.copiedAnyway ?? []) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), c.table])
+  for (const [reason, tables] of byReason) {
+    const list = tables.length > 8 ? `${tables.slice(0, 8).join(', ')} and ${tables.length - 8} more` : tables.join(', ')
+    parts.push(`- Unchanged by the migration but copied (${list}): ${reason}`)
+  }
   parts.push('', 'Checksum: per table, row count and the sum of a 64-bit hash of each row\'s canonical text (PostgreSQL: hashtextextended; MySQL/MariaDB: the first 64 bits of SHA-1); equal values on both sides of a hop mean the same multiset of rows.', '')
   return parts.join('\n')
 }

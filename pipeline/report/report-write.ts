@@ -19,7 +19,7 @@ export function summaryText(r: ReportData): string {
   const rows: string[][] = [['table', 'rows', 'size', 'hop 1', 'hop 2']]
   const hop2 = new Map(r.hop2.tables.map((t) => [t.table, t]))
   const names = [...new Set([...r.hop1.tables.map((t) => t.table), ...r.hop2.tables.map((t) => t.table)])]
-  const mark = (c?: string) => (c === 'ok' ? '✓' : c === 'mismatch' ? '✗' : '–')
+  const mark = (c?: string) => (c === 'ok' ? '✓' : c === 'mismatch' ? '✗' : c === 'kept' ? 'kept' : '–')
   for (const name of names) {
     const h1 = r.hop1.tables.find((t) => t.table === name)
     const h2 = hop2.get(name)

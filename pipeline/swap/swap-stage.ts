@@ -27,7 +27,7 @@ export async function swapStage(ctx: RunContext): Promise<void> {
     return
   }
   const backup = backupName(config.source.database, manifest.data.runId)
-  await ctx.driver.swap(config.source, shadow, backup)
+  await ctx.driver.swap(config.source, shadow, backup, keptTables(manifest))
   await manifest.update((m) => {
     m.target.backup = backup
     m.swap = { status: 'swapped', at: new Date().toISOString(), live: config.source.database, backup }
@@ -51,7 +51,7 @@ function requireSwapped(manifest: ManifestStore, action: string): { live: string
 export async function rollbackRun(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<string> {
   const { live, backup } = requireSwapped(manifest, 'roll back')
   const rejected = rejectedName(live, manifest.data.runId)
-  await driver.swap(source, backup, rejected)
+  await driver.swap(source, backup, rejected, keptTables(manifest))
   await manifest.update((m) => {
     m.swap = { status: 'rolled-back', at: new Date().toISOString(), live, backup: rejected }
     m.verdict = 'rolled-back'
@@ -67,4 +67,9 @@ export async function cleanupRun(driver: Driver, source: Endpoint, manifest: Man
   await driver.dropDatabase(source, backup)
   await manifest.update((m) => { m.swap = { status: 'cleaned-up', at: new Date().toISOString(), live, backup } })
   return backup
+}
+
+/** Tables left live by the upgrade: neither swap nor rollback moves them. */
+function keptTables(manifest: ManifestStore): string[] {
+  return Object.values(manifest.data.migrated).filter((r) => r.kept).map((r) => r.name)
 }

@@ -1,6 +1,6 @@
 import type { PartRange, Session, TableChecksum, TableRef } from '../drivers/driver.ts'
 import { addChecksums } from '../parts/add-checksums.ts'
-import { describePart, planParts } from '../parts/plan-parts.ts'
+import { describePart, planParts, type PartSizing } from '../parts/plan-parts.ts'
 import { partSizing } from '../parts/sizing.ts'
 import { inStage } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
@@ -9,23 +9,48 @@ import { forEachWithSlot } from '../util/pool.ts'
 import type { RunContext } from '../context.ts'
 import { runUnit, type Slot } from '../faults/slots.ts'
 
-/** Checksums of many tables over a set of sessions, keyed by `schema.table`. */
+/** A table to checksum; catalog size and key (when known) let a big one be split into parts. */
+export type ChecksumTable = TableRef & { readonly bytes?: number; readonly primaryKey?: readonly string[] }
+
+/**
+ * Checksums of many tables over a set of sessions, keyed by `schema.table`; with `sizing`,
+ * tables bigger than a part are checksummed in parts side by side (see checksumAllRetrying).
+ */
 export async function checksumAll(
-  tables: readonly TableRef[], sessions: readonly Session[], progress?: StageProgress,
+  tables: readonly ChecksumTable[], sessions: readonly Session[], progress?: StageProgress, sizing?: PartSizing,
 ): Promise<Map<string, TableChecksum>> {
-  const results = new Map<string, TableChecksum>()
-  await forEachWithSlot(tables, sessions, async (table, session) => {
+  const units = await checksumUnits(tables, sessions, sizing, (session, table) => planParts(session, asInfo(table), sizing!, 'pages'))
+  const sums = new Map<string, TableChecksum[]>()
+  await forEachWithSlot(units, sessions, async ({ table, range }, session) => {
     const tick = progress?.start(tableKey(table))
     try {
-      const sum = await session.checksum(table)
-      results.set(tableKey(table), sum)
+      const sum = await session.checksum(table, range)
+      sums.set(tableKey(table), [...(sums.get(tableKey(table)) ?? []), sum])
       tick?.add(0, sum.rows)
       tick?.done()
     } catch (error) {
       throw inStage('verify', error, tableKey(table))
     }
   })
-  return results
+  return new Map([...sums].map(([key, parts]) => [key, addChecksums(parts)]))
+}
+
+interface ChecksumUnit { table: ChecksumTable; range?: PartRange; weight: number }
+
+const asInfo = (table: ChecksumTable) => ({ ...table, bytes: table.bytes ?? 0, primaryKey: table.primaryKey ?? [], estimatedRows: 0 })
+
+/** Every table, or its parts when it is bigger than a part: largest first. */
+async function checksumUnits<S>(
+  tables: readonly ChecksumTable[], slots: readonly S[], sizing: PartSizing | undefined, plan: (slot: S, table: ChecksumTable) => Promise<PartRange[]>, signal?: AbortSignal,
+): Promise<ChecksumUnit[]> {
+  const units: ChecksumUnit[] = []
+  await forEachWithSlot(tables, slots, async (table, slot) => {
+    const bytes = table.bytes ?? 0
+    const ranges = sizing && bytes > sizing.partBytes ? await plan(slot, table) : []
+    if (ranges.length === 0) units.push({ table, weight: bytes })
+    for (const range of ranges) units.push({ table, range, weight: bytes / ranges.length })
+  }, signal)
+  return units.sort((a, b) => b.weight - a.weight)
 }
 
 export interface Mismatch {
@@ -42,9 +67,6 @@ export function compareChecksums(
   return undefined
 }
 
-/** A table to checksum; catalog size and key (when known) let a big one be split into parts. */
-export type ChecksumTable = TableRef & { readonly bytes?: number; readonly primaryKey?: readonly string[] }
-
 /**
  * Checksums over retrying slots (a transient failure redoes that part's checksum). Tables
  * bigger than the part size are checksummed in parts side by side (heap page ranges on
@@ -55,17 +77,9 @@ export async function checksumAllRetrying(
   ctx: RunContext, tables: readonly ChecksumTable[], slots: readonly Slot[], side: string,
 ): Promise<Map<string, TableChecksum>> {
   const sizing = partSizing(ctx)
-  const units: { table: ChecksumTable; range?: PartRange; weight: number }[] = []
-  await forEachWithSlot(tables, slots, async (table, slot) => {
-    const info = { ...table, bytes: table.bytes ?? 0, primaryKey: table.primaryKey ?? [], estimatedRows: 0 }
-    const ranges = info.bytes > sizing.partBytes
-      ? await runUnit(ctx, `plan the checksum of ${tableKey(table)} on ${side}`, slot, { stage: 'verify', table: tableKey(table) },
-        (s) => planParts(s, info, sizing, 'pages'))
-      : []
-    if (ranges.length === 0) units.push({ table, weight: info.bytes })
-    for (const range of ranges) units.push({ table, range, weight: info.bytes / ranges.length })
-  }, ctx.signal)
-  units.sort((a, b) => b.weight - a.weight)
+  const units = await checksumUnits(tables, slots, sizing, (slot, table) =>
+    runUnit(ctx, `plan the checksum of ${tableKey(table)} on ${side}`, slot, { stage: 'verify', table: tableKey(table) },
+      (s) => planParts(s, asInfo(table), sizing, 'pages')), ctx.signal)
   const sums = new Map<string, TableChecksum[]>()
   await forEachWithSlot(units, slots, async ({ table, range }, slot) => {
     const key = tableKey(table)

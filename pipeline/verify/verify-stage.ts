@@ -41,7 +41,8 @@ export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
 
 /** Hop 2: every table of migrated staging against its copy in production (shadow or target). */
 export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
-  const records = Object.values(ctx.manifest.data.migrated)
+  // Kept tables were not copied: the live table is the one the fence and hop 1 vouch for.
+  const records = Object.values(ctx.manifest.data.migrated).filter((r) => !r.kept)
   const known = checksumsAfterMigration(ctx)
   const toSum = records.filter((r) => !known.has(tableKey(r)))
   if (ctx.progress) ctx.progress.totalTables = records.length + toSum.length
@@ -51,7 +52,7 @@ export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
   ])
   const mismatches: Mismatch[] = []
   await ctx.manifest.update((m) => {
-    for (const record of Object.values(m.migrated)) {
+    for (const record of Object.values(m.migrated).filter((r) => !r.kept)) {
       const key = tableKey(record)
       record.migrated = migrated.get(key)
       record.shadow = shadow.get(key)

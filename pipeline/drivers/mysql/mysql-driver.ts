@@ -61,6 +61,7 @@ export const mysqlDriver: Driver = {
   startEphemeral: startEphemeralMysql,
 
   swap: swapDatabases,
+  keepsLiveTables: true,
   lockSource,
   isTransient: isTransientMysql,
   preflightChecks: mysqlPreflightChecks,

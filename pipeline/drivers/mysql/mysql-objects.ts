@@ -8,6 +8,8 @@ export interface SchemaObject {
   readonly name: string
   readonly sql: string
   readonly sqlMode?: string
+  /** Triggers: the table it belongs to. */
+  readonly table?: string
   /**
    * Adjacent objects of one batch do not depend on each other and may be applied over several
    * connections at once (post-data: the per-table index ALTERs).
@@ -49,13 +51,13 @@ export async function readViews(conn: MysqlConn): Promise<SchemaObject[]> {
 
 export async function readTriggers(conn: MysqlConn): Promise<SchemaObject[]> {
   const rows = await conn.query(`
-    SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS
+    SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tbl FROM information_schema.TRIGGERS
      WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`)
   const out: SchemaObject[] = []
   for (const r of rows) {
     const [def] = await conn.query(`SHOW CREATE TRIGGER ${quoteIdent(r.name!)}`)
     if (!def?.['SQL Original Statement']) throw missingDefinition('trigger', r.name!, conn.endpoint.user)
-    out.push({ kind: 'trigger', name: r.name!, sql: def['SQL Original Statement'], sqlMode: def.sql_mode ?? '' })
+    out.push({ kind: 'trigger', name: r.name!, table: r.tbl!, sql: def['SQL Original Statement'], sqlMode: def.sql_mode ?? '' })
   }
   return out
 }

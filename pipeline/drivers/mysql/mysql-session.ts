@@ -1,5 +1,5 @@
 import type { Readable, Transform } from 'node:stream'
-import type { ColumnInfo, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, TableDependencies, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { checksumSql } from './mysql-checksum.ts'
 import { FINGERPRINT_SQL } from './mysql-fingerprint.ts'
@@ -9,6 +9,7 @@ import { readTable } from './mysql-dump.ts'
 import { writeTable } from './mysql-load.ts'
 import * as rows from './mysql-rows.ts'
 import { mysqlPartBasis, partWhere } from './mysql-parts.ts'
+import { mysqlTableDependencies } from './mysql-keep.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
 import { mysqlFenceMarks } from './mysql-fence.ts'
 
@@ -61,6 +62,7 @@ export class MysqlSession implements Session {
     return { rows: Number(row!.rows), digest: row!.digest! }
   }
 
+  tableDependencies(): Promise<TableDependencies> { return mysqlTableDependencies(this.conn) }
   partBasis(table: TableInfo): Promise<PartBasis | null> { return mysqlPartBasis(this.conn, table) }
 
   // Row transforms, expectations (mysql-rows.ts).

@@ -11,10 +11,16 @@ interface Movable {
   triggers: SchemaObject[]
 }
 
-async function readMovable(conn: MysqlConn, db: string): Promise<Movable> {
+/** What moves between `db` and its counterpart: everything but the kept tables and their triggers. */
+async function readMovable(conn: MysqlConn, db: string, keep: ReadonlySet<string>): Promise<Movable> {
   await conn.query(`USE ${quoteIdent(db)}`)
   const tables = await conn.query(`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE') ORDER BY 1`, [db])
-  return { tables: tables.map((t) => t.name!), routines: await readRoutines(conn), views: await readViews(conn), triggers: await readTriggers(conn) }
+  return {
+    tables: tables.map((t) => t.name!).filter((t) => !keep.has(t)),
+    routines: await readRoutines(conn),
+    views: await readViews(conn),
+    triggers: (await readTriggers(conn)).filter((t) => !keep.has(t.table ?? '')),
+  }
 }
 
 async function dropObjects(conn: MysqlConn, db: string, m: Movable, routines: boolean): Promise<void> {
@@ -57,14 +63,17 @@ function listSessions(conn: MysqlConn, databases: string[]) {
  * Views, triggers and routines cannot move between databases that way: they are read
  * first, dropped, and recreated on their tables' side right after the rename, so for a
  * moment (with the application stopped) the tables exist without them. Events stay with
- * the live database name. The emptied shadow database is dropped.
+ * the live database name. The emptied shadow database is dropped. Kept tables (unchanged by
+ * the migration, see pipeline/loadback/keep-tables.ts) stay live with their triggers; their
+ * empty twins in the shadow go with it.
  */
-export async function swapDatabases(live: Endpoint, shadow: string, backup: string): Promise<void> {
+export async function swapDatabases(live: Endpoint, shadow: string, backup: string, keep: readonly string[] = []): Promise<void> {
   const conn = await mysqlConnectServer(live)
+  const kept = new Set(keep)
   try {
     await refuseIfBusy(conn, [live.database, shadow])
-    const old = await readMovable(conn, live.database)
-    const next = await readMovable(conn, shadow)
+    const old = await readMovable(conn, live.database, kept)
+    const next = await readMovable(conn, shadow, kept)
     await conn.query('SET SESSION foreign_key_checks = 0')
     await createDatabase(live, backup, live)
     const renames = [

@@ -80,6 +80,7 @@ export const postgresDriver: Driver = {
   startEphemeral: startEphemeralPostgres,
 
   swap: swapDatabases,
+  wholeLoadsSkipLog: true,
   lockSource,
   isTransient: isTransientPostgres,
   preflightChecks: postgresPreflightChecks,

@@ -1,0 +1,112 @@
+/**
+ * Load back only what changed (MySQL/MariaDB): a table the migration left unchanged stays live —
+ * the same InnoDB table, not a copy — while changed tables are copied and swapped; foreign keys,
+ * views and changed indexes make a table copied after all; rollback leaves kept tables alone.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
+import { chooseKept } from '../../pipeline/loadback/keep-tables.ts'
+import { ManifestStore, runPaths } from '../../pipeline/run-dir.ts'
+import { runUpgrade } from '../../pipeline/run.ts'
+import { rollbackRun } from '../../pipeline/swap/swap-stage.ts'
+import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { configIn, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
+import { baseTables, createDatabase, dropDatabasesWithPrefix, myUrl, sql, tableDigests, uniquePrefix } from '../helpers/mysql.ts'
+
+const prefix = uniquePrefix('keep')
+
+afterAll(async () => {
+  await dropDatabasesWithPrefix(prefix)
+  removeTempDirs()
+})
+
+const SEED = [
+  'CREATE TABLE authors (id INT PRIMARY KEY, name VARCHAR(50))',
+  'CREATE TABLE books (id INT PRIMARY KEY, author_id INT, title VARCHAR(50), FOREIGN KEY (author_id) REFERENCES authors (id))',
+  'CREATE TABLE logs (id INT PRIMARY KEY AUTO_INCREMENT, msg TEXT)',
+  'CREATE TABLE tags (id INT PRIMARY KEY, t VARCHAR(20))',
+  'CREATE TABLE audit (id INT PRIMARY KEY, v INT)',
+  'CREATE TRIGGER audit_bi BEFORE INSERT ON audit FOR EACH ROW SET NEW.v = NEW.v + 1',
+  'CREATE TABLE viewed (id INT PRIMARY KEY)',
+  'CREATE VIEW v_viewed AS SELECT id FROM viewed',
+  'CREATE TABLE indexed (id INT PRIMARY KEY, a INT)',
+  "INSERT INTO authors VALUES (1, 'ann'), (2, 'bob')",
+  "INSERT INTO books VALUES (1, 1, 'one'), (2, 2, 'two')",
+  "INSERT INTO logs (msg) SELECT CONCAT('line ', seq) FROM seq_1_to_500",
+  "INSERT INTO tags VALUES (1, 'red'), (2, 'blue')",
+  'INSERT INTO audit (id, v) VALUES (1, 10)',
+  'INSERT INTO viewed VALUES (1), (2)',
+  'INSERT INTO indexed VALUES (1, 5)',
+]
+
+const MIGRATION = `UPDATE tags SET t = UPPER(t);
+UPDATE authors SET name = CONCAT(name, '!');
+CREATE INDEX ix_a ON indexed (a);
+`
+
+/** InnoDB's id of a table: the same id means the same table, not a copy of it. */
+async function tableId(db: string, table: string): Promise<string | null> {
+  const [row] = await sql(null, 'SELECT CAST(TABLE_ID AS CHAR) AS id FROM information_schema.INNODB_SYS_TABLES WHERE NAME = ?', [`${db}/${table}`])
+  return row?.id ?? null
+}
+
+describe('MariaDB: load back only what changed', () => {
+  it('keeps unchanged tables live (same table, same triggers), copies the rest, and rolls back around them', async () => {
+    const db = `${prefix}_app`
+    await createDatabase(db)
+    for (const statement of SEED) await sql(db, statement)
+    const before = await tableDigests(db)
+    const ids = { logs: await tableId(db, 'logs'), audit: await tableId(db, 'audit'), tags: await tableId(db, 'tags') }
+    const dir = tempDir('keep')
+    writeFile(dir, 'migrate.sql', MIGRATION)
+    const config = configIn(dir, { source: myUrl(db), staging: myUrl(`${db}_stg`), migrate: [{ sql: 'migrate.sql' }] })
+    const result = await runUpgrade(config, RUN_OPTIONS)
+    expect(result.report.verdict).toBe('verified')
+
+    const manifest = readManifest(result.runDir)
+    const short = (key: string) => key.slice(key.lastIndexOf('.') + 1)
+    expect(manifest.keep!.tables.map(short)).toEqual(['audit', 'logs'])
+    expect(Object.fromEntries(manifest.keep!.copiedAnyway.map((c) => [short(c.table), c.reason]))).toEqual({
+      books: expect.stringMatching(/^a foreign key links it to .*authors, which is copied$/),
+      viewed: 'a view names it',
+      indexed: 'its indexes, keys or triggers changed',
+    })
+    // Kept: the very same tables, still live, with their trigger; copied ones are new tables.
+    expect(await tableId(db, 'logs')).toBe(ids.logs)
+    expect(await tableId(db, 'audit')).toBe(ids.audit)
+    expect(await tableId(db, 'tags')).not.toBe(ids.tags)
+    expect((await baseTables(manifest.target.backup!)).sort()).toEqual(['authors', 'books', 'indexed', 'tags', 'viewed'])
+    const after = await tableDigests(db)
+    expect(after.logs).toBe(before.logs)
+    expect(await sql(db, 'SELECT t FROM tags ORDER BY id')).toEqual([{ t: 'RED' }, { t: 'BLUE' }])
+    await sql(db, 'INSERT INTO audit (id, v) VALUES (2, 20)')
+    expect(await sql(db, 'SELECT CAST(v AS CHAR) AS v FROM audit WHERE id = 2')).toEqual([{ v: '21' }])
+    await sql(db, 'DELETE FROM audit WHERE id = 2')
+    expect(await sql(db, 'SELECT COUNT(*) AS n FROM v_viewed')).toEqual([{ n: '2' }])
+    const hop2 = readReport(result.runDir).hop2
+    expect(hop2.tables.filter((t) => t.check === 'kept').map((t) => short(t.table)).sort()).toEqual(['audit', 'logs'])
+    expect(hop2.verified).toBe(hop2.tables.length)
+
+    // Rollback: the old copied tables come back; kept tables never moved.
+    const store = ManifestStore.load(runPaths(result.runDir).manifest)
+    await rollbackRun(mysqlDriver, parseEndpoint(myUrl(db), 'source'), store)
+    expect(await tableDigests(db)).toEqual(before)
+    expect(await tableId(db, 'logs')).toBe(ids.logs)
+    expect(await tableId(db, 'tags')).toBe(ids.tags)
+    expect(await sql(db, 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [db])).toEqual([{ n: '1' }])
+  })
+})
+
+describe('choosing the tables to keep', () => {
+  const defs = (names: string[]) => new Map(names.map((n) => [n, `def-${n}`]))
+  it('drops whole foreign-key components that touch a copied table, and tables outside references', () => {
+    const before = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [n, `def-${n}`]))
+    const decision = chooseKept(['a', 'b', 'c', 'e'], before, {
+      definitions: defs(['a', 'b', 'c', 'd', 'e']),
+      references: [{ from: 'a', to: 'b' }, { from: 'b', to: 'd' }, { from: 'e', to: null }],
+      inViews: new Set(),
+    })
+    expect(decision.kept).toEqual(['c'])
+    expect(decision.copiedAnyway.map((c) => c.table).sort()).toEqual(['a', 'b', 'e'])
+  })
+})
