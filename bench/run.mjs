@@ -87,7 +87,11 @@ async function drydockRun(engine, db, profileDir) {
   const stagingDb = `${db}_stg`
   if (engine === 'pg') await dropPg(stagingDb)
   else await dropMysql(stagingDb)
-  const tuning = { ...(argv['part-mb'] !== undefined ? { partMB: Number(argv['part-mb']) } : {}), ...(argv['no-direct'] ? { direct: false } : {}) }
+  const tuning = {
+    ...(argv['part-mb'] !== undefined ? { partMB: Number(argv['part-mb']) } : {}), ...(argv['no-direct'] ? { direct: false } : {}),
+    // --touch TABLE: the migration adds a column to that table (the rest is left alone).
+    ...(argv.touch ? { touch: String(argv.touch) } : {}),
+  }
   const args = JSON.stringify({ source: url(db), staging: stagingKind === 'url' ? url(stagingDb) : 'ephemeral', jobs, runDir, ...tuning })
   const node = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'bench/lib/drydock-run.ts', args]
   const child = spawn(process.execPath, node, { cwd: TREE, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -333,9 +337,11 @@ if (argv['from-json']) {
     for (const engine of engines) {
       const r = await benchEngine(engine, scale)
       r.staging = stagingKind
+      if (argv.label) r.label = String(argv.label)
       results.push(r)
       process.stdout.write(`\n${tableMarkdown(r)}\n\n${findings(r)}\n`)
-      writeFileSync(join(WORK, `result-${engine}-s${scale}-${stagingKind}.json`), JSON.stringify(r, null, 1))
+      const tag = argv.label ? `-${String(argv.label).replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}` : ''
+      writeFileSync(join(WORK, `result-${engine}-s${scale}-${stagingKind}${tag}.json`), JSON.stringify(r, null, 1))
     }
   }
 }

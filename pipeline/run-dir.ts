@@ -169,7 +169,8 @@ export interface Manifest {
   checkpoint?: CheckpointRecord
   /** Loadback under --max-rate / replica lag limits: time spent paused or rate-limited. */
   throttle?: { pausedMs: number; pauses: number; limitedMs: number }
-  swap?: { status: 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string }
+  /** `parked`: what the swap took off the old tables around kept ones, for --rollback to put back. */
+  swap?: { status: 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string; parked?: unknown[] }
   verdict?: 'verified' | 'failed' | 'rolled-back' | 'abandoned'
   failure?: { code: string; message: string; stage?: string; table?: string }
 }

@@ -4,14 +4,16 @@
  * stage times from report.json, rows and bytes carried, and process.resourceUsage().
  *   node --import tsx bench/lib/drydock-run.ts '{"source":"postgres://…","staging":"…","jobs":2,"runDir":"…"}'
  */
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseConfig } from '../../pipeline/config.ts'
 import { runUpgrade } from '../../pipeline/run.ts'
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { source: string; staging: string; target?: string; jobs: number; runDir: string; partMB?: number; direct?: boolean }
+const args = JSON.parse(process.argv[2] ?? '{}') as { source: string; staging: string; target?: string; jobs: number; runDir: string; partMB?: number; direct?: boolean; touch?: string }
+// --touch TABLE: a one-step migration that adds a column to that table.
+const migrate = args.touch ? [{ sql: touchFile(args.runDir, args.touch) }] : []
 const config = parseConfig({
-  source: args.source, staging: args.staging, ...(args.target ? { target: args.target } : {}), jobs: args.jobs, runDir: args.runDir, migrate: [],
+  source: args.source, staging: args.staging, ...(args.target ? { target: args.target } : {}), jobs: args.jobs, runDir: args.runDir, migrate,
   ...(args.partMB !== undefined ? { partMB: args.partMB } : {}), ...(args.direct !== undefined ? { direct: args.direct } : {}),
 }, join(args.runDir, 'bench.config.mjs'))
 // Peak RSS sampled as the run goes, per stage (maxRSS is only the peak over the whole process).
@@ -46,3 +48,10 @@ process.stdout.write(`${JSON.stringify({
   rssPeaks: Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, Math.round(v / 1024 / 1024)])),
 })}\n`)
 process.exit(0)
+
+function touchFile(runDir: string, table: string): string {
+  mkdirSync(runDir, { recursive: true })
+  const file = join(runDir, 'touch.sql')
+  writeFileSync(file, `ALTER TABLE ${table} ADD COLUMN dd_bench_touched INT NULL;\n`)
+  return file
+}

@@ -261,16 +261,18 @@ export interface Driver {
   isTransient?(error: unknown): boolean
   /** The engine's own pre-flight checks: privileges, settings, free names, staging binaries. Reads only. */
   preflightChecks?(needs: PreflightNeeds): Promise<PreflightCheck[]>
-  /**
-   * Atomically: live → backup, shadow → live. `keep`: tables (by name) that stay live as they
-   * are and are not moved either way (engines with `keepsLiveTables`).
-   */
-  swap(live: Endpoint, shadow: string, backup: string, keep?: readonly string[]): Promise<void>
+  /** Atomically: live → backup, shadow → live. */
+  swap(live: Endpoint, shadow: string, backup: string, options?: SwapOptions): Promise<SwapResult | void>
   /**
    * The swap moves single tables, so a table the migration left unchanged can stay live and
    * need not be copied back (MySQL's RENAME TABLE; PostgreSQL swaps whole databases).
    */
   readonly keepsLiveTables?: boolean
+  /**
+   * With kept tables: the copy's foreign keys that reference a kept table are made to reference
+   * the live one (database `live`) before the swap; returns how many.
+   */
+  repointReferences?(copy: Endpoint, live: string, keep: readonly string[]): Promise<number>
   /**
    * On a server that logs minimally (drydock's ephemeral PostgreSQL), a table truncated and
    * loaded in one transaction skips the write-ahead log and is frozen on the way in; parts
@@ -291,6 +293,18 @@ export interface ReplicaLag {
   readonly seconds: number | null
   /** What the figure rests on or why it is unknown (`SQL thread stopped`, `replay paused`). */
   readonly note?: string
+}
+
+export interface SwapOptions {
+  /** Tables (by name) that stay live as they are and are not moved either way (`keepsLiveTables`). */
+  keep?: readonly string[]
+  /** What an earlier swap's result parked (SwapResult.parked), to put back on the tables coming live. */
+  restore?: readonly unknown[]
+}
+
+export interface SwapResult {
+  /** Engine data to hand back to the swap that undoes this one (kept in the manifest). */
+  parked?: readonly unknown[]
 }
 
 export interface SchemaCopyOptions {

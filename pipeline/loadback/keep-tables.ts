@@ -11,8 +11,8 @@ export interface KeepDecision {
  * Load back only what changed: a table is kept live (not copied into the production copy; the
  * swap leaves it in place) when the migration left its rows (same checksum before and after)
  * and its whole definition (columns, keys, indexes, foreign keys, triggers) unchanged, no view
- * names it, and no foreign key links it to a table that is copied (the swap moves tables by
- * name, so such a key would point at the wrong table afterwards). The write fence proves the
+ * names it, and it references no table that is copied (the swap moves the old one away by
+ * name, and the key would follow it). The write fence proves the
  * live table has not changed since the snapshot. Only engines whose swap moves single tables
  * keep tables, and only for in-place upgrades; an afterMigrate hook turns it off (it may have
  * written to staging after the checksums).
@@ -38,17 +38,16 @@ export function chooseKept(unchanged: readonly string[], before: Readonly<Record
     else if (now.inViews.has(table)) copiedAnyway.push({ table, reason: 'a view names it' })
     else kept.add(table)
   }
-  // A foreign key between a kept and a copied table (either way) makes both copied; repeat
-  // until nothing changes, since each removal may free another.
+  // A kept table may not reference a copied one: the swap moves the old copy away by name and
+  // the key would follow it. Copying it may in turn force its own referencing tables; repeat
+  // until nothing changes. (A copied table referencing a kept one is re-pointed before the swap.)
   for (let changed = true; changed;) {
     changed = false
     for (const { from, to } of now.references) {
-      for (const [table, other] of [[from, to], [to, from]] as const) {
-        if (table === null || !kept.has(table) || (other !== null && kept.has(other))) continue
-        kept.delete(table)
-        copiedAnyway.push({ table, reason: `a foreign key links it to ${other ?? 'a table in another database'}, which is copied` })
-        changed = true
-      }
+      if (!kept.has(from) || (to !== null && kept.has(to))) continue
+      kept.delete(from)
+      copiedAnyway.push({ table: from, reason: `it references ${to ?? 'a table in another database'}, which is copied` })
+      changed = true
     }
   }
   return { kept: [...kept].sort(), copiedAnyway }

@@ -63,6 +63,10 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
     if (stats.pauses > 0 || stats.limitedMs > 0) await manifest.update((m) => { m.throttle = stats })
   }
   await copySchemaSection(ctx, staging, target, 'post-data', 'migrated')
+  if (kept.size > 0 && ctx.driver.repointReferences) {
+    const keys = await ctx.driver.repointReferences(target, config.source.database, [...kept].map((key) => manifest.data.migrated[key]!.name))
+    if (keys > 0) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${keys} foreign key(s) of copied tables now reference the kept live tables` })
+  }
   await withSessions(ctx, staging, 1, ([from]) => withSessions(ctx, target, 1, async ([to]) => {
     await to!.setSequences(await from!.sequences())
     await to!.analyze(migratedTables)

@@ -27,10 +27,10 @@ export async function swapStage(ctx: RunContext): Promise<void> {
     return
   }
   const backup = backupName(config.source.database, manifest.data.runId)
-  await ctx.driver.swap(config.source, shadow, backup, keptTables(manifest))
+  const result = await ctx.driver.swap(config.source, shadow, backup, { keep: keptTables(manifest) })
   await manifest.update((m) => {
     m.target.backup = backup
-    m.swap = { status: 'swapped', at: new Date().toISOString(), live: config.source.database, backup }
+    m.swap = { status: 'swapped', at: new Date().toISOString(), live: config.source.database, backup, ...(result?.parked ? { parked: [...result.parked] } : {}) }
   })
 }
 
@@ -51,7 +51,7 @@ function requireSwapped(manifest: ManifestStore, action: string): { live: string
 export async function rollbackRun(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<string> {
   const { live, backup } = requireSwapped(manifest, 'roll back')
   const rejected = rejectedName(live, manifest.data.runId)
-  await driver.swap(source, backup, rejected, keptTables(manifest))
+  await driver.swap(source, backup, rejected, { keep: keptTables(manifest), restore: manifest.data.swap?.parked ?? [] })
   await manifest.update((m) => {
     m.swap = { status: 'rolled-back', at: new Date().toISOString(), live, backup: rejected }
     m.verdict = 'rolled-back'

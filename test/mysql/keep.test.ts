@@ -30,6 +30,7 @@ const SEED = [
   'CREATE TABLE viewed (id INT PRIMARY KEY)',
   'CREATE VIEW v_viewed AS SELECT id FROM viewed',
   'CREATE TABLE indexed (id INT PRIMARY KEY, a INT)',
+  'CREATE TABLE reviews (id INT PRIMARY KEY, log_id INT, stars INT, CONSTRAINT reviews_log FOREIGN KEY (log_id) REFERENCES logs (id))',
   "INSERT INTO authors VALUES (1, 'ann'), (2, 'bob')",
   "INSERT INTO books VALUES (1, 1, 'one'), (2, 2, 'two')",
   "INSERT INTO logs (msg) SELECT CONCAT('line ', seq) FROM seq_1_to_500",
@@ -37,12 +38,22 @@ const SEED = [
   'INSERT INTO audit (id, v) VALUES (1, 10)',
   'INSERT INTO viewed VALUES (1), (2)',
   'INSERT INTO indexed VALUES (1, 5)',
+  'INSERT INTO reviews VALUES (1, 1, 3), (2, 2, 4)',
 ]
 
 const MIGRATION = `UPDATE tags SET t = UPPER(t);
 UPDATE authors SET name = CONCAT(name, '!');
 CREATE INDEX ix_a ON indexed (a);
+UPDATE reviews SET stars = stars + 1;
 `
+
+/** Where the foreign key `reviews_log` of `db`.reviews points, and whether it is enforced. */
+async function reviewsKey(db: string): Promise<{ ref: string; enforced: boolean }> {
+  const [row] = await sql(null, `SELECT CONCAT(UNIQUE_CONSTRAINT_SCHEMA, '.', REFERENCED_TABLE_NAME) AS ref FROM information_schema.REFERENTIAL_CONSTRAINTS
+    WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = 'reviews' AND CONSTRAINT_NAME = 'reviews_log'`, [db])
+  const enforced = await sql(db, 'INSERT INTO reviews VALUES (99, 123456, 1)').then(() => false, () => true)
+  return { ref: row!.ref!, enforced }
+}
 
 /** InnoDB's id of a table: the same id means the same table, not a copy of it. */
 async function tableId(db: string, table: string): Promise<string | null> {
@@ -67,7 +78,7 @@ describe('MariaDB: load back only what changed', () => {
     const short = (key: string) => key.slice(key.lastIndexOf('.') + 1)
     expect(manifest.keep!.tables.map(short)).toEqual(['audit', 'logs'])
     expect(Object.fromEntries(manifest.keep!.copiedAnyway.map((c) => [short(c.table), c.reason]))).toEqual({
-      books: expect.stringMatching(/^a foreign key links it to .*authors, which is copied$/),
+      books: expect.stringMatching(/^it references .*authors, which is copied$/),
       viewed: 'a view names it',
       indexed: 'its indexes, keys or triggers changed',
     })
@@ -75,7 +86,12 @@ describe('MariaDB: load back only what changed', () => {
     expect(await tableId(db, 'logs')).toBe(ids.logs)
     expect(await tableId(db, 'audit')).toBe(ids.audit)
     expect(await tableId(db, 'tags')).not.toBe(ids.tags)
-    expect((await baseTables(manifest.target.backup!)).sort()).toEqual(['authors', 'books', 'indexed', 'tags', 'viewed'])
+    expect((await baseTables(manifest.target.backup!)).sort()).toEqual(['authors', 'books', 'indexed', 'reviews', 'tags', 'viewed'])
+    // The copied reviews table references the kept live logs table (re-pointed before the swap).
+    expect(await reviewsKey(db)).toEqual({ ref: `${db}.logs`, enforced: true })
+    // The old copies parked in the backup hold no key into live tables (it would block deletes there).
+    const crossKeys = (schema: string) => sql(null, 'SELECT COUNT(*) AS n FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND UNIQUE_CONSTRAINT_SCHEMA = ?', [schema, db])
+    expect(await crossKeys(manifest.target.backup!)).toEqual([{ n: '0' }])
     const after = await tableDigests(db)
     expect(after.logs).toBe(before.logs)
     expect(await sql(db, 'SELECT t FROM tags ORDER BY id')).toEqual([{ t: 'RED' }, { t: 'BLUE' }])
@@ -89,8 +105,10 @@ describe('MariaDB: load back only what changed', () => {
 
     // Rollback: the old copied tables come back; kept tables never moved.
     const store = ManifestStore.load(runPaths(result.runDir).manifest)
-    await rollbackRun(mysqlDriver, parseEndpoint(myUrl(db), 'source'), store)
+    const rejected = await rollbackRun(mysqlDriver, parseEndpoint(myUrl(db), 'source'), store)
+    expect(await crossKeys(rejected)).toEqual([{ n: '0' }])
     expect(await tableDigests(db)).toEqual(before)
+    expect(await reviewsKey(db)).toEqual({ ref: `${db}.logs`, enforced: true })
     expect(await tableId(db, 'logs')).toBe(ids.logs)
     expect(await tableId(db, 'tags')).toBe(ids.tags)
     expect(await sql(db, 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [db])).toEqual([{ n: '1' }])
@@ -99,14 +117,15 @@ describe('MariaDB: load back only what changed', () => {
 
 describe('choosing the tables to keep', () => {
   const defs = (names: string[]) => new Map(names.map((n) => [n, `def-${n}`]))
-  it('drops whole foreign-key components that touch a copied table, and tables outside references', () => {
-    const before = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [n, `def-${n}`]))
-    const decision = chooseKept(['a', 'b', 'c', 'e'], before, {
-      definitions: defs(['a', 'b', 'c', 'd', 'e']),
-      references: [{ from: 'a', to: 'b' }, { from: 'b', to: 'd' }, { from: 'e', to: null }],
+  it('copies a table that references a copied one, and what references it in turn; a copied table may reference a kept one', () => {
+    const before = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map((n) => [n, `def-${n}`]))
+    // d changed; b → d, a → b: both copied. f → c (kept → kept) stays; d → c (copied → kept) is fine.
+    const decision = chooseKept(['a', 'b', 'c', 'e', 'f'], before, {
+      definitions: defs(['a', 'b', 'c', 'd', 'e', 'f']),
+      references: [{ from: 'a', to: 'b' }, { from: 'b', to: 'd' }, { from: 'e', to: null }, { from: 'f', to: 'c' }, { from: 'd', to: 'c' }],
       inViews: new Set(),
     })
-    expect(decision.kept).toEqual(['c'])
+    expect(decision.kept).toEqual(['c', 'f'])
     expect(decision.copiedAnyway.map((c) => c.table).sort()).toEqual(['a', 'b', 'e'])
   })
 })

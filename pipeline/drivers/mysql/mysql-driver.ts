@@ -12,6 +12,7 @@ import { MysqlSession } from './mysql-session.ts'
 import { mysqlReplicaLag } from './mysql-replica-lag.ts'
 import { openSnapshot } from './mysql-snapshot.ts'
 import { swapDatabases } from './mysql-swap.ts'
+import { repointReferences } from './mysql-keep.ts'
 import { findClient, runSqlFile } from './mysql-tools.ts'
 
 // The kind of the server probed last decides which client (mariadb or mysql) runs SQL files.
@@ -62,6 +63,7 @@ export const mysqlDriver: Driver = {
 
   swap: swapDatabases,
   keepsLiveTables: true,
+  repointReferences,
   lockSource,
   isTransient: isTransientMysql,
   preflightChecks: mysqlPreflightChecks,

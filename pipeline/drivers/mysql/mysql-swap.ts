@@ -2,6 +2,8 @@ import type { Endpoint } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { createDatabase } from './mysql-databases.ts'
 import { type MysqlConn, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
+import type { SwapOptions, SwapResult } from '../driver.ts'
+import { type ForeignKey, parkCrossKeys, restoreKeys } from './mysql-keep.ts'
 import { createObject, createViews, readRoutines, readTriggers, readViews, type SchemaObject } from './mysql-objects.ts'
 
 interface Movable {
@@ -67,9 +69,9 @@ function listSessions(conn: MysqlConn, databases: string[]) {
  * the migration, see pipeline/loadback/keep-tables.ts) stay live with their triggers; their
  * empty twins in the shadow go with it.
  */
-export async function swapDatabases(live: Endpoint, shadow: string, backup: string, keep: readonly string[] = []): Promise<void> {
+export async function swapDatabases(live: Endpoint, shadow: string, backup: string, options: SwapOptions = {}): Promise<SwapResult> {
   const conn = await mysqlConnectServer(live)
-  const kept = new Set(keep)
+  const kept = new Set(options.keep ?? [])
   try {
     await refuseIfBusy(conn, [live.database, shadow])
     const old = await readMovable(conn, live.database, kept)
@@ -100,7 +102,11 @@ export async function swapDatabases(live: Endpoint, shadow: string, backup: stri
         stage: 'swap', hint: `recreate them from the run directory's schema/migrated-*.sql before starting the application; the old ones are listed in ${backup}'s schema/source-*.sql`,
       }, { cause: error })
     }
+    // Around kept tables: parked tables let go of live ones; tables back from parking get theirs again.
+    const parked = kept.size > 0 ? await parkCrossKeys(conn, backup, live.database) : []
+    await restoreKeys(conn, live.database, (options.restore ?? []) as ForeignKey[])
     await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(shadow)}`)
+    return parked.length > 0 ? { parked } : {}
   } finally {
     await conn.close()
   }
