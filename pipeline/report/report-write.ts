@@ -23,7 +23,7 @@ export function summaryText(r: ReportData): string {
   for (const name of names) {
     const h1 = r.hop1.tables.find((t) => t.table === name)
     const h2 = hop2.get(name)
-    rows.push([name, String(h2?.rows ?? h1?.rows ?? '–'), formatBytes(h2?.bytes ?? h1?.bytes ?? 0),
+    rows.push([name, String(h2?.rows ?? h1?.rows ?? '–'), formatBytes(h2?.bytes || h1?.bytes || 0),
       h1 ? (h1.carried ? mark(h1.check) : 'left out') : 'new', h2 ? mark(h2.check) : 'dropped'])
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
@@ -33,6 +33,9 @@ export function summaryText(r: ReportData): string {
     line(rows[0]!), ...rows.slice(1).map(line), '',
     `stages: ${stages}`,
     ...migrationSummary(r),
+    ...(r.keep && r.keep.tables.length > 0
+      ? [`kept live (unchanged, not copied): ${r.keep.tables.length} table(s), ${formatBytes(r.keep.bytes)}${r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved`}`]
+      : []),
     `verdict: ${r.verdict.toUpperCase()} — hop 1 ${r.hop1.verified}/${r.hop1.tables.length}, hop 2 ${r.hop2.verified}/${r.hop2.tables.length} tables verified; total ${formatSeconds(r.totalMs)}`,
   ].join('\n')
 }
