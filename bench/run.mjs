@@ -90,7 +90,7 @@ async function drydockRun(engine, db, profileDir) {
   const tuning = {
     ...(argv['part-mb'] !== undefined ? { partMB: Number(argv['part-mb']) } : {}), ...(argv['no-direct'] ? { direct: false } : {}),
     // --touch TABLE: the migration adds a column to that table (the rest is left alone).
-    ...(argv.touch ? { touch: String(argv.touch) } : {}),
+    ...(argv.touch ? { touch: String(argv.touch) } : {}), ...(argv.compress ? { compress: String(argv.compress) } : {}),
   }
   const args = JSON.stringify({ source: url(db), staging: stagingKind === 'url' ? url(stagingDb) : 'ephemeral', jobs, runDir, ...tuning })
   const node = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'bench/lib/drydock-run.ts', args]

@@ -18,6 +18,7 @@ import { cleanupRun, rollbackRun } from './swap/swap-stage.ts'
 import { redactUrls } from './util/redact.ts'
 import { sampleCommand } from './transform/sample.ts'
 import { parseThrottleFlags, withThrottleFlags } from './throttle/throttle-config.ts'
+import { type Compression, COMPRESSIONS } from './util/file-codec.ts'
 
 export const HELP = `drydock: offline database upgrade — dump → stage → migrate → verify → load back → swap
 
@@ -43,6 +44,7 @@ Options:
       --max-rate RATE   limit the load into production  default: config throttle.maxRate, else none
                         (all streams together): 50MB/s, 800KB/s, bytes per second, or off
       --part-mb N       split tables bigger than N MiB  default: config partMB, else 128
+      --compress gzip   compress dump files (gzip level 1)   default: config compress, else none
       --no-direct       write every dump file first, then load the files (default: stream
                         straight into the next database while writing the files)
       --max-replica-lag SECONDS
@@ -90,6 +92,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'max-rate': { type: 'string' },
         'part-mb': { type: 'string' },
         'no-direct': { type: 'boolean', default: false },
+        compress: { type: 'string' },
         'max-replica-lag': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -126,6 +129,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const partMB = args['part-mb'] === undefined ? undefined : Number(args['part-mb'])
   if (partMB !== undefined && !(partMB > 0 && partMB <= 1_048_576)) {
     process.stderr.write(`drydock: Invalid option --part-mb: expected a positive number of MiB, got "${args['part-mb']}"\n`)
+    return 2
+  }
+  if (args.compress !== undefined && !(COMPRESSIONS as readonly string[]).includes(args.compress)) {
+    process.stderr.write(`drydock: Invalid option --compress: expected ${COMPRESSIONS.join(' or ')}, got "${args.compress}"\n`)
     return 2
   }
   const throttleFlags = parseThrottleFlags({ maxRate: args['max-rate'], maxReplicaLag: args['max-replica-lag'] })
@@ -173,6 +180,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse,
       ...(args.checkpoint ? { checkpoint: true } : {}), ...(args.from === 'migrate' ? { from: 'migrate' as const } : {}),
       ...(partMB !== undefined ? { partBytes: Math.round(partMB * 1024 * 1024) } : {}), ...(args['no-direct'] ? { direct: false } : {}),
+      ...(args.compress !== undefined ? { compress: args.compress as Compression } : {}),
     }
     const result = args.resume ? await resumeUpgrade(args.resume, config, options) : await runUpgrade(config, options)
     process.stdout.write(`${summaryText(result.report)}\nreport: ${join(result.runDir, 'report.md')}\n`)

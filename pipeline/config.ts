@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { type Endpoint, parseEndpoint } from './endpoint.ts'
+import { type Compression, COMPRESSIONS } from './util/file-codec.ts'
 import { DrydockError } from './errors.ts'
 import { HOOK_POINTS, type Hooks } from './hooks/hook-points.ts'
 import { importUserModule } from './loader/import-user-module.ts'
@@ -86,6 +87,8 @@ export interface UpgradeConfig {
    * @defaultValue true
    */
   direct?: boolean
+  /** Compress dump files with gzip (level 1): less disk, more CPU. @defaultValue 'none' */
+  compress?: 'none' | 'gzip'
   /**
    * Shell commands run at named points of the run, in the config's folder; a failing hook stops
    * the run there. @example { beforeSnapshot: 'systemctl stop patchwork', afterSwap: 'systemctl start patchwork' }
@@ -127,6 +130,7 @@ export interface ParsedConfig {
   readonly jobs: number | undefined
   readonly partMB: number | undefined
   readonly direct: boolean
+  readonly compress: Compression
   readonly hooks: Readonly<Hooks>
   /** Config `expect`, checked on staging after the migration. */
   readonly expectations: readonly Expectation[]
@@ -141,7 +145,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'hooks', 'expect', 'throttle'] as const
+const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'compress', 'hooks', 'expect', 'throttle'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -204,6 +208,13 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     if (typeof input.direct !== 'boolean') throw new DrydockError('DD_CONFIG_INVALID', `Invalid option direct: expected true or false, got ${JSON.stringify(input.direct)}`)
     return input.direct
   })
+  const compress = check('compress', () => {
+    if (input.compress === undefined) return 'none' as const
+    if (!(COMPRESSIONS as readonly unknown[]).includes(input.compress)) {
+      throw new DrydockError('DD_CONFIG_INVALID', `Invalid option compress: expected ${COMPRESSIONS.map((c) => `"${c}"`).join(' or ')}, got ${JSON.stringify(input.compress)}`)
+    }
+    return input.compress as Compression
+  })
   const steps = check('migrate', () => parseSteps(input.migrate, baseDir, problems))
   const hooks = check('hooks', () => parseHooks(input.hooks))
   const expectations = parseExpectations(input.expect, problems)
@@ -222,6 +233,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     jobs,
     partMB,
     direct: direct!,
+    compress: compress!,
     hooks: Object.freeze(hooks!),
     expectations: Object.freeze(expectations),
     throttle,

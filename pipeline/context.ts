@@ -1,4 +1,5 @@
 import type { ParsedConfig } from './config.ts'
+import type { Compression } from './util/file-codec.ts'
 import type { Driver, EphemeralServer, Session, Snapshot, TableInfo } from './drivers/driver.ts'
 import type { Endpoint } from './endpoint.ts'
 import type { StageName } from './errors.ts'
@@ -13,6 +14,8 @@ export interface RunOptions {
   jobs: number
   /** Stream each part straight into the next database while writing its file. @defaultValue true */
   direct?: boolean
+  /** Dump files compressed (--compress). @defaultValue config compress, else 'none' */
+  compress?: Compression
   /** Tables bigger than this (catalog bytes) are split into parts. @defaultValue config partMB, else 128 MiB */
   partBytes?: number
   /** Run every stage but never swap production (the shadow copy is dropped at the end). */

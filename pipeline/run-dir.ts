@@ -53,8 +53,12 @@ export function createRunDirs(paths: RunPaths): void {
 export interface FileRecord {
   readonly file: string
   readonly rows: number
+  /** Size of the file on disk (compressed, when it is), which `sha256` hashes. */
   readonly bytes: number
   readonly sha256: string
+  /** Set for a compressed file, with the size of the rows' text before compression. */
+  readonly compression?: 'gzip'
+  readonly rawBytes?: number
 }
 
 /** One part of a table (pipeline/parts): its own file, row count and hash. */

@@ -9,12 +9,12 @@ import { join } from 'node:path'
 import { parseConfig } from '../../pipeline/config.ts'
 import { runUpgrade } from '../../pipeline/run.ts'
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { source: string; staging: string; target?: string; jobs: number; runDir: string; partMB?: number; direct?: boolean; touch?: string }
+const args = JSON.parse(process.argv[2] ?? '{}') as { source: string; staging: string; target?: string; jobs: number; runDir: string; partMB?: number; direct?: boolean; touch?: string; compress?: string }
 // --touch TABLE: a one-step migration that adds a column to that table.
 const migrate = args.touch ? [{ sql: touchFile(args.runDir, args.touch) }] : []
 const config = parseConfig({
   source: args.source, staging: args.staging, ...(args.target ? { target: args.target } : {}), jobs: args.jobs, runDir: args.runDir, migrate,
-  ...(args.partMB !== undefined ? { partMB: args.partMB } : {}), ...(args.direct !== undefined ? { direct: args.direct } : {}),
+  ...(args.partMB !== undefined ? { partMB: args.partMB } : {}), ...(args.direct !== undefined ? { direct: args.direct } : {}), ...(args.compress ? { compress: args.compress } : {}),
 }, join(args.runDir, 'bench.config.mjs'))
 // Peak RSS sampled as the run goes, per stage (maxRSS is only the peak over the whole process).
 const peaks: Record<string, number> = {}

@@ -9,12 +9,12 @@ import { type FileRecord, tableKey } from '../run-dir.ts'
 import { fsyncPath } from '../util/files.ts'
 import { Meter } from '../util/meter.ts'
 import { Rebatch } from '../util/rebatch.ts'
+import { type Compression, encoder } from '../util/file-codec.ts'
 
 /** A file name that is unique (by position, and part) and safe whatever the table is called. */
-export function dataFileName(position: number, table: TableRef, extension: string, part?: { index: number; count: number }): string {
+export function dataFileName(position: number, table: TableRef, extension: string, part?: { index: number; count: number }, suffix = ''): string {
   const safe = `${table.schema}.${table.name}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100)
-  const suffix = part && part.count > 1 ? `.p${String(part.index + 1).padStart(3, '0')}` : ''
-  return `${String(position).padStart(4, '0')}-${safe}${suffix}.${extension}`
+  return `${String(position).padStart(4, '0')}-${safe}${part && part.count > 1 ? `.p${String(part.index + 1).padStart(3, '0')}` : ''}.${extension}${suffix}`
 }
 
 /**
@@ -22,24 +22,37 @@ export function dataFileName(position: number, table: TableRef, extension: strin
  * renames it into place: a file with its final name is always complete. Returns its rows,
  * size and sha256.
  */
-export async function tableToFile(
-  session: Session, table: TableRef, dir: string, file: string, progress?: StageProgress, range?: PartRange, label = tableKey(table),
-): Promise<FileRecord> {
+export interface FileWriteOptions {
+  progress?: StageProgress
+  range?: PartRange
+  label?: string
+  compression?: Compression
+}
+
+export async function tableToFile(session: Session, table: TableRef, dir: string, file: string, options: FileWriteOptions = {}): Promise<FileRecord> {
   const path = join(dir, file)
   const partial = `${path}.partial`
-  const tick = progress?.start(label)
-  const reader = await session.readTable(table, range)
+  const tick = options.progress?.start(options.label ?? tableKey(table))
+  const reader = await session.readTable(table, options.range)
   const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
+  const compression = options.compression ?? 'none'
+  // Without compression the file holds exactly the bytes `meter` hashed.
+  const stored = compression === 'none' ? meter : new Meter()
   try {
-    await pipeline(reader.stream, new Rebatch(), meter, createWriteStream(partial, { mode: 0o600 }))
+    await pipeline([reader.stream, new Rebatch(), meter, ...encoder(compression), ...(stored === meter ? [] : [stored]), createWriteStream(partial, { mode: 0o600 })])
     await fsyncPath(partial)
   } catch (error) {
     await rm(partial, { force: true })
-    throw diskFullOr(error, dir, file, meter.bytes, table)
+    throw diskFullOr(error, dir, file, stored.bytes, table)
   }
   await rename(partial, path)
   tick?.done()
-  return { file, rows: reader.rows(), bytes: meter.bytes, sha256: meter.digest() }
+  return fileRecord(file, reader.rows(), stored, compression, meter.bytes)
+}
+
+/** The record of a file: its bytes and hash as stored, and the raw size when compressed. */
+export function fileRecord(file: string, rows: number, stored: Meter, compression: Compression, rawBytes: number): FileRecord {
+  return { file, rows, bytes: stored.bytes, sha256: stored.digest(), ...(compression === 'none' ? {} : { compression, rawBytes }) }
 }
 
 /** ENOSPC as DD_DISK_FULL naming the folder; any other error as it is. */

@@ -6,6 +6,7 @@ import { DrydockError } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
 import { type FileRecord, tableKey } from '../run-dir.ts'
 import { Meter } from '../util/meter.ts'
+import { decoder } from '../util/file-codec.ts'
 
 export interface FileLoadOptions {
   progress?: StageProgress
@@ -26,8 +27,11 @@ export async function fileToTable(
 ): Promise<number> {
   const path = join(dir, record.file)
   const tick = options.progress?.start(options.label ?? tableKey(table))
-  const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
-  const rows = await session.writeTable(table, createReadStream(path), [meter, ...(options.through ?? [])], {
+  // `meter` hashes the file's bytes; `raw` counts the rows' text after decompression, if any.
+  const raw = new Meter((bytes, lines) => tick?.add(bytes, lines))
+  const meter = record.compression ? new Meter() : raw
+  const decode = record.compression ? [...decoder(record.compression), raw] : []
+  const rows = await session.writeTable(table, createReadStream(path), [meter, ...decode, ...(options.through ?? [])], {
     ...(options.part ? { part: options.part } : {}),
     beforeCommit: (rows) => {
       const sha256 = meter.digest()

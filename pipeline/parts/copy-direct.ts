@@ -2,7 +2,8 @@ import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Transform } from 'node:stream'
 import type { PartRange, Session, TableRef, WriteOptions } from '../drivers/driver.ts'
-import { diskFullOr } from '../dump/table-to-file.ts'
+import { diskFullOr, fileRecord } from '../dump/table-to-file.ts'
+import type { Compression } from '../util/file-codec.ts'
 import { countMismatch } from '../load/file-to-table.ts'
 import type { StageProgress } from '../progress.ts'
 import type { FileRecord } from '../run-dir.ts'
@@ -18,6 +19,7 @@ export interface DirectOptions {
   label: string
   /** After the file tee (a rate limit on the database side). */
   through?: Transform[]
+  compression?: Compression
 }
 
 /**
@@ -39,19 +41,21 @@ export async function copyDirect(
   reader.stream.on('error', () => {})
   const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
   let record: FileRecord | undefined
+  const compression = options.compression ?? 'none'
+  const tee = new TeeToFile(partial, compression)
   try {
-    await to.writeTable(table, reader.stream, [new Rebatch(), meter, new TeeToFile(partial), ...(options.through ?? [])], {
+    await to.writeTable(table, reader.stream, [new Rebatch(), meter, tee, ...(options.through ?? [])], {
       ...(options.part ? { part: options.part } : {}),
       beforeCommit: async (rows) => {
         await fsyncPath(partial)
         await rename(partial, path)
-        record = { file, rows: reader.rows(), bytes: meter.bytes, sha256: meter.digest() }
+        record = fileRecord(file, reader.rows(), tee.stored, compression, meter.bytes)
         if (rows !== record.rows) throw countMismatch(rows, record, table)
       },
     })
   } catch (error) {
     await rm(partial, { force: true })
-    const failure = diskFullOr(error, dir, file, meter.bytes, table)
+    const failure = diskFullOr(error, dir, file, tee.stored.bytes, table)
     if (record && record.rows !== undefined) return { record, committed: false, error: failure }
     throw failure
   }

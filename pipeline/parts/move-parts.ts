@@ -10,6 +10,8 @@ import { type DumpSummary, type PartRecord, tableKey } from '../run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
 import { copyDirect } from './copy-direct.ts'
 import { describePart, planParts, type PartSizing } from './plan-parts.ts'
+import { compressionOf } from './sizing.ts'
+import { fileSuffix } from '../util/file-codec.ts'
 
 /** A table whose parts a stage moves: its manifest record (mutated in place) and catalog facts. */
 export interface PartOwner {
@@ -87,7 +89,7 @@ function unitsOf(job: MoveJob, wanted: (part: PartRecord) => boolean): Unit[] {
 
 function fileName(ctx: RunContext, unit: Unit): string {
   const count = unit.table.record.parts?.length ?? 1
-  return dataFileName(unit.table.position, unit.table.info, ctx.driver.fileExtension, { index: unit.index, count })
+  return dataFileName(unit.table.position, unit.table.info, ctx.driver.fileExtension, { index: unit.index, count }, fileSuffix(compressionOf(ctx)))
 }
 
 function label(unit: Unit): string {
@@ -145,7 +147,7 @@ export async function writeParts(ctx: RunContext, job: MoveJob, from: readonly S
           const part = partOption(unit, job.resumed, attempt)
           return copyDirect(reader!, writer!, unit.table.info, job.dir, file, {
             ...(range ? { range } : {}), ...(part ? { part } : {}), ...(ctx.progress ? { progress: ctx.progress } : {}),
-            label: label(unit), through: job.through?.() ?? [],
+            label: label(unit), through: job.through?.() ?? [], compression: compressionOf(ctx),
           })
         })
         if (result.record) unit.part.file = result.record
@@ -155,7 +157,9 @@ export async function writeParts(ctx: RunContext, job: MoveJob, from: readonly S
       } else {
         const name = `dump ${label(unit)} (${describePart(range)}) from ${job.fromName}`
         unit.part.file = await runUnit(ctx, name, pair.from, { stage: job.stage, table: key },
-          (session) => tableToFile(session, unit.table.info, job.dir, file, ctx.progress, range, label(unit)))
+          (session) => tableToFile(session, unit.table.info, job.dir, file, {
+            ...(ctx.progress ? { progress: ctx.progress } : {}), ...(range ? { range } : {}), label: label(unit), compression: compressionOf(ctx),
+          }))
         await ctx.manifest.save()
       }
       const record = unit.part.file!
