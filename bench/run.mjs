@@ -216,7 +216,7 @@ function rowsOf(r) {
   const out = []
   for (const [name, ms] of Object.entries(s)) out.push(line(`drydock ${name}`, sec(ms), { kind: 'stage' }))
   out.push(line('drydock production→staging (snapshot…verify-hop1)', copy, { kind: 'drydock', rss: r.drydock.maxRssKb }))
-  out.push(line('drydock round trip (all stages, empty migration)', round, { kind: 'drydock', rss: r.drydock.maxRssKb }))
+  out.push(line(`drydock round trip (all stages, ${r.label?.startsWith('migration') ? 'that migration' : 'empty migration'})`, round, { kind: 'drydock', rss: r.drydock.maxRssKb }))
   if (checkpoint > 0) out.push(line('drydock staging checkpoint (rehearsal only; in verify-hop1, not in production→staging)', checkpoint, { kind: 'stage' }))
   const vs = (what, anchor, drydock, target) => anchor && Number.isFinite(anchor)
     ? out.push(line(what, anchor, { kind: 'anchor', ratio: anchor / drydock, dd: drydock / anchor, target })) : anchor === undefined ? 0
@@ -272,6 +272,9 @@ function findings(r) {
     `- rows ${r.rows.toLocaleString('en')}, ${(r.bytes / 1e6).toFixed(0)} MB as dump text; drydock wall ${f(total)} s`,
     `- machine load average (1 min) when each measurement started: ${(r.loads ?? []).map((l) => `${l.what} ${f(l.load)}`).join(', ')} (other work shares the ${cpus().length} cores)`,
     `- verification ${f(verify)} s = ${f((100 * verify) / total)} % of the pipeline (target ≤ 10 %) ${verify / total <= 0.1 ? '✅' : '❌'}`,
+    ...(r.drydock.keep && r.drydock.keep.tables.length > 0
+      ? [`- load back only what changed: ${r.drydock.keep.tables.length} table(s) kept live (${(r.drydock.keep.bytes / 1e6).toFixed(0)} MB)${r.drydock.keep.estimatedMsSaved === undefined ? ', nothing copied' : `, about ${f(r.drydock.keep.estimatedMsSaved / 1000)} s of load back saved (estimate at the copied tables' speed)`}; copied though unchanged: ${r.drydock.keep.copiedAnyway.length}`]
+      : []),
     `- peak RSS of the drydock process ${f(r.drydock.maxRssKb / 1024, 0)} MB (target < 300 MB) ${r.drydock.maxRssKb / 1024 < 300 ? '✅' : '❌'}; node CPU ${f(r.drydock.userCpuMs / 1000)} s user + ${f(r.drydock.systemCpuMs / 1000)} s sys`,
   ]
   const byStage = {}

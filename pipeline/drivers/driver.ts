@@ -274,11 +274,11 @@ export interface Driver {
    */
   repointReferences?(copy: Endpoint, live: string, keep: readonly string[]): Promise<number>
   /**
-   * On a server that logs minimally (drydock's ephemeral PostgreSQL), a table truncated and
-   * loaded in one transaction skips the write-ahead log and is frozen on the way in; parts
-   * loaded side by side cannot, and cost more than they gain: such staging loads tables whole.
+   * Default part size (MiB) for copies when the config sets none; null: tables are copied whole
+   * (PostgreSQL: a whole-table load can TRUNCATE and COPY FREEZE in one transaction, and skip
+   * the WAL on a minimally logged server; parts loaded side by side cannot). @defaultValue 128
    */
-  readonly wholeLoadsSkipLog?: boolean
+  readonly copyPartMB?: number | null
   /**
    * Replication lag of the servers that replicate `primary` (pipeline/throttle/replica-lag.ts):
    * the given `replicas`, or where the engine can see them (PostgreSQL), the primary's own

@@ -1,7 +1,7 @@
 import type { RunContext } from '../context.ts'
 import { snapshotSlots, withSlots } from '../faults/slots.ts'
 import { dropBadFiles, type MoveJob, planAllParts, resetPageSplitTables, writeParts } from '../parts/move-parts.ts'
-import { directMode, partSizing } from '../parts/sizing.ts'
+import { copySizing, directMode } from '../parts/sizing.ts'
 import { tableKey } from '../run-dir.ts'
 
 /** The production tables as one move: files in dump/, loads into staging. */
@@ -17,14 +17,12 @@ export function dumpJob(ctx: RunContext): MoveJob {
  * Stage 3: every carried table, as of the snapshot, into files (big tables split into parts),
  * largest first. In direct mode (the default) each part also streams straight into staging as
  * it is read, and the load stage only has what is left. On resume, a file an earlier attempt
- * finished and that still hashes right is kept. Into a staging server that logs minimally
- * (Driver.wholeLoadsSkipLog) direct mode moves tables whole.
+ * finished and that still hashes right is kept.
  */
 export async function dumpStage(ctx: RunContext): Promise<void> {
   const job = dumpJob(ctx)
   const from = snapshotSlots(ctx)
-  const whole = ctx.driver.wholeLoadsSkipLog && ctx.manifest.data.staging.kind === 'ephemeral' && directMode(ctx)
-  await planAllParts(ctx, job, from, whole ? { partBytes: Number.POSITIVE_INFINITY, maxParts: 1 } : partSizing(ctx))
+  await planAllParts(ctx, job, from, copySizing(ctx))
   await dropBadFiles(ctx, job)
   if (!directMode(ctx)) {
     await writeParts(ctx, job, from)

@@ -2,7 +2,7 @@ import { withSessions, type RunContext } from '../context.ts'
 import { describeEndpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import { dropBadFiles, loadParts, type MoveJob, planAllParts, writeParts } from '../parts/move-parts.ts'
-import { directMode, partSizing } from '../parts/sizing.ts'
+import { copySizing, directMode } from '../parts/sizing.ts'
 import { tableKey } from '../run-dir.ts'
 import { copySchemaSection } from '../schema/schema-copy.ts'
 import { withSlots } from '../faults/slots.ts'
@@ -50,7 +50,7 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
   try {
     await withSlots(ctx, staging, ctx.options.jobs, (from) =>
       withSlots(ctx, target, ctx.options.jobs, async (to) => {
-        await planAllParts(ctx, job, from, partSizing(ctx))
+        await planAllParts(ctx, job, from, copySizing(ctx))
         await dropBadFiles(ctx, job)
         await writeParts(ctx, job, from, directMode(ctx) ? to : undefined)
         await loadParts(ctx, job, to)

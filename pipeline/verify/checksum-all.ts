@@ -1,7 +1,7 @@
 import type { PartRange, Session, TableChecksum, TableRef } from '../drivers/driver.ts'
 import { addChecksums } from '../parts/add-checksums.ts'
 import { describePart, planParts, type PartSizing } from '../parts/plan-parts.ts'
-import { partSizing } from '../parts/sizing.ts'
+import { checksumSizing } from '../parts/sizing.ts'
 import { inStage } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
 import { tableKey } from '../run-dir.ts'
@@ -76,7 +76,7 @@ export function compareChecksums(
 export async function checksumAllRetrying(
   ctx: RunContext, tables: readonly ChecksumTable[], slots: readonly Slot[], side: string,
 ): Promise<Map<string, TableChecksum>> {
-  const sizing = partSizing(ctx)
+  const sizing = checksumSizing(ctx)
   const units = await checksumUnits(tables, slots, sizing, (slot, table) =>
     runUnit(ctx, `plan the checksum of ${tableKey(table)} on ${side}`, slot, { stage: 'verify', table: tableKey(table) },
       (s) => planParts(s, asInfo(table), sizing, 'pages')), ctx.signal)

@@ -1,60 +1,12 @@
-import type { Socket } from 'node:net'
-import { Readable, type Transform, Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import type { Readable, Transform } from 'node:stream'
 import { DrydockError } from '../../errors.ts'
 import type { TableRef, WriteOptions } from '../driver.ts'
 import { partWhere } from './mysql-parts.ts'
-import { loadTargets, tableColumns } from './mysql-columns.ts'
+import { tableColumns } from './mysql-columns.ts'
+import { loadData } from './mysql-infile.ts'
 import { errno, type MysqlConn, quoteIdent } from './mysql-connect.ts'
 
 const LOCAL_INFILE_DISABLED = [1148, 3948, 4166]
-
-/**
- * Feeds LOAD DATA LOCAL with backpressure. mysql2 writes every chunk it is handed straight to
- * the socket, so the next chunk is only handed over once the socket has drained (and, before
- * the server asks for the file, once the readable side has room).
- */
-class InfileGate extends Writable {
-  private wake?: () => void
-  readonly output = new Readable({ read: () => this.wake?.() })
-  constructor(private readonly socket: Socket) {
-    super()
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    const roomy = this.output.push(chunk)
-    this.whenReady(roomy).then(() => callback(), callback)
-  }
-
-  private async whenReady(roomy: boolean): Promise<void> {
-    if (!roomy) await new Promise<void>((resolve) => { this.wake = resolve })
-    this.wake = undefined
-    if (!this.socket.writableNeedDrain) return
-    await new Promise<void>((resolve) => {
-      const done = () => { this.socket.off('drain', done).off('close', done); resolve() }
-      this.socket.on('drain', done).on('close', done)
-    })
-    if (this.socket.destroyed) throw new Error('the connection closed during LOAD DATA')
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.output.push(null)
-    callback()
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.wake?.()
-    if (error) this.output.destroy(error)
-    callback(error)
-  }
-}
-
-/** The LOAD DATA statement for the dump format of mysql-dump.ts. */
-export function loadSql(table: string, targets: { list: string; set: string }): string {
-  return `LOAD DATA LOCAL INFILE 'drydock-stream' INTO TABLE ${quoteIdent(table)} CHARACTER SET utf8mb4
-  FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY ''
-  LINES TERMINATED BY '\\n' (${targets.list})${targets.set}`
-}
 
 /**
  * TRUNCATE (a reload starts clean; a part instead deletes its own key range when asked), then
@@ -72,19 +24,8 @@ export async function writeTable(
   await conn.query('START TRANSACTION')
   try {
     if (part?.clear) await conn.query(`DELETE FROM ${quoteIdent(table.name)}${partWhere(part.range)}`)
-    const gate = new InfileGate((conn.raw as unknown as { stream: Socket }).stream)
-    const feeding = pipeline([source, ...through, gate])
-    const loading = conn.execute(loadSql(table.name, loadTargets(columns)), { infileStreamFactory: () => gate.output })
-    // Whichever fails first stops the other: a server error must not leave the file stream waiting.
-    loading.catch((error) => gate.destroy(error instanceof Error ? error : new Error(String(error))))
-    feeding.catch((error) => gate.output.destroy(error))
-    const [result] = await Promise.all([loading, feeding])
-    if (result.warningStatus > 0) {
-      const warnings = await conn.query('SHOW WARNINGS LIMIT 5')
-      throw new DrydockError('DD_LOAD_WARNINGS', `LOAD DATA into ${quoteIdent(table.name)} changed or skipped values (${result.warningStatus} warnings): ${warnings.map((w) => w.Message).join('; ')}`, {
-        hint: 'the load was rolled back; the column definitions or sql_mode of the target differ from the source',
-      })
-    }
+    const result = await loadData(conn, table, columns, [source, ...through],
+      'the load was rolled back; the column definitions or sql_mode of the target differ from the source')
     await beforeCommit?.(result.affectedRows)
     await conn.query('COMMIT')
     return result.affectedRows

@@ -10,18 +10,16 @@
  * - on the way back a string is the column's text input (for a binary column: its UTF-8
  *   bytes), a Buffer bytes, a bigint (or a safe integer) its decimal text.
  */
-import type { Socket } from 'node:net'
-import { Readable, Transform, type TransformCallback, Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { Readable } from 'node:stream'
 import { createHash } from 'node:crypto'
 import type mysql from 'mysql2'
 import { DrydockError } from '../../errors.ts'
 import type { ColumnInfo, ReadRowsOptions, RowReader, TableRef } from '../driver.ts'
-import { type Column, dumpExpression, loadTargets, tableColumns } from './mysql-columns.ts'
+import { type Column, dumpExpression, tableColumns } from './mysql-columns.ts'
 import { type MysqlConn, quoteIdent } from './mysql-connect.ts'
-import { loadSql } from './mysql-load.ts'
+import { loadData } from './mysql-infile.ts'
+import { RowLineEncoder } from '../../util/row-line-encoder.ts'
 
-const CHUNK = 64 * 1024
 const INTEGER_TYPES = ['tinyint', 'smallint', 'mediumint', 'int', 'bigint']
 
 /** Columns with their catalog type and how their values travel. */
@@ -113,85 +111,9 @@ export function csvField(value: unknown, column: ColumnInfo): string {
 }
 
 /** Row objects in, dump-format CSV bytes out (in pieces of about 64 kB). */
-export class CsvRowEncoder extends Transform {
-  bytes = 0
-  private parts: string[] = []
-  private size = 0
-  constructor(private readonly columns: readonly ColumnInfo[], private readonly counter?: (bytes: number) => void) {
-    super({ writableObjectMode: true, writableHighWaterMark: 64 })
-  }
-
-  override _transform(row: Record<string, unknown>, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      let line = ''
-      for (let i = 0; i < this.columns.length; i++) {
-        const column = this.columns[i]!
-        const value = row[column.name]
-        if (value === undefined) throw new TypeError(`row lacks column ${column.name}`)
-        line += i === 0 ? csvField(value, column) : `,${csvField(value, column)}`
-      }
-      this.parts.push(line, '\n')
-      this.size += line.length + 1
-      if (this.size >= CHUNK) this.flushParts()
-      callback()
-    } catch (error) {
-      callback(error as Error)
-    }
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.flushParts()
-    callback()
-  }
-
-  private flushParts(): void {
-    if (this.parts.length === 0) return
-    const chunk = Buffer.from(this.parts.join(''), 'utf8')
-    this.parts = []
-    this.size = 0
-    this.bytes += chunk.length
-    this.counter?.(chunk.length)
-    this.push(chunk)
-  }
-}
-
-/**
- * Feeds LOAD DATA LOCAL with backpressure, like mysql-load.ts's gate, except that a failure of
- * the rows' side ends the file cleanly: the statement completes and the transaction is rolled
- * back, instead of leaving the server waiting for the rest of the file.
- */
-class RowsGate extends Writable {
-  private wake?: () => void
-  readonly output = new Readable({ read: () => this.wake?.() })
-  constructor(private readonly socket: Socket) {
-    super()
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    const roomy = this.output.push(chunk)
-    this.whenReady(roomy).then(() => callback(), callback)
-  }
-
-  private async whenReady(roomy: boolean): Promise<void> {
-    if (!roomy) await new Promise<void>((resolve) => { this.wake = resolve })
-    this.wake = undefined
-    if (!this.socket.writableNeedDrain) return
-    await new Promise<void>((resolve) => {
-      const done = () => { this.socket.off('drain', done).off('close', done); resolve() }
-      this.socket.on('drain', done).on('close', done)
-    })
-    if (this.socket.destroyed) throw new Error('the connection closed during LOAD DATA')
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.output.push(null)
-    callback()
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.wake?.()
-    if (!this.output.readableEnded) this.output.push(null)
-    callback(error)
+export class CsvRowEncoder extends RowLineEncoder {
+  constructor(columns: readonly ColumnInfo[], counter?: (bytes: number) => void) {
+    super(columns, csvField, ',', counter)
   }
 }
 
@@ -208,19 +130,7 @@ export async function writeRows(
   if (generated) throw new DrydockError('DD_TRANSFORM_FAILED', `column ${generated.name} of ${table.name} is generated: it cannot be written`)
   await conn.query('START TRANSACTION')
   try {
-    const gate = new RowsGate((conn.raw as unknown as { stream: Socket }).stream)
-    const feeding = pipeline([rows, new CsvRowEncoder(columns, counter), gate])
-    const loading = conn.execute(loadSql(table.name, loadTargets(columns)), { infileStreamFactory: () => gate.output })
-    loading.catch((error) => gate.destroy(error instanceof Error ? error : new Error(String(error))))
-    // Both settle before the transaction is ended: a failed feed still lets LOAD DATA finish.
-    const [load, feed] = await Promise.allSettled([loading, feeding])
-    if (feed.status === 'rejected') throw feed.reason
-    if (load.status === 'rejected') throw load.reason
-    const result = load.value
-    if (result.warningStatus > 0) {
-      const warnings = await conn.query('SHOW WARNINGS LIMIT 5')
-      throw new DrydockError('DD_LOAD_WARNINGS', `LOAD DATA into ${quoteIdent(table.name)} changed or skipped values (${result.warningStatus} warnings): ${warnings.map((w) => w.Message).join('; ')}`)
-    }
+    const result = await loadData(conn, table, columns, [rows, new CsvRowEncoder(columns, counter)])
     await conn.query('COMMIT')
     return result.affectedRows
   } catch (error) {

@@ -80,7 +80,7 @@ export const postgresDriver: Driver = {
   startEphemeral: startEphemeralPostgres,
 
   swap: swapDatabases,
-  wholeLoadsSkipLog: true,
+  copyPartMB: null,
   lockSource,
   isTransient: isTransientPostgres,
   preflightChecks: postgresPreflightChecks,

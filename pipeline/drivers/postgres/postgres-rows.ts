@@ -18,13 +18,13 @@ import type { ColumnInfo, ReadRowsOptions, RowReader, RowValue, TableRef } from 
 import { DrydockError } from '../../errors.ts'
 import { qualify, quoteIdent } from './postgres-connect.ts'
 import { INTEGER_KEY_TYPES, KEY_TYPE_SQL } from './postgres-checksum.ts'
+import { RowLineEncoder } from '../../util/row-line-encoder.ts'
 
 const TAB = 0x09
 const NEWLINE = 0x0a
 const BACKSLASH = 0x5c
 const INT8_MAX = 2n ** 63n - 1n
 /** COPY data is handed on in pieces of about this size. */
-const CHUNK = 64 * 1024
 
 const COLUMNS_SQL = `
 SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
@@ -212,46 +212,9 @@ export function describeValue(value: unknown): string {
 }
 
 /** Row objects in, COPY text-format bytes out (in pieces of about 64 kB). */
-export class CopyTextEncoder extends Transform {
-  bytes = 0
-  private parts: string[] = []
-  private size = 0
-  constructor(private readonly columns: readonly ColumnInfo[], private readonly counter?: (bytes: number) => void) {
-    super({ writableObjectMode: true, writableHighWaterMark: 64 })
-  }
-
-  override _transform(row: Record<string, unknown>, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      let line = ''
-      const columns = this.columns
-      for (let i = 0; i < columns.length; i++) {
-        const column = columns[i]!
-        const value = row[column.name]
-        if (value === undefined) throw new TypeError(`row lacks column ${column.name}`)
-        line += i === 0 ? copyField(value, column) : `\t${copyField(value, column)}`
-      }
-      this.parts.push(line, '\n')
-      this.size += line.length + 1
-      if (this.size >= CHUNK) this.flushParts()
-      callback()
-    } catch (error) {
-      callback(error as Error)
-    }
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.flushParts()
-    callback()
-  }
-
-  private flushParts(): void {
-    if (this.parts.length === 0) return
-    const chunk = Buffer.from(this.parts.join(''), 'utf8')
-    this.parts = []
-    this.size = 0
-    this.bytes += chunk.length
-    this.counter?.(chunk.length)
-    this.push(chunk)
+export class CopyTextEncoder extends RowLineEncoder {
+  constructor(columns: readonly ColumnInfo[], counter?: (bytes: number) => void) {
+    super(columns, copyField, '\t', counter)
   }
 }
 
