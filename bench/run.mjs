@@ -273,7 +273,7 @@ function findings(r) {
     `- machine load average (1 min) when each measurement started: ${(r.loads ?? []).map((l) => `${l.what} ${f(l.load)}`).join(', ')} (other work shares the ${cpus().length} cores)`,
     `- verification ${f(verify)} s = ${f((100 * verify) / total)} % of the pipeline (target ≤ 10 %) ${verify / total <= 0.1 ? '✅' : '❌'}`,
     ...(r.drydock.keep && r.drydock.keep.tables.length > 0
-      ? [`- load back only what changed: ${r.drydock.keep.tables.length} table(s) kept live (${(r.drydock.keep.bytes / 1e6).toFixed(0)} MB)${r.drydock.keep.estimatedMsSaved === undefined ? ', nothing copied' : `, about ${f(r.drydock.keep.estimatedMsSaved / 1000)} s of load back saved (estimate at the copied tables' speed)`}; copied though unchanged: ${r.drydock.keep.copiedAnyway.length}`]
+      ? [`- load back only what changed: ${r.drydock.keep.tables.length} table(s) kept live (${(r.drydock.keep.bytes / 1e6).toFixed(0)} MB)${r.drydock.keep.estimatedMsSaved === undefined ? ', nothing copied' : `, about ${f(r.drydock.keep.estimatedMsSaved / 1000)} s of load back saved (drydock's estimate, at its dump stage's speed)`}; copied though unchanged: ${r.drydock.keep.copiedAnyway.length}`]
       : []),
     `- peak RSS of the drydock process ${f(r.drydock.maxRssKb / 1024, 0)} MB (target < 300 MB) ${r.drydock.maxRssKb / 1024 < 300 ? '✅' : '❌'}; node CPU ${f(r.drydock.userCpuMs / 1000)} s user + ${f(r.drydock.systemCpuMs / 1000)} s sys`,
   ]

@@ -105,6 +105,6 @@ ${body.join('\n')}
 /** Load back only what changed: which tables stayed live and the time it saved. */
 function keptNote(r: ReportData): string {
   if (!r.keep || r.keep.tables.length === 0) return ''
-  const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved at the speed the copied tables moved`
+  const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (estimate: at the speed of this run's dump)`
   return `<p>Kept live, not copied (unchanged by the migration: same definition, same checksum before and after; the write fence shows them untouched): ${esc(String(r.keep.tables.length))} table(s), ${esc(formatBytes(r.keep.bytes))}${esc(saved)}.</p>`
 }

@@ -43,7 +43,7 @@ export function reportMarkdown(r: ReportData): string {
       t.table, String(t.rows ?? '–'), formatBytes(t.bytes), digest(t.staging), digest(t.production), MARK[t.check],
     ])))
   if (r.keep && r.keep.tables.length > 0) {
-    const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (at the speed the copied tables moved)`
+    const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (estimate: at the speed of this run's dump)`
     parts.push('', `Kept live (unchanged by the migration, not copied): ${r.keep.tables.length} table(s), ${formatBytes(r.keep.bytes)}${saved}.`)
   }
   const byReason = new Map<string, string[]>()
