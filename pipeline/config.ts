@@ -78,7 +78,7 @@ export interface UpgradeConfig {
   jobs?: number
   /**
    * Tables bigger than this many MiB (catalog size, indexes included) are split into parts that
-   * move side by side, each with its own file, count and hash. @defaultValue 128 on MySQL; PostgreSQL copies tables whole (checksums split at 128)
+   * move side by side, each with its own file, count and hash. @defaultValue 128 (PostgreSQL with 2 jobs or fewer: whole tables; checksums split at 128)
    */
   partMB?: number
   /**

@@ -274,9 +274,10 @@ export interface Driver {
    */
   repointReferences?(copy: Endpoint, live: string, keep: readonly string[]): Promise<number>
   /**
-   * Default part size (MiB) for copies when the config sets none; null: tables are copied whole
-   * (PostgreSQL: a whole-table load can TRUNCATE and COPY FREEZE in one transaction, and skip
-   * the WAL on a minimally logged server; parts loaded side by side cannot). @defaultValue 128
+   * Default part size (MiB) for copies when the config sets none; null: whole-table loads are
+   * cheaper (PostgreSQL: TRUNCATE and COPY FREEZE in one transaction, no WAL on a minimally
+   * logged server; parts loaded side by side cannot), so tables are copied whole unless more
+   * than 2 workers can use parts (pipeline/parts/sizing.ts). @defaultValue 128
    */
   readonly copyPartMB?: number | null
   /**

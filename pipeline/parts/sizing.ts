@@ -10,17 +10,17 @@ function askedBytes(ctx: RunContext): number | undefined {
 }
 
 /**
- * How tables are split for copying (dump, load, load back): the size asked for, else the
- * engine's default — 128 MiB on MySQL; whole tables on PostgreSQL, whose loads of a whole
- * table can FREEZE its rows (and skip the WAL on drydock's ephemeral staging), which parts
- * loaded side by side cannot: measured on 2 cores, that costs more than the parts gain
- * (Driver.copyPartMB, bench/results.md).
+ * How tables are split for copying (dump, load, load back): the size asked for, else 128 MiB —
+ * except that an engine whose whole-table loads are cheaper (Driver.copyPartMB null:
+ * PostgreSQL, COPY FREEZE and no WAL on ephemeral staging) copies tables whole with 2 workers
+ * or fewer: one stream (a reading backend, drydock, a writing backend) already keeps two cores
+ * busy, so parts gain no parallelism there and only lose the cheaper load (bench/results.md).
  */
 export function copySizing(ctx: RunContext): PartSizing {
   const asked = askedBytes(ctx)
   if (asked !== undefined) return { partBytes: asked, maxParts: MAX_PARTS }
-  const engine = ctx.driver.copyPartMB
-  return engine === null ? WHOLE : { partBytes: (engine ?? DEFAULT_PART_MB) * 1024 * 1024, maxParts: MAX_PARTS }
+  if (ctx.driver.copyPartMB === null && ctx.options.jobs <= 2) return WHOLE
+  return { partBytes: (ctx.driver.copyPartMB ?? DEFAULT_PART_MB) * 1024 * 1024, maxParts: MAX_PARTS }
 }
 
 /** How tables are split for checksums: the size asked for, else 128 MiB on every engine. */
