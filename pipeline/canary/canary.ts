@@ -12,7 +12,6 @@
  * whatever happens; the live database is only read (its encoding, collation and settings are
  * copied to the scratch databases, as for staging and the shadow).
  */
-import { createHash } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Driver, Session, TableChecksum, TableRef } from '../drivers/driver.ts'
@@ -24,6 +23,7 @@ import { type CanaryDifference, compareCanary, readCanaryFile, showValue } from 
 import { mysqlCanary } from './canary-mysql.ts'
 import { postgresCanary } from './canary-postgres.ts'
 import type { CanaryTable } from './canary-types.ts'
+import { derivedName } from '../loadback/shadow-names.ts'
 
 export interface CanaryArgs {
   readonly driver: Driver
@@ -46,23 +46,11 @@ export interface CanaryResult {
   readonly checksum: TableChecksum
 }
 
-const MAX_NAME = 63
-
-/** `<db>_<suffix>` within the 63-byte identifier limit (shortened with a hash of the name). */
-function scratchName(database: string, suffix: string): string {
-  const name = `${database}_${suffix}`
-  if (Buffer.byteLength(name) <= MAX_NAME) return name
-  const hash = createHash('sha256').update(database).digest('hex').slice(0, 8)
-  let head = database
-  while (Buffer.byteLength(`${head}_${hash}_${suffix}`) > MAX_NAME) head = head.slice(0, -1)
-  return `${head}_${hash}_${suffix}`
-}
-
 export function canaryNames(database: string): CanaryResult['databases'] {
   return {
-    source: scratchName(database, 'dd_canary'),
-    staging: scratchName(database, 'dd_canary_stg'),
-    shadow: scratchName(database, 'dd_canary_shd'),
+    source: derivedName(database, 'dd_canary'),
+    staging: derivedName(database, 'dd_canary_stg'),
+    shadow: derivedName(database, 'dd_canary_shd'),
   }
 }
 

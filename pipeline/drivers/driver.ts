@@ -277,7 +277,7 @@ export interface Driver {
    * Default part size (MiB) for copies when the config sets none; null: whole-table loads are
    * cheaper (PostgreSQL: TRUNCATE and COPY FREEZE in one transaction, no WAL on a minimally
    * logged server; parts loaded side by side cannot), so tables are copied whole unless more
-   * than 2 workers can use parts (pipeline/parts/sizing.ts). @defaultValue 128
+   * than 2 workers can use parts (pipeline/parts/settings.ts). @defaultValue 128
    */
   readonly copyPartMB?: number | null
   /**

@@ -1,7 +1,7 @@
 import type { RunContext } from '../context.ts'
 import { snapshotSlots, withSlots } from '../faults/slots.ts'
 import { dropBadFiles, type MoveJob, planAllParts, resetPageSplitTables, writeParts } from '../parts/move-parts.ts'
-import { copySizing, directMode } from '../parts/sizing.ts'
+import { copySizing, directMode } from '../parts/settings.ts'
 import { tableKey } from '../run-dir.ts'
 
 /** The production tables as one move: files in dump/, loads into staging. */

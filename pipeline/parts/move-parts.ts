@@ -10,7 +10,7 @@ import { type DumpSummary, type PartRecord, tableKey } from '../run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
 import { copyDirect } from './copy-direct.ts'
 import { describePart, planParts, type PartSizing } from './plan-parts.ts'
-import { compressionOf } from './sizing.ts'
+import { compressionOf } from './settings.ts'
 import { fileSuffix } from '../util/file-codec.ts'
 
 /** A table whose parts a stage moves: its manifest record (mutated in place) and catalog facts. */

@@ -1,7 +1,7 @@
 import type { PartRange, Session, TableChecksum, TableRef } from '../drivers/driver.ts'
 import { addChecksums } from '../parts/add-checksums.ts'
 import { describePart, planParts, type PartSizing } from '../parts/plan-parts.ts'
-import { checksumSizing } from '../parts/sizing.ts'
+import { checksumSizing } from '../parts/settings.ts'
 import { inStage } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
 import { tableKey } from '../run-dir.ts'

@@ -41,13 +41,7 @@ export async function serverFolders(dir: string, user: ServiceUser | undefined, 
       await writeFile(join(dir, 'LOCATION'), `${base}\n(the server user "${user.name}" cannot reach this folder; ${userInfo().username} runs drydock)\n`, { mode: 0o600 })
     }
   }
-  let socket = join(base, 'mysqld.sock')
-  let socketDir: string | undefined
-  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-    socketDir = await mkdtemp(join(tmpdir(), 'dd-sock-'))
-    if (user) chownTree(socketDir, user)
-    socket = join(socketDir, 'mysqld.sock')
-  }
+  const { socket, socketDir } = await socketPath(base, user)
   const tmpDir = join(base, 'tmp')
   await mkdir(tmpDir, { mode: 0o700 })
   if (user) chownTree(tmpDir, user)
@@ -56,13 +50,7 @@ export async function serverFolders(dir: string, user: ServiceUser | undefined, 
 
 /** The folders an earlier attempt of this run set up in `base` (resume); a new socket path if needed. */
 export async function reuseFolders(base: string, user: ServiceUser | undefined): Promise<ServerFolders> {
-  let socket = join(base, 'mysqld.sock')
-  let socketDir: string | undefined
-  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-    socketDir = await mkdtemp(join(tmpdir(), 'dd-sock-'))
-    if (user) chownTree(socketDir, user)
-    socket = join(socketDir, 'mysqld.sock')
-  }
+  const { socket, socketDir } = await socketPath(base, user)
   return { base, dataDir: join(base, 'data'), tmpDir: join(base, 'tmp'), socket, ...(socketDir ? { socketDir } : {}) }
 }
 
@@ -73,4 +61,13 @@ export async function removeFolders(f: ServerFolders): Promise<void> {
 
 export async function tailOf(file: string): Promise<string> {
   return (await readFile(file, 'utf8').catch(() => '')).slice(-4000)
+}
+
+/** The server's socket in `base`, or in a new short folder when that path would be too long for a socket. */
+async function socketPath(base: string, user: ServiceUser | undefined): Promise<{ socket: string; socketDir?: string }> {
+  const socket = join(base, 'mysqld.sock')
+  if (Buffer.byteLength(socket) <= MAX_SOCKET_PATH) return { socket }
+  const socketDir = await mkdtemp(join(tmpdir(), 'dd-sock-'))
+  if (user) chownTree(socketDir, user)
+  return { socket: join(socketDir, 'mysqld.sock'), socketDir }
 }
