@@ -4,17 +4,16 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { verifyCommand, verifyOptionsError } from './compare/verify-command.ts'
 import { loadConfig } from './config.ts'
-import { driverFor } from './drivers/registry.ts'
 import { DrydockError, isDrydockError } from './errors.ts'
-import { summaryText, writeReport } from './report/report-write.ts'
-import { ManifestStore, runPaths } from './run-dir.ts'
+import { summaryText } from './report/report-write.ts'
+import { ManifestStore } from './run-dir.ts'
 import { resumeUpgrade, runUpgrade } from './run.ts'
-import { abandonRun } from './resume/abandon-run.ts'
+import { openRun } from './resume/run-of.ts'
+import { cleanupCommand, rollbackCommand } from './swap/swap-commands.ts'
 import { pastRuns } from './plan/past-runs.ts'
 import { planUpgrade } from './plan/plan.ts'
 import { planText } from './plan/plan-text.ts'
 import { compareWithPrevious } from './plan/rehearsal-compare.ts'
-import { cleanupRun, rollbackRun } from './swap/swap-stage.ts'
 import { redactUrls } from './util/redact.ts'
 import { sampleCommand } from './transform/sample.ts'
 import { parseThrottleFlags, withThrottleFlags } from './throttle/throttle-config.ts'
@@ -29,8 +28,8 @@ Usage:
   npx zx scripts/offline-upgrade.mjs --resume RUN_DIR              continue a run that stopped (error, Ctrl-C, kill)
   npx zx scripts/offline-upgrade.mjs --resume RUN_DIR --from migrate   run the migration again from the staging checkpoint
   npx zx scripts/offline-upgrade.mjs --sample N --transform FILE   try a row transform on the first N source rows (reads only)
-  npx zx scripts/offline-upgrade.mjs --rollback RUN_DIR            swap the old database back
-  npx zx scripts/offline-upgrade.mjs --cleanup RUN_DIR             drop the old database's backup (after a swap),
+  npx zx scripts/offline-upgrade.mjs --rollback RUN               swap the run's old database back (RUN: its directory or run id)
+  npx zx scripts/offline-upgrade.mjs --cleanup RUN                drop the run's old-database backup (after a swap),
                                                                    or discard a stopped run's staging and copies
   npx zx scripts/offline-upgrade.mjs --verify --left URL --right URL [--locate] [--out DIR]
                                                                    compare two databases table by table
@@ -144,31 +143,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.verify) {
       return await verifyCommand({ left: args.left, right: args.right, locate: args.locate, out: args.out, jobs, schemas: args.schema })
     }
-    const config = withThrottleFlags(await loadConfig(args.config ?? (args.resume ? configOfRun(args.resume) : undefined) ?? defaultConfigPath()), throttleFlags)
-    if (args.rollback || args.cleanup) {
-      const runDir = resolve((args.rollback ?? args.cleanup)!)
-      const paths = runPaths(runDir)
-      if (!existsSync(paths.manifest)) {
-        throw new DrydockError('DD_RUN_NOT_FOUND', `no drydock run in ${runDir} (manifest.json missing)`, {
-          hint: 'pass the run directory printed at the end of the run (drydock-runs/<run id>)',
-        })
-      }
-      const manifest = ManifestStore.load(paths.manifest)
-      const driver = await driverFor(config.source.engine)
-      if (args.rollback) {
-        const rejected = await rollbackRun(driver, config.source, manifest)
-        process.stdout.write(`rolled back: "${config.source.database}" is the pre-upgrade database again; the upgraded one is kept as "${rejected}"\n`)
-      } else if (!manifest.data.swap && manifest.data.verdict !== 'verified') {
-        const removed = await abandonRun(driver, config, paths, manifest)
-        process.stdout.write(`abandoned run ${manifest.data.runId}: ${removed.length ? `removed ${removed.join(', ')}` : 'nothing was left to remove'}; production was not touched\n`)
-      } else {
-        const rolledBack = manifest.data.swap?.status === 'rolled-back'
-        const dropped = await cleanupRun(driver, config.source, manifest)
-        process.stdout.write(`cleaned up: dropped ${rolledBack ? 'the rejected upgrade' : 'the pre-upgrade backup'} "${dropped}"\n`)
-      }
-      await writeReport(paths, manifest)
+    if (args.rollback) {
+      process.stdout.write(`${await rollbackCommand(args.rollback, args.config)}\n`)
       return 0
     }
+    if (args.cleanup) {
+      process.stdout.write(`${await cleanupCommand(args.cleanup, args.config)}\n`)
+      return 0
+    }
+    const resumed = args.resume ? await openRun(args.resume, args.config) : undefined
+    if (resumed && !resumed.config) {
+      throw new DrydockError('DD_CONFIG_MISSING', `run ${resumed.manifest.data.runId} cannot be resumed without its config: ${resumed.configNote}`, {
+        stage: 'config', hint: `pass --config FILE with the run's migration, naming ${resumed.manifest.data.source}`,
+      })
+    }
+    const config = withThrottleFlags(resumed?.config ?? await loadConfig(args.config ?? defaultConfigPath()), throttleFlags)
     // --sample N --transform FILE: try a row transform on the source's first N rows (reads only).
     if (args.sample !== undefined || args.transform !== undefined) return await sampleCommand(config, args.sample, args.transform)
     const workers = jobs ?? config.jobs ?? availableParallelism()
@@ -182,7 +171,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(partMB !== undefined ? { partBytes: Math.round(partMB * 1024 * 1024) } : {}), ...(args['no-direct'] ? { direct: false } : {}),
       ...(args.compress !== undefined ? { compress: args.compress as Compression } : {}),
     }
-    const result = args.resume ? await resumeUpgrade(args.resume, config, options) : await runUpgrade(config, options)
+    const result = resumed ? await resumeUpgrade(resumed.paths.root, config, options) : await runUpgrade(config, options)
     process.stdout.write(`${summaryText(result.report)}\nreport: ${join(result.runDir, 'report.md')}\n`)
     if (args.rehearse) {
       const previous = pastRuns(config.runDir, config.file, { rehearsalsOnly: true, before: result.report.runId })[0]
@@ -197,12 +186,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     printError(error)
     return isDrydockError(error) && error.code === 'DD_INTERRUPTED' ? 130 : 1
   }
-}
-
-/** The config file a run was started with (recorded in its manifest). */
-function configOfRun(runDir: string): string | undefined {
-  const manifest = join(resolve(runDir), 'manifest.json')
-  return existsSync(manifest) ? ManifestStore.load(manifest).data.configFile : undefined
 }
 
 function defaultConfigPath(): string {

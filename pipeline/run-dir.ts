@@ -112,6 +112,16 @@ export interface MigratedRecord {
   kept?: boolean
 }
 
+/** An endpoint without its password. */
+export interface SourceRecord {
+  readonly engine: EngineName
+  readonly host: string
+  readonly port: number
+  readonly user: string
+  readonly database: string
+  readonly params: Readonly<Record<string, string>>
+}
+
 export interface StageRecord {
   status: 'running' | 'done' | 'failed'
   startedAt: string
@@ -139,7 +149,10 @@ export interface Manifest {
   createdAt: string
   engine: EngineName
   configFile: string
+  /** Production, as described in output (no password). */
   source: string
+  /** Production's connection fields, so --rollback, --cleanup and --resume act on this run's database whatever config is near. */
+  sourceEndpoint?: SourceRecord
   staging: { kind: 'ephemeral' | 'url'; endpoint?: string; dataDir?: string; version?: string; created?: boolean }
   target: { kind: 'in-place' | 'url'; endpoint: string; shadow?: string; shadowCreated?: boolean; backup?: string }
   sourceVersion?: string

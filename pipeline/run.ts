@@ -6,6 +6,7 @@ import type { RunContext, RunOptions } from './context.ts'
 import type { Driver, SourceLock } from './drivers/driver.ts'
 import type { HookPoint } from './hooks/hook-points.ts'
 import { lockRunDir } from './resume/run-dir-lock.ts'
+import { sourceRecord } from './resume/run-of.ts'
 import { discardCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.ts'
 import { driverFor } from './drivers/registry.ts'
 import { describeEndpoint, withDatabase } from './endpoint.ts'
@@ -47,7 +48,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
   createRunDirs(paths)
   const manifest = new ManifestStore(paths.manifest, {
     version: 1, runId, createdAt: new Date().toISOString(), engine: driver.engine, configFile: config.file,
-    source: describeEndpoint(config.source), sourceVersion: info.source.version,
+    source: describeEndpoint(config.source), sourceEndpoint: sourceRecord(config.source), sourceVersion: info.source.version,
     staging: { kind: config.staging === 'ephemeral' ? 'ephemeral' : 'url' },
     target: config.target === 'in-place'
       ? { kind: 'in-place', endpoint: describeEndpoint(config.source), shadow: shadowName(config.source.database, runId) }

@@ -1,6 +1,6 @@
 import type { RunContext } from '../context.ts'
 import type { Driver } from '../drivers/driver.ts'
-import type { Endpoint } from '../endpoint.ts'
+import { type Endpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import { checkFence } from '../fence/fence.ts'
 import { backupName, rejectedName } from '../loadback/shadow-names.ts'
@@ -51,7 +51,7 @@ function requireSwapped(manifest: ManifestStore, action: string): { live: string
 export async function rollbackRun(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<string> {
   const { live, backup } = requireSwapped(manifest, 'roll back')
   const rejected = rejectedName(live, manifest.data.runId)
-  await driver.swap(source, backup, rejected, { keep: keptTables(manifest), restore: manifest.data.swap?.parked ?? [] })
+  await driver.swap(withDatabase(source, live), backup, rejected, { keep: keptTables(manifest), restore: manifest.data.swap?.parked ?? [] })
   await manifest.update((m) => {
     m.swap = { status: 'rolled-back', at: new Date().toISOString(), live, backup: rejected }
     m.verdict = 'rolled-back'
@@ -64,7 +64,7 @@ export async function cleanupRun(driver: Driver, source: Endpoint, manifest: Man
   // After a rollback, the database to drop is the rejected upgrade (kept under swap.backup).
   const swap = manifest.data.swap?.status === 'rolled-back' ? manifest.data.swap : requireSwapped(manifest, 'clean up')
   const { live, backup } = swap
-  await driver.dropDatabase(source, backup)
+  await driver.dropDatabase(withDatabase(source, live), backup)
   await manifest.update((m) => { m.swap = { status: 'cleaned-up', at: new Date().toISOString(), live, backup } })
   return backup
 }

@@ -11,19 +11,13 @@ import { ManifestStore } from '../../pipeline/run-dir.ts'
 import { runUpgrade } from '../../pipeline/run.ts'
 import { cleanupRun, rollbackRun } from '../../pipeline/swap/swap-stage.ts'
 import { configIn, expectDrydockError, onlyRun, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
+import { POSTGRES } from '../helpers/engines.ts'
 import { createAppDatabase } from '../helpers/fixture.ts'
 import { databaseExists, databasesWithPrefix, databaseState, dropDatabasesWithPrefix, pgUrl, schemaDump, sql, uniquePrefix } from '../helpers/postgres.ts'
 
 const prefix = uniquePrefix('swapback')
 
-const UPGRADE = `
-ALTER TABLE accounts ADD COLUMN nickname text;
-UPDATE accounts SET nickname = split_part(email, '@', 1);
-CREATE INDEX accounts_nickname_idx ON accounts (nickname);
-ALTER TABLE orders DROP COLUMN items;
-CREATE TABLE audit (id serial PRIMARY KEY, what text);
-INSERT INTO audit (what) VALUES ('upgraded');
-`
+const UPGRADE = POSTGRES.upgradeSql
 
 async function upgrade(database: string, staging: string, tag: string): Promise<{ config: ParsedConfig; runDir: string }> {
   const dir = tempDir(tag)
