@@ -182,6 +182,9 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
   if (source && staging && staging !== 'ephemeral' && sameDatabase(source, staging)) {
     problems.push('Invalid option staging: staging is the source database itself; name another database or use "ephemeral"')
   }
+  if (source && target && target !== 'in-place' && sameDatabase(source, target)) {
+    problems.push('Invalid option target: target is the source database itself; leave target out to upgrade in place (a shadow database, then the swap), or name another database')
+  }
   if (source && target && target !== 'in-place' && target.engine !== source.engine) {
     problems.push(`Invalid option target: must be the same engine as source (${source.engine}), got ${target.engine}`)
   }

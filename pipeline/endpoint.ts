@@ -53,9 +53,13 @@ export function parseEndpoint(url: string, key: string): Endpoint {
 }
 
 function invalidUrl(key: string, url: string): DrydockError {
+  // A password with @ / ? # in it breaks the URL, and the redacted URL shown then looks right.
+  const password = /^[a-z]+:\/\/[^@]*:.*@/i.test(url)
+    ? '; if the password holds any of @ : / ? # % or spaces, percent-encode them in the URL (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25), or leave the password out of the URL and set PGPASSWORD (PostgreSQL) or MYSQL_PWD (MySQL, MariaDB)'
+    : ''
   return new DrydockError(
     'DD_CONFIG_INVALID',
-    `Invalid option ${key}: expected a database URL like ${URL_FORMS}, got "${redactUrl(url)}"`,
+    `Invalid option ${key}: expected a database URL like ${URL_FORMS}, got "${redactUrl(url)}"${password}`,
     { stage: 'config', hint: `fix "${key}" in the config file` },
   )
 }

@@ -268,15 +268,27 @@ async function confirmLoadBack(ctx: RunContext): Promise<void> {
     : `into ${describeEndpoint(config.target)}`
   if (!process.stdin.isTTY) {
     throw new DrydockError('DD_CONFIRMATION_NEEDED', `about to load the migrated data ${where}, but there is no terminal to confirm it`, {
-      stage: 'loadback', hint: 'rerun with --yes to confirm non-interactively',
+      stage: 'loadback', hint: `production is untouched; to confirm without a terminal, continue with: ${continueCommand(ctx)} --yes`,
     })
   }
   const prompt = createInterface({ input: process.stdin, output: process.stderr })
-  const answer = await prompt.question(`Staging is migrated and verified. Load the migrated data ${where}? [y/N] `)
-  prompt.close()
+  // In raw mode Ctrl-C reaches readline, not the process: stop the run the way a signal does.
+  prompt.on('SIGINT', () => process.kill(process.pid, 'SIGINT'))
+  let answer: string
+  try {
+    answer = await prompt.question(`Staging is migrated and verified. Load the migrated data ${where}? [y/N] `, { signal: ctx.signal })
+  } catch (error) {
+    throw ctx.signal.aborted ? ctx.signal.reason : error
+  } finally {
+    prompt.close()
+  }
   if (!/^y(es)?$/i.test(answer.trim())) {
     throw new DrydockError('DD_ABORTED', 'stopped before writing production, as asked', {
-      stage: 'loadback', hint: 'production is untouched; rerun when ready',
+      stage: 'loadback', hint: `production is untouched; when ready, continue with: ${continueCommand(ctx)}`,
     })
   }
+}
+
+function continueCommand(ctx: RunContext): string {
+  return `npx zx scripts/offline-upgrade.mjs --resume ${ctx.paths.root}`
 }

@@ -1,5 +1,6 @@
 import { existsSync, statfsSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { checkRunDir } from './run-dir-check.ts'
 import type { ParsedConfig } from '../config.ts'
 import type { Driver, ServerInfo } from '../drivers/driver.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../endpoint.ts'
@@ -105,6 +106,11 @@ export async function preflight(config: ParsedConfig, driver: Driver, options: P
   const fail = (id: string, title: string, error: unknown) => {
     const e = asDrydockError(error)
     errors.set(add({ id, title, status: 'fail', detail: e.message, code: e.code, ...(e.ctx.hint ? { hint: e.ctx.hint } : {}) }), e)
+  }
+  try {
+    checkRunDir(config.runDir, options.newRun !== undefined)
+  } catch (error) {
+    fail('run-dir', 'run directory', error)
   }
   /** Throws the first failure, when the caller wants that. */
   const settle = (): void => {

@@ -3,6 +3,7 @@ import { driverFor } from '../drivers/registry.ts'
 import { DrydockError } from '../errors.ts'
 import { writeReport } from '../report/report-write.ts'
 import { abandonRun } from '../resume/abandon-run.ts'
+import { leftOnDisk } from '../resume/left-on-disk.ts'
 import { openRun, type RunOf } from '../resume/run-of.ts'
 import { cleanupRun, rollbackRun } from './swap-stage.ts'
 
@@ -38,7 +39,8 @@ export async function cleanupCommand(given: string, configPath: string | undefin
     done = `cleaned up: dropped ${rolledBack ? 'the rejected upgrade' : 'the pre-upgrade backup'} "${dropped}" on ${describeEndpoint(run.source, dropped)}`
   }
   await writeReport(run.paths, run.manifest)
-  return `${done}${noteOf(run)}`
+  const left = leftOnDisk(run.paths)
+  return `${done}${left ? `\n${left}` : ''}${noteOf(run)}`
 }
 
 function noteOf(run: RunOf): string {

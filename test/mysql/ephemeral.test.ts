@@ -3,7 +3,7 @@
  * mariadbd in the run directory (as the mysql user when run as root), loads, verifies and
  * migrates there, and removes it afterwards; the swap happens on the real server.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { chmodSync, readFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
@@ -72,7 +72,10 @@ describe('ephemeral MariaDB staging', () => {
       await session.close()
       expect(row).toMatchObject({ log_bin: '0', local_infile: '1' })
       expect(row!.socket!.length).toBeLessThanOrEqual(100)
-      expect(row!.tmp!.startsWith(dir)).toBe(true)
+      // As root the server's folder is one the mysql user owns, named in LOCATION (the run directory stays 0700).
+      const location = join(dir, 'LOCATION')
+      const folder = existsSync(location) ? readFileSync(location, 'utf8').split('\n')[0]! : dir
+      expect(row!.tmp!.startsWith(folder)).toBe(true)
     } finally {
       await server.stop()
     }

@@ -160,7 +160,7 @@ describe('the command line (zx scripts/offline-upgrade.mjs)', () => {
     const result = await runCli(['--config', file])
     expect(result.code).toBe(1)
     // The line as parseConfig words it: redaction must not eat "[:password]" in the advice.
-    expect(result.stderr).toContain('- Invalid option source: expected a database URL like postgres://user[:password]@host[:port]/database or mysql://user[:password]@host[:port]/database, got "postgres://app:***@/shop"\n')
+    expect(result.stderr).toContain('- Invalid option source: expected a database URL like postgres://user[:password]@host[:port]/database or mysql://user[:password]@host[:port]/database, got "postgres://app:***@/shop"; if the password holds any of @ : / ? # % or spaces, percent-encode them')
   })
 
   it('a missing config file: exit 1 with DD_CONFIG_MISSING', async () => {

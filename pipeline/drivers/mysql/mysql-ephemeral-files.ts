@@ -1,8 +1,8 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir, userInfo } from 'node:os'
-import { dirname, join } from 'node:path'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { DrydockError } from '../../errors.ts'
-import { canExecute, canWrite, chownTree, type ServiceUser } from '../../util/service-user.ts'
+import { canExecute, chownTree, type ServiceUser, serviceUserFolder } from '../../util/service-user.ts'
 
 export interface ServerFolders {
   /** Holds the data directory, the pid file and server.log. */
@@ -18,10 +18,7 @@ export interface ServerFolders {
 // sun_path holds 108 bytes on Linux, 104 on macOS.
 const MAX_SOCKET_PATH = 100
 
-/**
- * The server's folders: inside the run directory when the service user can reach it; as
- * root with a run directory under a private home, a private folder in the system temp.
- */
+/** The server's folders: inside the run directory, or, as root, a folder the service user owns (serviceUserFolder). */
 export async function serverFolders(dir: string, user: ServiceUser | undefined, server: string): Promise<ServerFolders> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   let base = dir
@@ -31,15 +28,7 @@ export async function serverFolders(dir: string, user: ServiceUser | undefined, 
         stage: 'staging', hint: 'install the host\'s MySQL/MariaDB server package',
       })
     }
-    // The run directory stays unreadable to others; 0711 only lets the server user pass through.
-    await chmod(dirname(dir), 0o711)
-    await chmod(dir, 0o711)
-    chownTree(dir, user)
-    if (!canWrite(user, dir)) {
-      base = await mkdtemp(join(tmpdir(), 'drydock-staging-'))
-      chownTree(base, user)
-      await writeFile(join(dir, 'LOCATION'), `${base}\n(the server user "${user.name}" cannot reach this folder; ${userInfo().username} runs drydock)\n`, { mode: 0o600 })
-    }
+    base = await serviceUserFolder(dir, user)
   }
   const { socket, socketDir } = await socketPath(base, user)
   const tmpDir = join(base, 'tmp')

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs'
-import { appendFile, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { tmpdir, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Endpoint } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { execProgram, lastLines } from '../../util/exec.ts'
 import { freePort } from '../../util/free-port.ts'
-import { canExecute, canWrite, chownTree, serviceUser, type ServiceUser } from '../../util/service-user.ts'
+import { canExecute, serviceUser, type ServiceUser, serviceUserFolder } from '../../util/service-user.ts'
 import type { EphemeralOptions, EphemeralServer } from '../driver.ts'
 import { existingServerFolder } from '../../util/server-folder.ts'
 import { preferLz4 } from './postgres-ephemeral-tuning.ts'
@@ -122,10 +121,7 @@ export async function startEphemeralPostgres(
   })
 }
 
-/**
- * The server's folder: inside the run directory when the service user can reach it; as root
- * with a run directory under a private home, a private folder in the system temp instead.
- */
+/** The server's folder: inside the run directory, or, as root, one the service user owns (serviceUserFolder). */
 async function serverFolder(dir: string, user: ServiceUser | undefined, binaries: ServerBinaries): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   if (!user) return dir
@@ -134,13 +130,5 @@ async function serverFolder(dir: string, user: ServiceUser | undefined, binaries
       stage: 'staging', hint: `install the host's PostgreSQL server package, or move the project where "${user.name}" can read it`,
     })
   }
-  // The run directory stays unreadable to others; 0711 only lets the server user pass through.
-  await chmod(dirname(dir), 0o711)
-  await chmod(dir, 0o711)
-  chownTree(dir, user)
-  if (canWrite(user, dir)) return dir
-  const base = await mkdtemp(join(tmpdir(), 'drydock-staging-'))
-  chownTree(base, user)
-  await writeFile(join(dir, 'LOCATION'), `${base}\n(the server user "${user.name}" cannot reach this folder; ${userInfo().username} runs drydock)\n`, { mode: 0o600 })
-  return base
+  return serviceUserFolder(dir, user)
 }
