@@ -139,6 +139,13 @@ export async function preflight(config: ParsedConfig, driver: Driver, options: P
   } catch (error) {
     fail('source.tools', 'client tools fit the server', error)
   }
+  // Another run on this database: say so first, before its staging or shadow look like clutter.
+  try {
+    const lock = await driver.lockSource(config.source, options.newRun?.runId ?? 'pre-flight')
+    await lock.release()
+  } catch (error) {
+    fail('source.lock', 'no other run on this database', error)
+  }
   if (driver.checkSource) {
     try {
       await driver.checkSource(config.source)
