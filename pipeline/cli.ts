@@ -162,8 +162,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.sample !== undefined || args.transform !== undefined) return await sampleCommand(config, args.sample, args.transform)
     const workers = jobs ?? config.jobs ?? availableParallelism()
     if (args.plan) {
-      process.stdout.write(`${planText(await planUpgrade(config, workers))}\n`)
-      return 0
+      const plan = await planUpgrade(config, workers)
+      process.stdout.write(`${planText(plan)}\n`)
+      // A plan whose checks fail describes a run that would stop: say so to scripts too.
+      return plan.checksStatus === 'fail' ? 1 : 0
     }
     const options = {
       yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse,

@@ -134,7 +134,8 @@ export interface StepRecord {
   index: number
   name: string
   kind: 'sql' | 'command' | 'transform'
-  status: 'done' | 'failed'
+  /** `running` from its start until it ends: a run killed meanwhile left staging half-migrated. */
+  status: 'running' | 'done' | 'failed'
   ms: number
   log: string
   /** Transform steps: rows and bytes in and out. */
@@ -184,6 +185,8 @@ export interface Manifest {
   carryOver?: CarryOverRecord[]
   /** The staging checkpoint taken after hop 1 (pipeline/checkpoint). */
   checkpoint?: CheckpointRecord
+  /** Set while staging is being restored to its pre-migration state (when it began). */
+  restoringStaging?: string
   /** Loadback under --max-rate / replica lag limits: time spent paused or rate-limited. */
   throttle?: { pausedMs: number; pauses: number; limitedMs: number }
   /** `parked`: what the swap took off the old tables around kept ones, for --rollback to put back. */

@@ -7,7 +7,7 @@ import type { Driver, SourceLock } from './drivers/driver.ts'
 import type { HookPoint } from './hooks/hook-points.ts'
 import { lockRunDir } from './resume/run-dir-lock.ts'
 import { sourceRecord } from './resume/run-of.ts'
-import { discardCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.ts'
+import { discardCheckpoint, restoreCheckpoint, saveCheckpoint, stagingHalfMigrated } from './checkpoint/checkpoint.ts'
 import { driverFor } from './drivers/registry.ts'
 import { describeEndpoint, withDatabase } from './endpoint.ts'
 import { DrydockError, inStage, type StageName } from './errors.ts'
@@ -72,7 +72,7 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
     })
   }
   const manifest = ManifestStore.load(paths.manifest)
-  checkResumable(manifest.data, config, options.from)
+  checkResumable(manifest.data, paths.root, config, options.from)
   const driver = await driverFor(config.source.engine)
   await preflight(config, driver, { jobs: options.jobs })
   await checkSchemaUnchanged(driver, config, manifest.data)
@@ -89,6 +89,9 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
   })
   return executeRun(config, driver, paths, manifest, { ...options, rehearse: manifest.data.mode === 'rehearsal' }, true)
 }
+
+/** Failures a resume cannot get past: their hints say what to do instead. */
+const NOT_RESUMABLE = new Set(['DD_SOURCE_LOCKED', 'DD_RUN_LOCKED', 'DD_CHECKPOINT_MISSING', 'DD_CHECKPOINT_MISMATCH'])
 
 async function executeRun(
   config: ParsedConfig, driver: Driver, paths: RunPaths, manifest: ManifestStore, options: RunOptions, resumed: boolean,
@@ -133,7 +136,7 @@ async function executeRun(
       ctx.log.write({ kind: 'warning', stage: 'hooks', message: hookError.message })
       process.stderr.write(`warning: ${hookError.message}\n`)
     })
-    if (!swapped && e.code !== 'DD_SOURCE_LOCKED' && e.code !== 'DD_RUN_LOCKED') {
+    if (!swapped && !NOT_RESUMABLE.has(e.code)) {
       // Hints from below say "--resume"; the operator needs the exact run directory.
       const hint = e.ctx.hint?.includes('--resume')
         ? e.ctx.hint.replace(/--resume(?! \/)/g, `--resume ${paths.root}`)
@@ -186,9 +189,18 @@ async function verifyAndCheckpoint(ctx: RunContext): Promise<void> {
   if (ctx.options.checkpoint ?? ctx.options.rehearse) await saveCheckpoint(ctx)
 }
 
-/** `--resume RUN --from migrate` first brings staging back to its checkpoint. */
+/**
+ * `--resume RUN --from migrate` first brings staging back to its checkpoint (or rebuilds it
+ * from the dump files); so does any resume that finds staging possibly half-migrated.
+ */
 async function migrateFromWhereAsked(ctx: RunContext): Promise<void> {
-  if (ctx.options.from === 'migrate') await restoreCheckpoint(ctx)
+  const halfMigrated = ctx.options.from === 'migrate' ? undefined : stagingHalfMigrated(ctx.manifest.data)
+  if (halfMigrated) {
+    const message = `${halfMigrated}: staging may be half-migrated, so it is restored to its state before the migration first`
+    ctx.log.write({ kind: 'info', stage: 'migrate', message })
+    process.stderr.write(`${message}\n`)
+  }
+  if (ctx.options.from === 'migrate' || halfMigrated) await restoreCheckpoint(ctx)
   await migrateStage(ctx)
 }
 
@@ -217,13 +229,18 @@ async function checkSchemaUnchanged(driver: Driver, config: ParsedConfig, m: Man
   }
 }
 
-function checkResumable(m: Manifest, config: ParsedConfig, from?: 'migrate'): void {
+function checkResumable(m: Manifest, runDir: string, config: ParsedConfig, from?: 'migrate'): void {
   if (m.source !== describeEndpoint(config.source) || m.engine !== config.source.engine) {
     throw new DrydockError('DD_RESUME_MISMATCH', `run ${m.runId} was for ${m.source}, the config names ${describeEndpoint(config.source)}`, {
       hint: `resume with the config the run used (${m.configFile})`,
     })
   }
   // A verified rehearsal may run its migration again from the checkpoint; a swapped run may not.
+  if (from === 'migrate' && m.stages['verify-hop1']?.status !== 'done') {
+    throw new DrydockError('DD_RESUME_FROM_MIGRATE_EARLY', `run ${m.runId} stopped before hop 1 verified staging: there is no migration to rerun yet`, {
+      hint: `continue it with --resume ${runDir} (without --from)`,
+    })
+  }
   const rerunRehearsal = from === 'migrate' && m.mode === 'rehearsal' && !m.swap
   if (!rerunRehearsal && (m.verdict === 'verified' || m.swap || m.verdict === 'abandoned' || m.verdict === 'rolled-back')) {
     throw new DrydockError('DD_NOTHING_TO_RESUME', `run ${m.runId} is finished (${m.verdict ?? m.swap?.status}): there is nothing to resume`, {

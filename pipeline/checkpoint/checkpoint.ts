@@ -8,6 +8,7 @@
  * | ephemeral, PostgreSQL          | a copy of the stopped data directory in `<run>/checkpoint/pgdata` | swap it in, start   |
  * | MySQL (URL or ephemeral)       | the dump files themselves (sha256-checked)   | recreate staging, reload them    |
  *
+ * A run without a checkpoint restores like a dump-files one (pipeline/checkpoint/rebuild-from-dump.ts).
  * A restore also resets the migration's record in the manifest (steps, expectations), so the
  * migrate stage runs every step again. Dump-file restores are checked against hop 1's staging
  * checksums; copies are byte copies and are checked only when asked.
@@ -15,13 +16,12 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { type RunContext, track, withSessions } from '../context.ts'
-import { describeEndpoint, type Endpoint, withDatabase } from '../endpoint.ts'
+import { type RunContext, withSessions } from '../context.ts'
+import { describeEndpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
-import { fileToTable } from '../load/file-to-table.ts'
 import { type Manifest, tableKey } from '../run-dir.ts'
 import { execProgram, lastLines } from '../util/exec.ts'
-import { forEachWithSlot } from '../util/pool.ts'
+import { dumpFilesProblem, reloadDumpFiles } from './rebuild-from-dump.ts'
 import { existingServerFolder } from '../util/server-folder.ts'
 import { checksumAll, compareChecksums } from '../verify/checksum-all.ts'
 import { createHash } from 'node:crypto'
@@ -90,13 +90,8 @@ export async function saveCheckpoint(ctx: RunContext): Promise<CheckpointRecord>
     }
     bytes = await treeSize(location)
   } else {
-    const missing = Object.values(ctx.manifest.data.tables).filter((t) => t.carried && !t.dump)
-    if (missing.length > 0) {
-      throw new DrydockError('DD_CHECKPOINT_FAILED', `tables without a dump file: ${missing.map(tableKey).join(', ')}`, { stage: 'staging' })
-    }
-    for (const section of ['pre-data', 'post-data']) {
-      if (!existsSync(schemaFile(ctx, section))) throw new DrydockError('DD_CHECKPOINT_FAILED', `the applied ${section} schema is missing (${schemaFile(ctx, section)})`, { stage: 'staging' })
-    }
+    const problem = dumpFilesProblem(ctx, { needHop1: false })
+    if (problem) throw new DrydockError('DD_CHECKPOINT_FAILED', problem, { stage: 'staging' })
     location = ctx.paths.dumpDir
   }
   const record: CheckpointRecord = { kind, location, savedAt: new Date().toISOString(), ms: Date.now() - started, ...(bytes !== undefined ? { bytes } : {}) }
@@ -108,25 +103,30 @@ export async function saveCheckpoint(ctx: RunContext): Promise<CheckpointRecord>
 /**
  * Brings staging back to the checkpoint and clears the migration's record, so the migrate stage
  * runs every step again. Works in the process that saved it or in a later one (resume): an
- * ephemeral server is started as needed, and ctx.staging / ctx.ephemeral are set.
+ * ephemeral server is started as needed, and ctx.staging / ctx.ephemeral are set. A run that
+ * kept no checkpoint is rebuilt from its dump files and checked against hop 1.
  */
 export async function restoreCheckpoint(ctx: RunContext, options: { verify?: boolean } = {}): Promise<void> {
   const started = Date.now()
   const record = ctx.manifest.data.checkpoint
-  if (!record) {
-    throw new DrydockError('DD_CHECKPOINT_MISSING', 'this run has no staging checkpoint', {
-      stage: 'migrate', hint: 'a checkpoint is saved after hop 1 verified; start a new run',
+  const problem = record ? undefined : dumpFilesProblem(ctx, { needHop1: true })
+  if (problem) {
+    throw new DrydockError('DD_CHECKPOINT_MISSING', `this run kept no staging checkpoint, and its dump files cannot rebuild staging as hop 1 verified it (${problem})`, {
+      stage: 'migrate', hint: '--cleanup this run and start a new one (--checkpoint keeps a checkpoint from the start)',
     })
   }
+  // Until the restore ends, staging is neither hop 1's nor the migration's: a resume restores again.
+  await ctx.manifest.update((m) => { m.restoringStaging = new Date().toISOString() })
+  const kind = record?.kind ?? 'dump-files'
   const { driver, config } = ctx
-  if (record.kind === 'database-copy') {
+  if (record?.kind === 'database-copy') {
     if (config.staging === 'ephemeral') throw new DrydockError('DD_CHECKPOINT_FAILED', 'a database copy needs a staging URL', { stage: 'migrate' })
     const staging = config.staging
     if (!(await driver.databaseExists(staging, record.location))) throw gone(`database ${record.location}`)
     await driver.dropDatabase(staging, staging.database)
     await driver.cloneDatabase!(staging, record.location, staging.database)
     ctx.staging = staging
-  } else if (record.kind === 'data-directory') {
+  } else if (record?.kind === 'data-directory') {
     if (!existsSync(join(record.location, 'PG_VERSION'))) throw gone(`data directory copy ${record.location}`)
     let base: string
     if (ctx.ephemeral) {
@@ -142,13 +142,25 @@ export async function restoreCheckpoint(ctx: RunContext, options: { verify?: boo
   } else {
     await reloadDumpFiles(ctx)
   }
-  const verify = options.verify ?? record.kind === 'dump-files'
+  const verify = options.verify ?? kind === 'dump-files'
   if (verify) await verifyAgainstHop1(ctx)
   await ctx.manifest.update((m) => {
     resetMigration(m)
-    m.checkpoint!.restores = [...(m.checkpoint!.restores ?? []), { at: new Date().toISOString(), ms: Date.now() - started, verified: verify }]
+    delete m.restoringStaging
+    if (m.checkpoint) m.checkpoint.restores = [...(m.checkpoint.restores ?? []), { at: new Date().toISOString(), ms: Date.now() - started, verified: verify }]
   })
-  ctx.log.write({ kind: 'info', stage: 'migrate', message: `staging restored from the ${record.kind} checkpoint in ${Date.now() - started} ms${verify ? ', verified against hop 1' : ''}` })
+  const from = record ? `the ${kind} checkpoint` : 'the dump files (no checkpoint kept)'
+  ctx.log.write({ kind: 'info', stage: 'migrate', message: `staging restored from ${from} in ${Date.now() - started} ms${verify ? ', verified against hop 1' : ''}` })
+}
+
+/**
+ * Whether staging may be half-migrated with nothing in the manifest saying how far: a step
+ * started and never ended (the run was killed), or a restore did not finish.
+ */
+export function stagingHalfMigrated(m: Manifest): string | undefined {
+  if (m.restoringStaging) return 'a restore of staging did not finish'
+  const step = m.steps.find((s) => s.status === 'running')
+  return step ? `step ${step.index} (${step.name}) was under way when the run stopped` : undefined
 }
 
 /** Drops the checkpoint's copy (a database or a folder); dump files stay (they are the run's backup). */
@@ -171,11 +183,9 @@ export function resetMigration(m: Manifest): void {
 
 function gone(what: string): DrydockError {
   return new DrydockError('DD_CHECKPOINT_MISSING', `the staging checkpoint is gone (${what})`, {
-    stage: 'migrate', hint: 'start a new run',
+    stage: 'migrate', hint: '--cleanup this run and start a new one',
   })
 }
-
-const schemaFile = (ctx: RunContext, section: string) => join(ctx.paths.schemaDir, `source-${section}.sql`)
 
 async function copyTree(from: string, to: string, logFile: string): Promise<void> {
   // -a keeps owners and modes (the server user's files stay its own when drydock runs as root).
@@ -211,71 +221,25 @@ async function restartEphemeral(ctx: RunContext, base: string): Promise<void> {
   await ctx.manifest.update((m) => { m.staging.endpoint = describeEndpoint(ctx.staging!); m.staging.dataDir = ctx.ephemeral!.dataDir })
 }
 
-/** The ephemeral server folder of this run (left by an earlier attempt, or set up now). */
+/** The ephemeral server folder of this run (left by an earlier attempt, or set up now), its server stopped. */
 async function serverFolderForRestore(ctx: RunContext, record: CheckpointRecord): Promise<string> {
+  const options = { major: await serverMajor(record.location), logFile: ctx.paths.toolLog, superuser: ctx.config.source.user }
+  try {
+    // Starting it stops a server that a killed drydock left running on that data directory.
+    const left = await ctx.driver.startEphemeral(ctx.paths.stagingDir, { ...options, reuse: true })
+    await left.stop({ keep: true })
+    return dirname(left.dataDir)
+  } catch {
+    // Not startable (a restore stopped half-way through its copy): the folder as it is.
+  }
   try {
     return existingServerFolder(ctx.paths.stagingDir, join('pgdata', 'PG_VERSION'))
   } catch {
     // Gone: set up a fresh server folder the usual way (permissions for the server user), then stop it.
-    const server = await ctx.driver.startEphemeral(ctx.paths.stagingDir, {
-      major: await serverMajor(record.location), logFile: ctx.paths.toolLog, superuser: ctx.config.source.user,
-    })
+    const server = await ctx.driver.startEphemeral(ctx.paths.stagingDir, options)
     await server.stop({ keep: true })
     return dirname(server.dataDir)
   }
-}
-
-/**
- * Staging from the dump files: an empty staging database (a fresh ephemeral server when none
- * runs), the applied pre-data schema, every file (sha256-checked as it streams), post-data,
- * sequences and statistics — the load stage, without production.
- */
-async function reloadDumpFiles(ctx: RunContext): Promise<void> {
-  const { driver, config, manifest } = ctx
-  const source = config.source
-  let staging: Endpoint
-  if (config.staging === 'ephemeral') {
-    if (!ctx.ephemeral) {
-      const major = (await driver.probe(source)).major
-      ctx.ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, { major, logFile: ctx.paths.toolLog, superuser: source.user })
-      await manifest.update((m) => { m.staging.dataDir = ctx.ephemeral!.dataDir })
-    }
-    staging = withDatabase(ctx.ephemeral.endpoint, source.database)
-  } else {
-    staging = config.staging
-  }
-  if (await driver.databaseExists(staging, staging.database)) await driver.dropDatabase(staging, staging.database)
-  await driver.createDatabase(staging, staging.database, source)
-  ctx.staging = staging
-  await manifest.update((m) => { m.staging.endpoint = describeEndpoint(staging) })
-  const sourceSession = track(ctx, await driver.connect(source))
-  try {
-    await driver.prepareStaging(sourceSession, staging)
-  } finally {
-    await sourceSession.close()
-  }
-  await driver.runSqlFile(staging, schemaFile(ctx, 'pre-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('pre-data schema', error) })
-  const records = Object.values(manifest.data.tables).filter((t) => t.dump)
-  // Every part of every table into the new staging database (parts of a table side by side).
-  const parts = records.flatMap((record) => (record.parts ?? []).map((part) => ({ record, part })))
-  await withSessions(ctx, staging, Math.max(1, ctx.options.jobs), async (sessions) => {
-    await forEachWithSlot(parts, sessions, async ({ record, part }, session) => {
-      await fileToTable(session, record, ctx.paths.dumpDir, part.file!, {
-        ...(ctx.progress ? { progress: ctx.progress } : {}), ...(part.range ? { part: { range: part.range, clear: false } } : {}),
-      })
-    })
-  })
-  await driver.runSqlFile(staging, schemaFile(ctx, 'post-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('post-data schema', error) })
-  await withSessions(ctx, staging, 1, async ([session]) => {
-    await session!.setSequences(manifest.data.sequences ?? [])
-    await session!.analyze(records)
-  })
-}
-
-function restoreError(what: string, error: unknown): DrydockError {
-  return new DrydockError('DD_CHECKPOINT_FAILED', `restoring staging from the dump files: applying the ${what} failed: ${(error as Error).message}`, {
-    stage: 'migrate', hint: 'start a new run',
-  }, { cause: error })
 }
 
 /** Every table's count and checksum on staging must equal hop 1's staging values. */
@@ -288,7 +252,7 @@ async function verifyAgainstHop1(ctx: RunContext): Promise<void> {
   })
   if (mismatches.length > 0) {
     throw new DrydockError('DD_CHECKPOINT_MISMATCH', `restored staging differs from hop 1 in ${mismatches.length} table(s):\n${mismatches.map((m) => `  ${m.table}: ${m.detail}`).join('\n')}`, {
-      stage: 'migrate', table: mismatches.map((m) => m.table).join(', '), hint: 'start a new run',
+      stage: 'migrate', table: mismatches.map((m) => m.table).join(', '), hint: 'the dump files or the checkpoint no longer hold what hop 1 verified: --cleanup this run and start a new one',
     })
   }
 }

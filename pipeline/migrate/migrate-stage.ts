@@ -5,7 +5,7 @@ import type { ParsedStep } from '../config.ts'
 import type { RunContext } from '../context.ts'
 import type { StepRecord } from '../run-dir.ts'
 import { type Endpoint, endpointUrl } from '../endpoint.ts'
-import { DrydockError } from '../errors.ts'
+import { DrydockError, inStage } from '../errors.ts'
 import { execProgram, lastLines } from '../util/exec.ts'
 import { redactSecrets } from '../util/redact.ts'
 import { expandSqlFiles } from './sql-files.ts'
@@ -27,6 +27,7 @@ export async function migrateStage(ctx: RunContext): Promise<void> {
     ctx.progress && (ctx.progress.totalTables = ctx.config.steps.length)
     const tick = ctx.progress?.start(`step ${step.index}: ${step.name}`)
     let transform: TransformRecord | undefined
+    await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'running', ms: 0, log })
     try {
       if (step.kind === 'sql') {
         for (const file of expandSqlFiles(step.spec, step.name)) await ctx.driver.runSqlFile(ctx.staging!, file, log)
@@ -37,16 +38,25 @@ export async function migrateStage(ctx: RunContext): Promise<void> {
       }
     } catch (error) {
       await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'failed', ms: Date.now() - started, log })
-      if (error instanceof DrydockError) {
-        Object.assign(error.ctx, { stage: 'migrate', hint: `${error.ctx.hint ? `${error.ctx.hint}; ` : ''}production is untouched; fix step ${step.index} and run again` })
-      }
-      throw error
+      const e = inStage('migrate', error)
+      Object.assign(e.ctx, { stage: 'migrate', hint: `${e.ctx.hint ? `${e.ctx.hint}; ` : ''}${failedStepHint(step.index)}` })
+      throw e
     }
     tick?.done()
     await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'done', ms: Date.now() - started, log, ...(transform ? { transform } : {}) })
     ctx.log.write({ kind: 'info', stage: 'migrate', message: `step ${step.index} (${step.name}) done in ${Date.now() - started} ms` })
   }
   await checkExpectations(ctx)
+}
+
+/**
+ * What to do after a failed step. Its earlier statements may have stayed applied (MySQL DDL
+ * is not transactional; a command commits as it goes), so the safe rerun starts from staging
+ * as hop 1 left it (issue 11).
+ */
+export function failedStepHint(index: number): string {
+  return `production is untouched; fix step ${index}, then rerun the migration on staging as it was before it: --resume --from migrate `
+    + `(a plain --resume runs step ${index} again on a staging it may have half-migrated)`
 }
 
 /** One record a step: a retried step replaces its failed attempt. */

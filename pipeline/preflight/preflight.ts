@@ -9,6 +9,7 @@ import { backupName, shadowName } from '../loadback/shadow-names.ts'
 import { selectCarried } from '../snapshot/select-tables.ts'
 import { formatBytes } from '../util/files.ts'
 import type { CheckStatus, PreflightCheck, PreflightNeeds } from './preflight-types.ts'
+import { stepChecks } from './step-checks.ts'
 
 export type { CheckStatus, PreflightCheck } from './preflight-types.ts'
 
@@ -94,7 +95,8 @@ function maintenance(driver: Driver, ep: Endpoint): Endpoint {
 /**
  * Before anything is written: every database answers, the client tools fit the servers, the
  * account may do what each stage needs, the tables to carry exist, the run directory has room,
- * ephemeral staging can start, and (for a new run) the names it creates are free.
+ * ephemeral staging can start, (for a new run) the names it creates are free, and every
+ * migration step's files, programs and transforms are there.
  * Reads only: nothing is written anywhere.
  */
 export async function preflight(config: ParsedConfig, driver: Driver, options: PreflightOptions = {}): Promise<PreflightResult> {
@@ -255,6 +257,10 @@ export async function preflight(config: ParsedConfig, driver: Driver, options: P
       fail('source.privileges', 'what the account may do', error)
     }
   }
+
+  // The migration's own inputs: files, programs, folders, transforms.
+  // (settle() raises a failing one as a DrydockError with its code and hint.)
+  for (const check of await stepChecks(config.steps)) add(check)
   settle()
   return result
 }

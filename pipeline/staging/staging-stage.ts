@@ -4,6 +4,7 @@ import { DrydockError } from '../errors.ts'
 import { join } from 'node:path'
 import { runCanary } from '../canary/canary.ts'
 import { copySchemaSection } from '../schema/schema-copy.ts'
+import { stagingHalfMigrated } from '../checkpoint/checkpoint.ts'
 
 /**
  * Stage 3: a standalone staging database (a URL, or an ephemeral server started here) with
@@ -51,8 +52,8 @@ export async function attachStaging(ctx: RunContext): Promise<void> {
   const { driver, config, manifest } = ctx
   const needed = (['dump', 'load', 'verify-hop1', 'migrate', 'loadback', 'verify-hop2'] as const)
     .some((stage) => manifest.data.stages[stage]?.status !== 'done')
-  // --from migrate: the checkpoint restore brings staging back (migrate stage).
-  if (!needed || ctx.options.from === 'migrate') return
+  // --from migrate, or a half-migrated staging: the checkpoint restore brings staging back (migrate stage).
+  if (!needed || ctx.options.from === 'migrate' || stagingHalfMigrated(manifest.data)) return
   const source = config.source
   if (config.staging === 'ephemeral') {
     const info = await driver.probe(source)

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
@@ -51,15 +51,22 @@ for (const staging of ['url', 'ephemeral'] as const) {
   })
 }
 
-describe('--from migrate refuses', () => {
-  it('a run that kept no checkpoint', async () => {
+describe('--from migrate without a checkpoint', () => {
+  it('rebuilds staging from the dump files (ephemeral staging kept after the failure), checked against hop 1', async () => {
     const source = `${prefix}_nock`
     await seed(source)
+    const dataBefore = await tableDigests(source)
     const dir = tempDir('from-nock')
-    const config = configIn(dir, { source: pgUrl(source), staging: pgUrl(`${source}_stg`), migrate: [{ command: 'exit 1' }] })
-    const failed = await runUpgrade(config, RUN_OPTIONS).catch((e: Error) => e)
-    expect(failed).toBeInstanceOf(Error)
-    const runDir = join(config.runDir, (await import('node:fs')).readdirSync(config.runDir)[0]!)
-    await expectDrydockError(resumeUpgrade(runDir, config, { ...RUN_OPTIONS, from: 'migrate' }), 'DD_CHECKPOINT_MISSING')
+    writeFile(dir, 'up.sql', 'ALTER TABLE public.item ADD COLUMN v1 int DEFAULT 1')
+    const config = configIn(dir, { source: pgUrl(source), staging: 'ephemeral', migrate: [{ sql: 'up.sql' }, { command: 'exit 1' }] })
+    await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_MIGRATION_FAILED')
+    const runDir = join(config.runDir, readdirSync(config.runDir)[0]!)
+    expect(readManifest(runDir).checkpoint).toBeUndefined()
+    const fixed = configIn(dir, { source: pgUrl(source), staging: 'ephemeral', migrate: [{ sql: 'up.sql' }, { command: 'true' }] })
+    const again = await resumeUpgrade(runDir, fixed, { ...RUN_OPTIONS, from: 'migrate' })
+    expect(again.report.verdict).toBe('verified')
+    expect(readFileSync(join(runDir, 'logs', 'events.jsonl'), 'utf8')).toMatch(/staging restored from the dump files \(no checkpoint kept\) in \d+ ms, verified against hop 1/)
+    expect(Object.keys(await tableDigests(source))).toEqual(Object.keys(dataBefore))
+    expect(await sql(source, 'SELECT count(*) AS n, sum(v1) AS s FROM public.item')).toEqual([{ n: '3000', s: '3000' }])
   })
 })

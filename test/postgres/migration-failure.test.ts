@@ -51,7 +51,7 @@ describe('a failing migration step', () => {
     expect(error.message.split('\n')[0]).toBe(`SQL migration (${file}) on postgres://postgres@127.0.0.1:5432/${staging} failed:`)
     expect(error.message).toContain('division by zero')
     expect(error.ctx.stage).toBe('migrate')
-    expect(error.ctx.hint).toContain('production is untouched; fix step 1 and run again')
+    expect(error.ctx.hint).toContain(`production is untouched; fix step 1, then rerun the migration on staging as it was before it: --resume ${onlyRun(config)} --from migrate`)
     const runDir = onlyRun(config)
     expect(error.ctx.hint).toContain(`full output in ${join(runDir, 'steps', '01-sql.log')}`)
     expect(error.describe()).toMatch(/^migrate: SQL migration \(/)
@@ -80,7 +80,7 @@ describe('a failing migration step', () => {
 
     expect(error.message).toMatch(/^step 2 \(exit 3\) exited with code 3\b/)
     expect(error.ctx.stage).toBe('migrate')
-    expect(error.ctx.hint).toContain('production is untouched; fix step 2 and run again')
+    expect(error.ctx.hint).toContain('production is untouched; fix step 2, then rerun the migration on staging as it was before it')
 
     await expectProductionUntouched()
     const runDir = onlyRun(config)

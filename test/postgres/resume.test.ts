@@ -52,7 +52,7 @@ describe('resume after a failure', () => {
 
   it('stops at the failing step, keeps staging, and says how to continue', async () => {
     const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_MIGRATION_FAILED')
-    expect(error.ctx.hint).toContain(`then continue with --resume ${onlyRun(config)}`)
+    expect(error.ctx.hint).toContain(`--resume ${onlyRun(config)} --from migrate`)
     expect(await databaseExists(`${source}_stg`)).toBe(true)
     expect(await tableDigests(source)).toEqual(before)
   })
