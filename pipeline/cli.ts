@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { verifyCommand, verifyOptionsError } from './compare/verify-command.ts'
-import { loadConfig } from './config.ts'
+import { loadConfig, parseIdleLimit } from './config.ts'
 import { driverFor } from './drivers/registry.ts'
 import { DrydockError, isDrydockError } from './errors.ts'
 import { summaryText, writeReport } from './report/report-write.ts'
@@ -50,6 +50,9 @@ Options:
       --max-replica-lag SECONDS
                         pause the load while a replica  default: config throttle.maxReplicaLag, else none
                         lags more than this, or off
+      --idle-limit SECONDS
+                        the longest a connection to a   default: config idleLimitSeconds, else 60
+                        server may stay silent (below every proxy's idle timeout on the way)
   -h, --help            this help
 
 Verify (read-only on both sides; no config needed):
@@ -94,6 +97,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'no-direct': { type: 'boolean', default: false },
         compress: { type: 'string' },
         'max-replica-lag': { type: 'string' },
+        'idle-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -135,6 +139,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`drydock: Invalid option --compress: expected ${COMPRESSIONS.join(' or ')}, got "${args.compress}"\n`)
     return 2
   }
+  let idleLimit: number | undefined
+  try {
+    idleLimit = args['idle-limit'] === undefined ? undefined : parseIdleLimit(args['idle-limit'], 'option --idle-limit')
+  } catch (error) {
+    process.stderr.write(`drydock: ${(error as Error).message}\n`)
+    return 2
+  }
   const throttleFlags = parseThrottleFlags({ maxRate: args['max-rate'], maxReplicaLag: args['max-replica-lag'] })
   if ('error' in throttleFlags) {
     process.stderr.write(`drydock: ${throttleFlags.error}\n`)
@@ -144,7 +155,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.verify) {
       return await verifyCommand({ left: args.left, right: args.right, locate: args.locate, out: args.out, jobs, schemas: args.schema })
     }
-    const config = withThrottleFlags(await loadConfig(args.config ?? (args.resume ? configOfRun(args.resume) : undefined) ?? defaultConfigPath()), throttleFlags)
+    const loaded = withThrottleFlags(await loadConfig(args.config ?? (args.resume ? configOfRun(args.resume) : undefined) ?? defaultConfigPath()), throttleFlags)
+    const config = idleLimit === undefined ? loaded : Object.freeze({ ...loaded, idleLimitSeconds: idleLimit })
     if (args.rollback || args.cleanup) {
       const runDir = resolve((args.rollback ?? args.cleanup)!)
       const paths = runPaths(runDir)
