@@ -33,6 +33,12 @@ export interface KeepAliveTarget {
   busy(): boolean
   /** The cheap statement; its failure is ignored (the next real statement reports it). */
   ping(): Promise<unknown>
+  /**
+   * Breaks the connection with this error: the ping went unanswered for a whole idle limit, so
+   * the connection is dead without the socket knowing (a proxy or NAT that dropped it
+   * silently). Every statement queued behind fails with it instead of waiting forever.
+   */
+  kill(error: Error): void
 }
 
 export interface KeepAlive {
@@ -58,11 +64,21 @@ export function keepAlive(target: KeepAliveTarget, limitMs = idleLimitMs): KeepA
     if (now - last < limitMs / 2) return
     last = now
     pinging = true
-    target.ping().catch(() => {}).finally(() => { pinging = false })
+    const dead = setTimeout(() => target.kill(unanswered(limitMs)), limitMs)
+    dead.unref()
+    target.ping().catch(() => {}).finally(() => {
+      clearTimeout(dead)
+      pinging = false
+    })
   }, Math.max(50, limitMs / 4))
   timer.unref()
   return {
     touch: () => { last = Date.now() },
     stop: () => clearInterval(timer),
   }
+}
+
+/** Transient (ETIMEDOUT): the unit that meets it is retried on a new connection. */
+function unanswered(limitMs: number): Error {
+  return Object.assign(new Error(`the server did not answer the keep-alive SELECT 1 within ${limitMs / 1000} s: the connection is dead (dropped by a proxy or the network)`), { code: 'ETIMEDOUT' })
 }

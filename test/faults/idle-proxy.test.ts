@@ -4,16 +4,23 @@
  * snapshot holder and workers wait while staging starts (initdb, a server boot), the source
  * lock waits through the migration (here a step that takes 3 s). Every drydock connection
  * sends a cheap statement when it has been idle for half the idle limit, so nothing is cut and
- * the run ends verified, row for row. And production connections killed on the server
- * (pg_terminate_backend / KILL) under the dump: a retry or a resumable stop, never a hang.
+ * the run ends verified, row for row. A connection dropped silently fails on its unanswered
+ * ping instead of hanging; connections cut or terminated (pg_terminate_backend) where no unit
+ * retries them are a resumable stop, never DD_UNEXPECTED and never a hang.
  */
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunContext } from '../../pipeline/context.ts'
+import type { DrydockError } from '../../pipeline/errors.ts'
 import type { PostgresSession } from '../../pipeline/drivers/postgres/postgres-session.ts'
 import type { Session } from '../../pipeline/drivers/driver.ts'
 import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
+import { pipeline } from 'node:stream/promises'
+import { driverFor } from '../../pipeline/drivers/registry.ts'
+import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { setIdleLimit } from '../../pipeline/faults/keep-alive.ts'
+import { hashSink, throttle } from './fault-helpers.ts'
 import { configIn, expectDrydockError, onlyRun, readManifest, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts'
 import * as my from '../helpers/mysql.ts'
@@ -51,11 +58,73 @@ afterAll(async () => {
 describe.each(engines)('$engine behind a proxy that cuts idle connections', (e) => {
   let proxy: FaultProxy
   const viaProxy = (db: string) => e.url(db).replace(`:${e.port}/`, `:${proxy.port}/`)
+  const schemaOf = (db: string) => (e.engine === 'postgres' ? 'public' : db)
 
   beforeAll(async () => {
     proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: e.port }, idleMs: IDLE_CUT_MS, cutKind: 'reset', lifetimeMs: 170_000 })
   })
   afterAll(async () => { await proxy.close() })
+
+  it('a session left idle for twice the cut still answers, and a slow COPY through it (pings held back) has every row', async () => {
+    const db = await source('session')
+    setIdleLimit(1)
+    const driver = await driverFor(e.engine)
+    const direct = await driver.connect(parseEndpoint(e.url(db), 'source'))
+    const session = await driver.connect(parseEndpoint(viaProxy(db), 'source'))
+    const cutsBefore = proxy.stats.cutIdle
+    try {
+      // The idle period being simulated: nothing of drydock's own runs on the session meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 2 * IDLE_CUT_MS))
+      expect(await session.rowCount!({ schema: schemaOf(db), name: 'orders' })).toBe(3000)
+      const table = { schema: schemaOf(db), name: 'orders' }
+      const expected = hashSink()
+      await pipeline((await direct.readTable(table)).stream, expected)
+      // The COPY stretched to about 2.5 s: longer than the idle limit, never idle on the wire.
+      const slow = hashSink()
+      await pipeline((await session.readTable(table)).stream, throttle(expected.bytes / 2.5), slow)
+      expect(slow.digest()).toBe(expected.digest())
+      expect(proxy.stats.cutIdle - cutsBefore).toBe(0)
+    } finally {
+      setIdleLimit()
+      await Promise.all([session.close(), direct.close()])
+    }
+  })
+
+  it('a connection the network dropped silently: the next statement fails, transient, instead of waiting forever', async () => {
+    const db = await source('stall')
+    const silent = await startFaultProxy({ target: { host: '127.0.0.1', port: e.port }, lifetimeMs: 60_000 })
+    setIdleLimit(1)
+    const driver = await driverFor(e.engine)
+    const session = await driver.connect(parseEndpoint(e.url(db).replace(`:${e.port}/`, `:${silent.port}/`), 'source'))
+    try {
+      expect(silent.stallAll()).toBe(1)
+      // The idle period being simulated: the unanswered keep-alive ping gives up after one limit.
+      await new Promise((resolve) => setTimeout(resolve, 2 * IDLE_CUT_MS))
+      const error = await session.rowCount!({ schema: schemaOf(db), name: 'orders' }).then(() => undefined, (failure: unknown) => failure)
+      expect(error, 'the statement should fail on the dead connection').toBeInstanceOf(Error)
+      expect(driver.isTransient!(error)).toBe(true)
+    } finally {
+      setIdleLimit()
+      await session.close()
+      await silent.close()
+    }
+  })
+
+  it('every production connection cut between the snapshot and staging: a resumable stop (DD_CONNECTION_LOST or DD_SNAPSHOT_LOST), and --resume ends verified', async () => {
+    const db = await source('cut')
+    const before = await e.helpers.tableDigests(db)
+    const config = configIn(tempDir(`idle-cut-${e.engine}`), { source: viaProxy(db), staging: e.url(`${db}_stg`), idleLimitSeconds: 1, hooks: { afterMigrate: 'true' } })
+    const cutAfterSnapshot = (stage: string) => { if (stage === 'snapshot') expect(proxy.cutAll()).toBeGreaterThan(0) }
+    const error = await runUpgrade(config, { ...RUN_OPTIONS, afterStage: cutAfterSnapshot }).then(() => undefined, (failure: DrydockError) => failure)
+    // The holder's own statement meets the cut, or (PostgreSQL) pg_dump meets the snapshot it held.
+    expect(['DD_CONNECTION_LOST', 'DD_SNAPSHOT_LOST'], error?.message).toContain(error?.code)
+    expect(error!.message).toMatch(/^(a connection to a database server was lost in the staging stage: |the snapshot .* is gone: the connection that held it was lost)/)
+    expect(error!.ctx.hint).toContain(`rerun with --resume ${onlyRun(config)}`)
+    expect(readManifest(onlyRun(config)).failure).toMatchObject({ code: error!.code, stage: 'staging' })
+    const resumed = await resumeUpgrade(onlyRun(config), config, RUN_OPTIONS)
+    expect(resumed.report.verdict).toBe('verified')
+    expect(await e.helpers.tableDigests(db)).toEqual(before)
+  })
 
   async function source(tag: string): Promise<string> {
     const db = `${e.prefix}_${tag}`

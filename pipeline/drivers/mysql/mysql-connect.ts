@@ -153,6 +153,7 @@ function keepConnectionAlive(raw: mysql.Connection): void {
   const keeper = keepAlive({
     busy: () => Boolean(queue._command) || (queue._commands?.length ?? 0) > 0,
     ping: () => new Promise((resolve, reject) => { query('SELECT 1', (error: unknown) => (error ? reject(error) : resolve(undefined))) }),
+    kill: (error) => { (raw as unknown as { stream: { destroy(e: Error): void } }).stream.destroy(error) },
   })
   ;(raw as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     keeper.touch()

@@ -58,6 +58,7 @@ function keepClientAlive(client: pg.Client): void {
   const keeper = keepAlive({
     busy: () => Boolean(queue._activeQuery) || (queue._queryQueue?.length ?? 0) > 0,
     ping: () => client.query('SELECT 1'),
+    kill: (error) => { (client as unknown as { connection: { stream: { destroy(e: Error): void } } }).connection.stream.destroy(error) },
   })
   ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     keeper.touch()

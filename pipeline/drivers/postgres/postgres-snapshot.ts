@@ -46,8 +46,12 @@ export async function openSnapshot(ep: Endpoint): Promise<Snapshot> {
  * only a new snapshot can continue. That is what --resume takes.
  */
 function snapshotLost(error: unknown, id: string): unknown {
-  if ((error as { code?: string }).code !== '22023') return error
+  return (error as { code?: string }).code === '22023' ? snapshotLostError(id, error) : error
+}
+
+/** DD_SNAPSHOT_LOST: resumable, never retried in place (a new connection cannot bring it back). */
+export function snapshotLostError(id: string, cause?: unknown): DrydockError {
   return new DrydockError('DD_SNAPSHOT_LOST', `the snapshot ${id} is gone: the connection that held it was lost, so no worker can join it again`, {
     hint: 'check the server and the network on the way (a proxy that drops idle connections: set idleLimitSeconds / --idle-limit below its timeout), then rerun with --resume: it takes a new snapshot and keeps the finished tables',
-  }, { cause: error })
+  }, cause === undefined ? undefined : { cause })
 }
