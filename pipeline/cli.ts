@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { verifyCommand, verifyOptionsError } from './compare/verify-command.ts'
-import { loadConfig } from './config.ts'
+import { loadConfig, parseIdleLimit } from './config.ts'
 import { DrydockError, isDrydockError } from './errors.ts'
 import { summaryText } from './report/report-write.ts'
 import { ManifestStore } from './run-dir.ts'
@@ -49,6 +49,9 @@ Options:
       --max-replica-lag SECONDS
                         pause the load while a replica  default: config throttle.maxReplicaLag, else none
                         lags more than this, or off
+      --idle-limit SECONDS
+                        the longest a connection to a   default: config idleLimitSeconds, else 60
+                        server may stay silent (below every proxy's idle timeout on the way)
   -h, --help            this help
 
 Verify (read-only on both sides; no config needed):
@@ -93,6 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'no-direct': { type: 'boolean', default: false },
         compress: { type: 'string' },
         'max-replica-lag': { type: 'string' },
+        'idle-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -134,6 +138,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`drydock: Invalid option --compress: expected ${COMPRESSIONS.join(' or ')}, got "${args.compress}"\n`)
     return 2
   }
+  let idleLimit: number | undefined
+  try {
+    idleLimit = args['idle-limit'] === undefined ? undefined : parseIdleLimit(args['idle-limit'], 'option --idle-limit')
+  } catch (error) {
+    process.stderr.write(`drydock: ${(error as Error).message}\n`)
+    return 2
+  }
   const throttleFlags = parseThrottleFlags({ maxRate: args['max-rate'], maxReplicaLag: args['max-replica-lag'] })
   if ('error' in throttleFlags) {
     process.stderr.write(`drydock: ${throttleFlags.error}\n`)
@@ -157,7 +168,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         stage: 'config', hint: `pass --config FILE with the run's migration, naming ${resumed.manifest.data.source}`,
       })
     }
-    const config = withThrottleFlags(resumed?.config ?? await loadConfig(args.config ?? defaultConfigPath()), throttleFlags)
+    const loaded = withThrottleFlags(resumed?.config ?? await loadConfig(args.config ?? defaultConfigPath()), throttleFlags)
+    const config = idleLimit === undefined ? loaded : Object.freeze({ ...loaded, idleLimitSeconds: idleLimit })
     // --sample N --transform FILE: try a row transform on the source's first N rows (reads only).
     if (args.sample !== undefined || args.transform !== undefined) return await sampleCommand(config, args.sample, args.transform)
     const workers = jobs ?? config.jobs ?? availableParallelism()

@@ -7,6 +7,7 @@ import { HOOK_POINTS, type Hooks } from './hooks/hook-points.ts'
 import { importUserModule } from './loader/import-user-module.ts'
 import { type Expectation, type ExpectationSpec, parseExpectations } from './invariants/expectations.ts'
 import { loadTransform, TRANSFORM_EXTENSIONS } from './transform/load-transform.ts'
+import { DEFAULT_IDLE_LIMIT_SECONDS } from './faults/keep-alive.ts'
 import { parseThrottle, type ThrottleConfig, type ThrottleSettings } from './throttle/throttle-config.ts'
 
 /** A migration step that runs SQL files on staging, each file in its own transaction. */
@@ -105,6 +106,13 @@ export interface UpgradeConfig {
    * @defaultValue no limit
    */
   throttle?: ThrottleConfig
+  /**
+   * The longest any connection to a server may stay silent: below the idle timeout of every
+   * proxy or balancer on the way (HAProxy `timeout client/server`, pgbouncer). Held connections
+   * send `SELECT 1` after half of it; checksum parts and the plan's longest silent statement are
+   * sized against it (see "Idle proxies" in the README). @defaultValue 60
+   */
+  idleLimitSeconds?: number
 }
 
 export interface ParsedStep {
@@ -136,6 +144,8 @@ export interface ParsedConfig {
   readonly expectations: readonly Expectation[]
   /** Config `throttle`, with `--max-rate` / `--max-replica-lag` applied by the CLI (pipeline/throttle). */
   readonly throttle?: ThrottleSettings
+  /** Config `idleLimitSeconds` (or `--idle-limit`). */
+  readonly idleLimitSeconds: number
   /** The config file's folder: relative paths and hooks start here. */
   readonly baseDir: string
 }
@@ -145,7 +155,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'compress', 'hooks', 'expect', 'throttle'] as const
+const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'compress', 'hooks', 'expect', 'throttle', 'idleLimitSeconds'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -218,6 +228,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     }
     return input.compress as Compression
   })
+  const idleLimitSeconds = check('idleLimitSeconds', () => parseIdleLimit(input.idleLimitSeconds, 'option idleLimitSeconds'))
   const steps = check('migrate', () => parseSteps(input.migrate, baseDir, problems))
   const hooks = check('hooks', () => parseHooks(input.hooks))
   const expectations = parseExpectations(input.expect, problems)
@@ -240,8 +251,17 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     hooks: Object.freeze(hooks!),
     expectations: Object.freeze(expectations),
     throttle,
+    idleLimitSeconds: idleLimitSeconds!,
     baseDir,
   })
+}
+
+/** Seconds from 1 to 3600 (config idleLimitSeconds, --idle-limit). */
+export function parseIdleLimit(value: unknown, what: string): number {
+  if (value === undefined) return DEFAULT_IDLE_LIMIT_SECONDS
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof n !== 'number' || !(n >= 1 && n <= 3600)) fail(`Invalid ${what}: expected seconds from 1 to 3600, got ${JSON.stringify(value)}`)
+  return n
 }
 
 function parseHooks(value: unknown): Hooks {

@@ -12,6 +12,8 @@ import { driverFor } from './drivers/registry.ts'
 import { describeEndpoint, withDatabase } from './endpoint.ts'
 import { DrydockError, inStage, type StageName } from './errors.ts'
 import { pastRuns } from './plan/past-runs.ts'
+import { setIdleLimit } from './faults/keep-alive.ts'
+import { asLostConnection } from './faults/lost-connection.ts'
 import { EventLog } from './log.ts'
 import { runHook } from './hooks/run-hook.ts'
 import { loadbackStage } from './loadback/loadback-stage.ts'
@@ -40,6 +42,7 @@ export interface UpgradeResult {
  * back, and the live database only changes at the swap, after both hops verified.
  */
 export async function runUpgrade(config: ParsedConfig, options: RunOptions): Promise<UpgradeResult> {
+  setIdleLimit(config.idleLimitSeconds)
   const driver = await driverFor(config.source.engine)
   let runId = newRunId()
   for (let n = 2; existsSync(join(config.runDir, runId)); n++) runId = `${newRunId()}-${n}`
@@ -71,6 +74,7 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
       hint: 'pass the run directory printed by the run (drydock-runs/<run id>)',
     })
   }
+  setIdleLimit(config.idleLimitSeconds)
   const manifest = ManifestStore.load(paths.manifest)
   checkResumable(manifest.data, paths.root, config, options.from)
   const driver = await driverFor(config.source.engine)
@@ -122,8 +126,9 @@ async function executeRun(
     await stages(ctx)
   } catch (caught) {
     const error = interrupt.signal.aborted ? interrupt.signal.reason : caught
-    const e = error instanceof DrydockError ? error : inStage('report', error)
-    if (e !== error) Object.assign(e.ctx, { stage: (error as DrydockError).ctx?.stage })
+    const wrapped = error instanceof DrydockError ? error : inStage('report', error)
+    if (wrapped !== error) Object.assign(wrapped.ctx, { stage: (error as DrydockError).ctx?.stage })
+    const e = asLostConnection(wrapped, driver)
     // A hook failing after the swap does not undo a verified upgrade: the verdict stands.
     const swapped = manifest.data.swap?.status === 'swapped'
     await manifest.update((m) => {

@@ -1,6 +1,7 @@
 import type { RunContext } from '../context.ts'
 import { DEFAULT_PART_MB, MAX_PARTS, type PartSizing } from './plan-parts.ts'
 import type { Compression } from '../util/file-codec.ts'
+import { idleBoundPartBytes, MAX_IDLE_BOUND_PARTS } from '../faults/silent-statements.ts'
 
 const WHOLE: PartSizing = { partBytes: Number.POSITIVE_INFINITY, maxParts: 1 }
 
@@ -23,9 +24,18 @@ export function copySizing(ctx: RunContext): PartSizing {
   return { partBytes: (ctx.driver.copyPartMB ?? DEFAULT_PART_MB) * 1024 * 1024, maxParts: MAX_PARTS }
 }
 
-/** How tables are split for checksums: the size asked for, else 128 MiB on every engine. */
+/**
+ * How tables are split for checksums: the size asked for, else 128 MiB on every engine — and
+ * never more than a scan under half the idle limit (a checksum sends nothing until its part is
+ * done, and a proxy cuts a silent connection: pipeline/faults/silent-statements.ts).
+ */
 export function checksumSizing(ctx: RunContext): PartSizing {
-  return { partBytes: askedBytes(ctx) ?? DEFAULT_PART_MB * 1024 * 1024, maxParts: MAX_PARTS }
+  return checksumSizingFor(askedBytes(ctx) ?? DEFAULT_PART_MB * 1024 * 1024, ctx.config.idleLimitSeconds)
+}
+
+export function checksumSizingFor(askedBytes: number, idleLimitSeconds: number): PartSizing {
+  const bound = idleBoundPartBytes(idleLimitSeconds)
+  return bound < askedBytes ? { partBytes: bound, maxParts: MAX_IDLE_BOUND_PARTS } : { partBytes: askedBytes, maxParts: MAX_PARTS }
 }
 
 /** Direct mode unless --no-direct or config `direct: false`. */

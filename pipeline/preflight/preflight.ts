@@ -5,6 +5,7 @@ import type { ParsedConfig } from '../config.ts'
 import type { Driver, ServerInfo } from '../drivers/driver.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
+import { silentStatementCheck } from '../faults/silent-statements.ts'
 import { backupName, shadowName } from '../loadback/shadow-names.ts'
 import { selectCarried } from '../snapshot/select-tables.ts'
 import { formatBytes } from '../util/files.ts'
@@ -170,6 +171,7 @@ export async function preflight(config: ParsedConfig, driver: Driver, options: P
       tables: inventory.length, carriedTables: carried.size, totalBytes, carriedBytes, runDirBytes: carriedBytes * 2 + ephemeralBytes,
     }
     add({ id: 'source.tables', title: 'tables to carry', status: 'ok', detail: `${carried.size} of ${inventory.length} table(s) carried, ${formatBytes(carriedBytes)}` })
+    add(silentStatementCheck(inventory, config.target === 'in-place' ? 'shadow on production' : 'target', config.idleLimitSeconds))
   } catch (error) {
     if (error instanceof DrydockError && error.code === 'DD_TABLE_NOT_FOUND') Object.assign(error.ctx, { stage: 'preflight' })
     fail('source.tables', 'tables to carry', error)

@@ -7,6 +7,8 @@
  * - `cutAfterBytes` / `cutLimit`: cuts a connection once it carried that many bytes (both
  *   directions), for the next `cutLimit` connections that get that far; `cutAll()` cuts
  *   every open connection now;
+ * - `stallAll()`: from now on swallows every byte of the open connections and keeps their
+ *   sockets open, like a NAT box or proxy that forgot them without telling either side;
  * - `refuseFor(ms)`: stops listening, so that new connections are refused (ECONNREFUSED),
  *   like a server restarting; open connections stay.
  *
@@ -44,6 +46,8 @@ export interface FaultProxy {
   /** Open client connections. */
   connections(): number
   cutAll(): number
+  /** Silently drops every open connection (no FIN, no RST); returns how many. */
+  stallAll(): number
   /** Arms the byte cut again, for the next `limit` connections accepted from now on. */
   armCut(afterBytes: number, limit?: number): void
   setIdleMs(ms: number | undefined): void
@@ -59,6 +63,7 @@ interface Pair {
   generation: number
   idleTimer?: NodeJS.Timeout
   cut: boolean
+  stalled?: boolean
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
@@ -104,13 +109,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       }
     }
     client.on('data', (chunk: Buffer) => {
-      if (pair.cut) return
+      if (pair.cut || pair.stalled) return
       stats.bytesUp += chunk.length
       if (!server.write(chunk)) client.pause()
       count(chunk.length)
     })
     server.on('data', (chunk: Buffer) => {
-      if (pair.cut) return
+      if (pair.cut || pair.stalled) return
       stats.bytesDown += chunk.length
       if (!client.write(chunk)) server.pause()
       count(chunk.length)
@@ -152,6 +157,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     cutAll() {
       const open = [...pairs].filter((p) => !p.cut)
       for (const p of open) cut(p, 'cutManual')
+      return open.length
+    },
+    stallAll() {
+      const open = [...pairs].filter((p) => !p.cut && !p.stalled)
+      for (const p of open) { p.stalled = true; clearTimeout(p.idleTimer) }
       return open.length
     },
     armCut(afterBytes, limit = 1) {

@@ -52,7 +52,7 @@ describe('PostgreSQL pre-flight', () => {
     const result = await preflight(c, postgresDriver, { newRun: { runId: '20300101-000000' }, jobs: 2 })
     expect(result.checks.filter((x) => x.status === 'fail')).toEqual([])
     expect(result.checks.map((x) => x.id)).toEqual([
-      'source.connect', 'source.tools', 'source.content', 'source.tables', 'staging.connect', 'disk.run-dir',
+      'source.connect', 'source.tools', 'source.content', 'source.tables', 'source.silent-statement', 'staging.connect', 'disk.run-dir',
       'source.privileges.read', 'source.snapshot', 'source.privileges.createdb', 'source.privileges.owner',
       'source.track-counts', 'source.connections', 'staging.privileges.createdb', 'source.names',
     ])
@@ -146,7 +146,7 @@ describe('MySQL pre-flight', () => {
     const result = await preflight(c, mysqlDriver, { newRun: { runId: '20300101-000000' }, jobs: 2 })
     expect(result.checks.filter((x) => x.status !== 'ok')).toEqual([])
     expect(result.checks.map((x) => x.id)).toEqual([
-      'source.connect', 'source.tools', 'source.tables', 'staging.connect', 'disk.run-dir', 'source.privileges.read',
+      'source.connect', 'source.tools', 'source.tables', 'source.silent-statement', 'staging.connect', 'disk.run-dir', 'source.privileges.read',
       'source.privileges.reload', 'source.privileges.process', 'source.privileges.shadow', 'source.privileges.swap',
       'source.local-infile', 'source.connections', 'source.names',
     ])

@@ -1,6 +1,7 @@
 import mysql from 'mysql2'
 import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
 import { connectionError } from './mysql-errors.ts'
+import { keepAlive } from '../../faults/keep-alive.ts'
 
 export type Row = Record<string, string | null>
 
@@ -134,10 +135,36 @@ export async function mysqlConnect(ep: Endpoint, database: string | null = ep.da
     if (pinnedSqlMode === undefined) pinSqlMode(info!.mode ?? '')
     await conn.query(`SET SESSION ${settings.join(', ')}`, [pinnedSqlMode])
     if (unloggedServers.has(serverKey(ep))) await conn.query('SET SESSION sql_log_bin = 0').catch(() => {})
+    keepConnectionAlive(raw)
     return conn
   } catch (error) {
     raw.destroy()
     throw error
+  }
+}
+
+/** mysql2's own queue: a command is running (`_command`) or waiting (`_commands`). */
+type CommandQueue = { _command?: unknown; _commands?: { length: number } }
+
+/** SELECT 1 when idle (pipeline/faults/keep-alive.ts); mysql2 queues it behind any command. */
+function keepConnectionAlive(raw: mysql.Connection): void {
+  const queue = raw as unknown as CommandQueue
+  const query = raw.query.bind(raw) as (...args: unknown[]) => unknown
+  const keeper = keepAlive({
+    busy: () => Boolean(queue._command) || (queue._commands?.length ?? 0) > 0,
+    ping: () => new Promise((resolve, reject) => { query('SELECT 1', (error: unknown) => (error ? reject(error) : resolve(undefined))) }),
+    kill: (error) => { (raw as unknown as { stream: { destroy(e: Error): void } }).stream.destroy(error) },
+  })
+  ;(raw as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    keeper.touch()
+    return query(...args)
+  }
+  raw.once('end', () => keeper.stop())
+  raw.once('error', () => keeper.stop())
+  const destroy = raw.destroy.bind(raw)
+  raw.destroy = () => {
+    keeper.stop()
+    destroy()
   }
 }
 

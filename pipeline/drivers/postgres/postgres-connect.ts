@@ -1,6 +1,8 @@
+import type { Readable } from 'node:stream'
 import pg from 'pg'
 import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
+import { keepAlive } from '../../faults/keep-alive.ts'
 
 // Every int8/numeric stays a string: no value drydock reads goes through a JS number.
 pg.types.setTypeParser(20, (v) => v)
@@ -42,7 +44,32 @@ export async function pgConnect(ep: Endpoint, database = ep.database): Promise<p
   }
   const version = Number((await client.query('SHOW server_version_num')).rows[0].server_version_num)
   await client.query([...SESSION_SETTINGS, `SET extra_float_digits = ${version >= 120000 ? 1 : 3}`].join('; '))
+  keepClientAlive(client)
   return client
+}
+
+/** pg's own queue: a statement is running (`_activeQuery`) or waiting (`_queryQueue`). */
+type ClientQueue = { _activeQuery?: unknown; _queryQueue?: unknown[] }
+
+/** SELECT 1 when idle (pipeline/faults/keep-alive.ts); pg queues it behind any statement. */
+function keepClientAlive(client: pg.Client): void {
+  const queue = client as unknown as ClientQueue
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  const keeper = keepAlive({
+    busy: () => Boolean(queue._activeQuery) || (queue._queryQueue?.length ?? 0) > 0,
+    ping: () => client.query('SELECT 1'),
+    kill: (error) => { (client as unknown as { connection: { stream: { destroy(e: Error): void } } }).connection.stream.destroy(error) },
+  })
+  ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    keeper.touch()
+    return query(...args)
+  }
+  client.once('end', () => keeper.stop())
+  const end = client.end.bind(client) as (...args: unknown[]) => unknown
+  ;(client as unknown as { end: (...args: unknown[]) => unknown }).end = (...args: unknown[]) => {
+    keeper.stop()
+    return end(...args)
+  }
 }
 
 export function connectionError(error: unknown, ep: Endpoint, database = ep.database): DrydockError {
@@ -90,6 +117,17 @@ export async function pgConnectMaintenance(ep: Endpoint, avoid: readonly string[
     }
   }
   throw lastError
+}
+
+/**
+ * pg-copy-streams' COPY TO only emits 'error' when pg hands it a failure (the socket closed, the
+ * backend was terminated, the client was already broken): the stream is not destroyed, so a
+ * pipeline attached a moment later never learns and waits forever (a dump that hung with a
+ * 0-byte .partial file, issue 11 item 9). Destroying it makes every later reader see the error.
+ */
+export function failWhenLost<S extends Readable>(stream: S): S {
+  (stream as unknown as { handleError(error: Error): void }).handleError = (error: Error) => { stream.destroy(error) }
+  return stream
 }
 
 export function quoteIdent(name: string): string {

@@ -16,7 +16,7 @@ import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 import type { ColumnInfo, ReadRowsOptions, RowReader, RowValue, TableRef } from '../driver.ts'
 import { DrydockError } from '../../errors.ts'
-import { qualify, quoteIdent } from './postgres-connect.ts'
+import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { INTEGER_KEY_TYPES, KEY_TYPE_SQL } from './postgres-checksum.ts'
 import { RowLineEncoder } from '../../util/row-line-encoder.ts'
 
@@ -247,7 +247,7 @@ export function pickColumns(all: readonly ColumnInfo[], names: readonly string[]
 
 export async function readRows(client: pg.Client, table: TableRef, options: ReadRowsOptions = {}): Promise<RowReader> {
   const columns = pickColumns(await pgColumns(client, table), options.columns, table)
-  const copy = client.query(copyTo(readRowsSql(table, columns, options)))
+  const copy = failWhenLost(client.query(copyTo(readRowsSql(table, columns, options))))
   const decoder = new CopyTextDecoder(columns)
   // A failure anywhere destroys both streams and reaches whoever reads the rows.
   const stream = pipelineCallback(copy, decoder, () => {})

@@ -1,4 +1,5 @@
 import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { snapshotLostError } from './postgres-snapshot.ts'
 import { DrydockError } from '../../errors.ts'
 import { execProgram, lastLines } from '../../util/exec.ts'
 import type { SchemaCopyOptions, SchemaSection } from '../driver.ts'
@@ -34,6 +35,7 @@ export async function copySchema(
     env: childEnv(libpqEnv(from)), stdoutFile: options.saveAs, logFile: options.logFile,
   })
   if (dump.code !== 0) {
+    if (options.snapshot && /invalid snapshot identifier/.test(dump.tail)) throw snapshotLostError(options.snapshot)
     throw new DrydockError('DD_SCHEMA_DUMP_FAILED', `pg_dump of the ${section} schema of ${describeEndpoint(from)} failed: ${lastLines(dump.tail)}`, {
       stage: 'schema', hint: `see ${options.logFile}`,
     })

@@ -4,7 +4,7 @@ import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 import type { ColumnInfo, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { DrydockError } from '../../errors.ts'
-import { qualify, quoteIdent } from './postgres-connect.ts'
+import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { FINGERPRINT_SQL } from './postgres-fingerprint.ts'
 import { checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
@@ -75,7 +75,7 @@ export class PostgresSession implements Session {
   async readTable(table: TableRef, range?: PartRange): Promise<TableReader> {
     // COPY without a column list leaves generated columns out: they are recomputed on load.
     const sql = range ? await copyPartSql(this.client, table, range) : `COPY ${qualify(table)} TO STDOUT`
-    const stream = this.client.query(copyTo(sql))
+    const stream = failWhenLost(this.client.query(copyTo(sql)))
     return { stream, rows: () => stream.rowCount }
   }
 
