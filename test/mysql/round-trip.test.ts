@@ -116,7 +116,10 @@ describe('MariaDB exact round trip through the whole pipeline', () => {
   it('upgrades, verifies every table at both hops and swaps', async () => {
     const dir = tempDir('my-types')
     writeFile(dir, 'side.sql', 'CREATE TABLE side_note (id INT AUTO_INCREMENT PRIMARY KEY, note TEXT);\nINSERT INTO side_note (note) VALUES (\'migrated\');\n')
-    const config = configIn(dir, { source: myUrl(live), staging: myUrl(`${prefix}_staging`), migrate: [{ sql: 'side.sql' }] })
+    // Staging's tickets must draw from staging's own sequence, never from production's.
+    writeFile(dir, 'own-sequence.sql', "SET @def = (SELECT COLUMN_DEFAULT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'tickets' AND COLUMN_NAME = 'id');\n" +
+      `SELECT IF(@def LIKE '%${live}%', (SELECT 1 FROM information_schema.TABLES WHERE TABLE_ROWS > 0 AND TABLE_ROWS < 0 UNION SELECT 2 UNION SELECT 3), 'own sequence') AS checked;\n`)
+    const config = configIn(dir, { source: myUrl(live), staging: myUrl(`${prefix}_staging`), migrate: [{ sql: 'own-sequence.sql' }, { sql: 'side.sql' }] })
     const result = await runUpgrade(config, RUN_OPTIONS)
     runDir = result.runDir
     const report = readReport(runDir)

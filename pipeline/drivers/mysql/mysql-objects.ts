@@ -68,12 +68,22 @@ export async function readTables(conn: MysqlConn): Promise<{ name: string; split
     SELECT TABLE_NAME AS name FROM information_schema.TABLES
      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE')
      ORDER BY TABLE_TYPE = 'BASE TABLE', TABLE_NAME`)
+  const [current] = await conn.query('SELECT DATABASE() AS db')
   const out: { name: string; split: SplitTable }[] = []
   for (const r of rows) {
     const [def] = await conn.query(`SHOW CREATE TABLE ${quoteIdent(r.name!)}`)
-    out.push({ name: r.name!, split: splitCreateTable(def!['Create Table']!) })
+    out.push({ name: r.name!, split: splitCreateTable(ownSequences(def!['Create Table']!, current!.db!)) })
   }
   return out
+}
+
+/**
+ * MariaDB prints a default's sequence qualified with the database (`nextval(\`shop\`.\`seq\`)`);
+ * left so, staging's table would draw numbers from production's sequence. Unqualified, it uses
+ * the sequence of whatever database the table is created in.
+ */
+export function ownSequences(createTable: string, database: string): string {
+  return createTable.split(`nextval(${quoteIdent(database)}.`).join('nextval(')
 }
 
 /** Runs one object's statement under its own sql_mode, then returns to the session's. */
