@@ -127,12 +127,16 @@ async function executeRun(
     if (e !== error) Object.assign(e.ctx, { stage: (error as DrydockError).ctx?.stage })
     // A hook failing after the swap does not undo a verified upgrade: the verdict stands.
     const swapped = manifest.data.swap?.status === 'swapped'
+    // Recording the failure may fail too (a full disk): the sessions and staging are closed all the same.
+    const unrecorded = (what: string) => (recordError: Error) => {
+      ctx.log.write({ kind: 'warning', stage: 'report', message: `could not write the ${what}: ${recordError.message}` })
+    }
     await manifest.update((m) => {
       if (!swapped) m.verdict = 'failed'
       m.failure = { code: e.code, message: e.message, ...(e.ctx.stage ? { stage: e.ctx.stage } : {}), ...(e.ctx.table ? { table: e.ctx.table } : {}) }
-    })
+    }).catch(unrecorded('manifest'))
     await shutdown(ctx, 'failure')
-    await writeReport(paths, manifest)
+    await writeReport(paths, manifest).catch(unrecorded('report'))
     await runHook(ctx, 'onFailure', { DRYDOCK_ERROR: `${e.code}: ${e.message}` }).catch((hookError: DrydockError) => {
       ctx.log.write({ kind: 'warning', stage: 'hooks', message: hookError.message })
       process.stderr.write(`warning: ${hookError.message}\n`)
@@ -260,6 +264,7 @@ function swapTitle(config: ParsedConfig, options: RunOptions): string {
 }
 
 async function shutdown(ctx: RunContext, outcome: 'success' | 'failure'): Promise<void> {
+  for (const session of ctx.openSessions) await session.close().catch(() => {})
   await closeSnapshot(ctx).catch(() => {})
   await stopStaging(ctx, outcome).catch(() => {})
   await dropFailedShadow(ctx).catch(() => {})
