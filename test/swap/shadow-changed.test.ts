@@ -37,5 +37,19 @@ for (const engine of ENGINES) {
       expect(manifest.swap).toBeUndefined()
       expect(manifest.verdict).toBe('failed')
     })
+
+    it('a hook that writes production: DD_WRITE_FENCE with one instruction (start again), no --resume', async () => {
+      const source = `${prefix}_prod`
+      await engine.createDatabase(source)
+      await engine.sql(source, engine.seedSql(50))
+      const table = engine.name === 'postgres' ? 'public.item' : 'item'
+      const config = configIn(tempDir('shchg'), {
+        source: engine.url(source), staging: engine.url(`${source}_stg`),
+        hooks: { beforeSwap: engine.shellSql(source, `UPDATE ${table} SET label = 'late' WHERE id = 3`) },
+      })
+      const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_WRITE_FENCE')
+      expect(error.ctx.hint).toContain('run the upgrade again from the start')
+      expect(error.ctx.hint).not.toContain('--resume')
+    })
   })
 }
