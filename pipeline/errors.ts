@@ -9,6 +9,8 @@ export interface ErrorContext {
   engine?: string
   /** What the operator should do next; printed after the message. */
   hint?: string
+  /** False when --resume cannot get past it (it would meet the same refusal): the hint then says what to do instead. */
+  resumable?: boolean
 }
 
 /**

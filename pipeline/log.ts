@@ -18,6 +18,11 @@ export class EventLog {
   write(event: RunEvent): void {
     if (!this.file) return
     const line = JSON.stringify({ at: new Date().toISOString(), ...event })
-    appendFileSync(this.file, `${redactSecrets(line, this.secrets)}\n`, { mode: 0o600 })
+    try {
+      appendFileSync(this.file, `${redactSecrets(line, this.secrets)}\n`, { mode: 0o600 })
+    } catch (error) {
+      // A full disk stops the run at its next manifest write (DD_DISK_FULL), not in a log line.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error
+    }
   }
 }

@@ -162,6 +162,8 @@ export interface Manifest {
   resumes?: { at: string; snapshot?: { id: string; position: string } }[]
   /** Write marks of production's tables taken just before the snapshot, checked before the swap. */
   fence?: Fence
+  /** Write marks of the production copy (shadow or target) taken before hop 2, checked before the swap. */
+  shadowFence?: Fence
   /** The type-fidelity canary's result (staging stage). */
   canary?: { columns: number; rows: number; ms: number }
   /** Staging has its indexes, constraints and triggers (post-data applied). */
@@ -189,8 +191,15 @@ export interface Manifest {
   restoringStaging?: string
   /** Loadback under --max-rate / replica lag limits: time spent paused or rate-limited. */
   throttle?: { pausedMs: number; pauses: number; limitedMs: number }
-  /** `parked`: what the swap took off the old tables around kept ones, for --rollback to put back. */
-  swap?: { status: 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string; parked?: unknown[] }
+  /**
+   * `swapping`: the intent, written just before the rename (pipeline/swap/settle-swap.ts settles
+   * it after a kill). `parked`: what the swap took off the old tables around kept ones, for
+   * --rollback to put back. `note`: what a swap cut short left undone.
+   */
+  swap?: {
+    status: 'swapping' | 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string
+    shadow?: string; parked?: unknown[]; note?: string
+  }
   verdict?: 'verified' | 'failed' | 'rolled-back' | 'abandoned'
   failure?: { code: string; message: string; stage?: string; table?: string }
 }

@@ -27,6 +27,8 @@ import type { ReportData } from './report/report-data.ts'
 import { createRunDirs, type Manifest, ManifestStore, newRunId, type RunPaths, runPaths } from './run-dir.ts'
 import { closeSnapshot, resumeSnapshot, snapshotStage } from './snapshot/snapshot-stage.ts'
 import { attachStaging, stagingStage, stopStaging } from './staging/staging-stage.ts'
+import { settleInterruptedSwap } from './swap/settle-swap.ts'
+import { takeShadowFence } from './swap/shadow-fence.ts'
 import { swapStage } from './swap/swap-stage.ts'
 import { runStages } from './ui.ts'
 import { verifySnapshotToStaging, verifyStagingToTarget } from './verify/verify-stage.ts'
@@ -76,10 +78,13 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
   }
   setIdleLimit(config.idleLimitSeconds)
   const manifest = ManifestStore.load(paths.manifest)
-  checkResumable(manifest.data, paths.root, config, options.from)
   const driver = await driverFor(config.source.engine)
+  checkSameSource(manifest.data, config)
+  // Killed during the swap: the server tells whether it happened; a swapped run is then finished.
+  await settleInterruptedSwap(driver, config.source, manifest)
+  checkResumable(manifest.data, paths.root, options.from)
   await preflight(config, driver, { jobs: options.jobs })
-  await checkSchemaUnchanged(driver, config, manifest.data)
+  if (manifest.data.swap?.status !== 'swapped') await checkSchemaUnchanged(driver, config, manifest.data)
   await manifest.update((m) => {
     m.resumes = [...(m.resumes ?? []), { at: new Date().toISOString() }]
     delete m.verdict
@@ -131,17 +136,21 @@ async function executeRun(
     const e = asLostConnection(wrapped, driver)
     // A hook failing after the swap does not undo a verified upgrade: the verdict stands.
     const swapped = manifest.data.swap?.status === 'swapped'
+    // Recording the failure may fail too (a full disk): the sessions and staging are closed all the same.
+    const unrecorded = (what: string) => (recordError: Error) => {
+      ctx.log.write({ kind: 'warning', stage: 'report', message: `could not write the ${what}: ${recordError.message}` })
+    }
     await manifest.update((m) => {
       if (!swapped) m.verdict = 'failed'
       m.failure = { code: e.code, message: e.message, ...(e.ctx.stage ? { stage: e.ctx.stage } : {}), ...(e.ctx.table ? { table: e.ctx.table } : {}) }
-    })
+    }).catch(unrecorded('manifest'))
     await shutdown(ctx, 'failure')
-    await writeReport(paths, manifest)
+    await writeReport(paths, manifest).catch(unrecorded('report'))
     await runHook(ctx, 'onFailure', { DRYDOCK_ERROR: `${e.code}: ${e.message}` }).catch((hookError: DrydockError) => {
       ctx.log.write({ kind: 'warning', stage: 'hooks', message: hookError.message })
       process.stderr.write(`warning: ${hookError.message}\n`)
     })
-    if (!swapped && !NOT_RESUMABLE.has(e.code)) {
+    if (!swapped && e.ctx.resumable !== false && !NOT_RESUMABLE.has(e.code)) {
       // Hints from below say "--resume"; the operator needs the exact run directory.
       const hint = e.ctx.hint?.includes('--resume')
         ? e.ctx.hint.replace(/--resume(?! \/)/g, `--resume ${paths.root}`)
@@ -178,8 +187,8 @@ async function stages(ctx: RunContext): Promise<void> {
   await hookOnce(ctx, 'afterMigrate')
   if (manifest.data.stages.loadback?.status !== 'done') await confirmLoadBack(ctx)
   await runStages(ctx, [
-    { name: 'loadback', title: 'loadback: migrated data into production beside the live data', run: loadbackStage },
-    { name: 'verify-hop2', title: 'verify-hop2: migrated staging ≡ production copy', run: verifyStagingToTarget, resume: reattachTarget },
+    { name: 'loadback', title: 'loadback: migrated data into production beside the live data', run: loadbackStage, resume: reattachTarget },
+    { name: 'verify-hop2', title: 'verify-hop2: migrated staging ≡ production copy', run: fenceAndVerifyCopy, resume: reattachTarget },
   ])
   await hookOnce(ctx, 'beforeSwap')
   await runStages(ctx, [{ name: 'swap', title: swapTitle(config, options), run: swapStage }])
@@ -192,6 +201,12 @@ async function verifyAndCheckpoint(ctx: RunContext): Promise<void> {
   await verifySnapshotToStaging(ctx)
   await closeSnapshot(ctx)
   if (ctx.options.checkpoint ?? ctx.options.rehearse) await saveCheckpoint(ctx)
+}
+
+/** Hop 2, after reading the copy's write marks: the swap checks them (a beforeSwap hook runs in between). */
+async function fenceAndVerifyCopy(ctx: RunContext): Promise<void> {
+  await takeShadowFence(ctx)
+  await verifyStagingToTarget(ctx)
 }
 
 /**
@@ -234,12 +249,15 @@ async function checkSchemaUnchanged(driver: Driver, config: ParsedConfig, m: Man
   }
 }
 
-function checkResumable(m: Manifest, runDir: string, config: ParsedConfig, from?: 'migrate'): void {
+function checkSameSource(m: Manifest, config: ParsedConfig): void {
   if (m.source !== describeEndpoint(config.source) || m.engine !== config.source.engine) {
     throw new DrydockError('DD_RESUME_MISMATCH', `run ${m.runId} was for ${m.source}, the config names ${describeEndpoint(config.source)}`, {
       hint: `resume with the config the run used (${m.configFile})`,
     })
   }
+}
+
+function checkResumable(m: Manifest, runDir: string, from?: 'migrate'): void {
   // A verified rehearsal may run its migration again from the checkpoint; a swapped run may not.
   if (from === 'migrate' && m.stages['verify-hop1']?.status !== 'done') {
     throw new DrydockError('DD_RESUME_FROM_MIGRATE_EARLY', `run ${m.runId} stopped before hop 1 verified staging: there is no migration to rerun yet`, {
@@ -247,7 +265,9 @@ function checkResumable(m: Manifest, runDir: string, config: ParsedConfig, from?
     })
   }
   const rerunRehearsal = from === 'migrate' && m.mode === 'rehearsal' && !m.swap
-  if (!rerunRehearsal && (m.verdict === 'verified' || m.swap || m.verdict === 'abandoned' || m.verdict === 'rolled-back')) {
+  // Swapped by an attempt killed before it could record it (settled from the server): the resume finishes it.
+  const unfinishedSwap = m.swap?.status === 'swapped' && m.verdict === undefined && from === undefined
+  if (!rerunRehearsal && !unfinishedSwap && (m.verdict === 'verified' || m.swap || m.verdict === 'abandoned' || m.verdict === 'rolled-back')) {
     throw new DrydockError('DD_NOTHING_TO_RESUME', `run ${m.runId} is finished (${m.verdict ?? m.swap?.status}): there is nothing to resume`, {
       hint: 'start a new run, or use --rollback / --cleanup on this one',
     })
@@ -267,6 +287,7 @@ function swapTitle(config: ParsedConfig, options: RunOptions): string {
 }
 
 async function shutdown(ctx: RunContext, outcome: 'success' | 'failure'): Promise<void> {
+  for (const session of ctx.openSessions) await session.close().catch(() => {})
   await closeSnapshot(ctx).catch(() => {})
   await stopStaging(ctx, outcome).catch(() => {})
   await dropFailedShadow(ctx).catch(() => {})

@@ -3,6 +3,7 @@ import type { RunContext } from './context.ts'
 import { type StageName, inStage } from './errors.ts'
 import { StageProgress } from './progress.ts'
 import { formatSeconds } from './util/files.ts'
+import { pauseForTest } from './util/test-pause.ts'
 
 export interface StageSpec {
   name: StageName
@@ -48,6 +49,7 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
       }, tty ? 250 : 15_000)
       await ctx.manifest.update((m) => { m.stages[spec.name] = { status: 'running', startedAt: new Date(started).toISOString() } })
       ctx.log.write({ kind: 'stage-start', stage: spec.name })
+      pauseForTest(`stage-${spec.name}`)
       try {
         await spec.run(ctx)
         await ctx.options.afterStage?.(spec.name, ctx)

@@ -264,6 +264,11 @@ export interface Driver {
   /** Atomically: live → backup, shadow → live. */
   swap(live: Endpoint, shadow: string, backup: string, options?: SwapOptions): Promise<SwapResult | void>
   /**
+   * After a swap that may have been cut short (kill -9 between the rename and the manifest
+   * write): which side of the rename production is on, read from the server. Reads only.
+   */
+  swapSide(live: Endpoint, shadow: string, backup: string): Promise<SwapSide>
+  /**
    * The swap moves single tables, so a table the migration left unchanged can stay live and
    * need not be copied back (MySQL's RENAME TABLE; PostgreSQL swaps whole databases).
    */
@@ -301,6 +306,12 @@ export interface SwapOptions {
   keep?: readonly string[]
   /** What an earlier swap's result parked (SwapResult.parked), to put back on the tables coming live. */
   restore?: readonly unknown[]
+}
+
+export interface SwapSide {
+  readonly swapped: boolean
+  /** What the cut-short swap left undone, for the operator. */
+  readonly note?: string
 }
 
 export interface SwapResult {

@@ -166,6 +166,7 @@ function writeFenceError(evidence: readonly FenceEvidence[], endpoint: string): 
   return new DrydockError('DD_WRITE_FENCE', `${endpoint} was written after the snapshot: ${evidence.length} table(s) changed since the fence:\n${list}`, {
     stage: 'swap',
     table: evidence.map((e) => e.table).join(', '),
+    resumable: false,
     hint: 'the maintenance window was not respected: something (the application, a worker, a cron job) still writes to production, and those writes are not in the migrated copy. Nothing was swapped; stop every writer and run the upgrade again from the start (there is no --force: swapping now would lose them)',
   })
 }
@@ -207,6 +208,7 @@ export async function checkFence(driver: Driver, endpoint: Endpoint, fence: Fenc
     throw new DrydockError('DD_WRITE_FENCE_UNPROVEN', `cannot prove that ${fence.endpoint} was not written after the snapshot: ${unproven.length} table(s) without proof:\n${list}`, {
       stage: 'swap',
       table: unproven.map((e) => e.table).join(', '),
+      resumable: false,
       hint: 'nothing was swapped. Pass the snapshot checksums (hop 1) to checkFence so that these tables are checksummed, or make sure nothing writes and run the upgrade again',
     })
   }

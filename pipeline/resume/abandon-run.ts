@@ -54,7 +54,7 @@ export async function abandonRun(driver: Driver, config: ParsedConfig, paths: Ru
 }
 
 /** A killed run may have left its ephemeral server running: start-and-stop it, else remove its files. */
-async function stopLeftoverServer(driver: Driver, config: ParsedConfig, paths: RunPaths): Promise<void> {
+export async function stopLeftoverServer(driver: Driver, config: ParsedConfig, paths: RunPaths): Promise<void> {
   try {
     const info = await driver.probe(config.source)
     const server = await driver.startEphemeral(paths.stagingDir, { major: info.major, logFile: paths.toolLog, superuser: config.source.user, reuse: true })

@@ -1,7 +1,9 @@
 import { describeEndpoint, withDatabase } from '../endpoint.ts'
 import type { RunContext } from '../context.ts'
 import { DrydockError } from '../errors.ts'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { stopLeftoverServer } from '../resume/abandon-run.ts'
 import { runCanary } from '../canary/canary.ts'
 import { copySchemaSection } from '../schema/schema-copy.ts'
 import { stagingHalfMigrated } from '../checkpoint/checkpoint.ts'
@@ -52,8 +54,16 @@ export async function attachStaging(ctx: RunContext): Promise<void> {
   const { driver, config, manifest } = ctx
   const needed = (['dump', 'load', 'verify-hop1', 'migrate', 'loadback', 'verify-hop2'] as const)
     .some((stage) => manifest.data.stages[stage]?.status !== 'done')
+  if (!needed) {
+    // Past hop 2 staging is done with; a killed attempt may have left its server running.
+    if (config.staging === 'ephemeral' && !ctx.options.keepStaging && existsSync(ctx.paths.stagingDir)) {
+      await stopLeftoverServer(driver, config, ctx.paths)
+      ctx.log.write({ kind: 'info', stage: 'staging', message: `removed the ephemeral staging left by the previous attempt (${ctx.paths.stagingDir})` })
+    }
+    return
+  }
   // --from migrate, or a half-migrated staging: the checkpoint restore brings staging back (migrate stage).
-  if (!needed || ctx.options.from === 'migrate' || stagingHalfMigrated(manifest.data)) return
+  if (ctx.options.from === 'migrate' || stagingHalfMigrated(manifest.data)) return
   const source = config.source
   if (config.staging === 'ephemeral') {
     const info = await driver.probe(source)

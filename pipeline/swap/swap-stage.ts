@@ -1,20 +1,31 @@
 import type { RunContext } from '../context.ts'
-import type { Driver } from '../drivers/driver.ts'
+import type { Driver, SwapResult } from '../drivers/driver.ts'
 import { type Endpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import { checkFence } from '../fence/fence.ts'
 import { backupName, rejectedName } from '../loadback/shadow-names.ts'
 import type { ManifestStore } from '../run-dir.ts'
+import { pauseForTest } from '../util/test-pause.ts'
+import { settleInterruptedSwap } from './settle-swap.ts'
+import { checkShadowFence } from './shadow-fence.ts'
 
 /** Stage 10: the verified shadow becomes the live database; the old one is kept as a backup. */
 export async function swapStage(ctx: RunContext): Promise<void> {
   const { config, manifest } = ctx
+  if (manifest.data.swap?.status === 'swapped') {
+    // A killed attempt swapped, and settleInterruptedSwap found it on the server.
+    ctx.log.write({ kind: 'info', stage: 'swap', message: `already swapped by the previous attempt: ${manifest.data.swap.live} is the upgraded database, the old one is ${manifest.data.swap.backup}` })
+    return
+  }
   // Nobody may have written production since the snapshot; a rehearsal runs beside live traffic.
   if (!ctx.options.rehearse && manifest.data.fence) {
     const expected = Object.fromEntries(Object.entries(manifest.data.tables).map(([key, t]) => [key, t.source]))
     const fence = await checkFence(ctx.driver, config.source, manifest.data.fence, { expected })
     ctx.log.write({ kind: 'info', stage: 'swap', message: `write fence holds: ${fence.byMarks.length} table(s) unchanged by their marks, ${fence.byChecksum.length} by checksum` })
   }
+  // Nor the copy since hop 2 verified it (the beforeSwap hook ran in between).
+  const copy = ctx.options.rehearse ? undefined : await checkShadowFence(ctx)
+  if (copy) ctx.log.write({ kind: 'info', stage: 'swap', message: `the production copy is as hop 2 verified it: ${copy.byMarks.length} table(s) by their marks, ${copy.byChecksum.length} by checksum` })
   if (config.target !== 'in-place') {
     ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: 'the migrated data went to a separate target: nothing to swap' })
     return
@@ -26,11 +37,21 @@ export async function swapStage(ctx: RunContext): Promise<void> {
     ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: `rehearsal: production not swapped, shadow ${shadow} dropped` })
     return
   }
-  const backup = backupName(config.source.database, manifest.data.runId)
-  const result = await ctx.driver.swap(config.source, shadow, backup, { keep: keptTables(manifest) })
+  const live = config.source.database
+  const backup = backupName(live, manifest.data.runId)
+  await manifest.update((m) => { m.swap = { status: 'swapping', at: new Date().toISOString(), live, backup, shadow } })
+  let result: SwapResult | void
+  try {
+    result = await ctx.driver.swap(config.source, shadow, backup, { keep: keptTables(manifest) })
+  } catch (error) {
+    // The server, not the error, tells whether production was swapped.
+    await settleInterruptedSwap(ctx.driver, config.source, manifest).catch(() => {})
+    throw error
+  }
+  pauseForTest('swap-rename')
   await manifest.update((m) => {
     m.target.backup = backup
-    m.swap = { status: 'swapped', at: new Date().toISOString(), live: config.source.database, backup, ...(result?.parked ? { parked: [...result.parked] } : {}) }
+    m.swap = { status: 'swapped', at: new Date().toISOString(), live, backup, ...(result?.parked ? { parked: [...result.parked] } : {}) }
   })
 }
 
@@ -49,6 +70,7 @@ function requireSwapped(manifest: ManifestStore, action: string): { live: string
  * Same atomic rename as the swap.
  */
 export async function rollbackRun(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<string> {
+  await settleInterruptedSwap(driver, source, manifest)
   const { live, backup } = requireSwapped(manifest, 'roll back')
   const rejected = rejectedName(live, manifest.data.runId)
   await driver.swap(withDatabase(source, live), backup, rejected, { keep: keptTables(manifest), restore: manifest.data.swap?.parked ?? [] })
@@ -61,6 +83,7 @@ export async function rollbackRun(driver: Driver, source: Endpoint, manifest: Ma
 
 /** Drops the backup of the old database once the upgrade is accepted. */
 export async function cleanupRun(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<string> {
+  await settleInterruptedSwap(driver, source, manifest)
   // After a rollback, the database to drop is the rejected upgrade (kept under swap.backup).
   const swap = manifest.data.swap?.status === 'rolled-back' ? manifest.data.swap : requireSwapped(manifest, 'clean up')
   const { live, backup } = swap

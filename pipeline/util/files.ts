@@ -1,13 +1,25 @@
-import { mkdir, open, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
+import { DrydockError } from '../errors.ts'
 
-/** Writes a file so that readers see the old or the new content, never a half-written one. */
+/**
+ * Writes a file so that readers see the old or the new content, never a half-written one.
+ * A full disk is DD_DISK_FULL naming the folder (the old content stays).
+ */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   const temp = `${path}.tmp-${process.pid}`
-  await writeFile(temp, content, { mode: 0o600 })
-  await fsyncPath(temp)
-  await rename(temp, path)
+  try {
+    await writeFile(temp, content, { mode: 0o600 })
+    await fsyncPath(temp)
+    await rename(temp, path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error
+    await rm(temp, { force: true })
+    throw new DrydockError('DD_DISK_FULL', `the disk of ${dirname(path)} is full (writing ${basename(path)})`, {
+      hint: 'free space there (the plan shows how much the run needs), then continue with --resume',
+    }, { cause: error })
+  }
 }
 
 export async function fsyncPath(path: string): Promise<void> {

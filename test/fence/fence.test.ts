@@ -58,7 +58,7 @@ describe('PostgreSQL write fence', () => {
     await write("INSERT INTO accounts (v) VALUES ('late')")
     const error = await expectDrydockError(checkFence(postgresDriver, ep, fence), 'DD_WRITE_FENCE')
     expect(error.message).toBe(`postgres://postgres@127.0.0.1:5432/${db} was written after the snapshot: 1 table(s) changed since the fence:\n  public.accounts: n_tup_ins 100 → 101`)
-    expect(error.ctx).toEqual({ stage: 'swap', table: 'public.accounts', hint: HINT })
+    expect(error.ctx).toEqual({ stage: 'swap', table: 'public.accounts', resumable: false, hint: HINT })
   })
 
   it('UPDATE, DELETE and TRUNCATE are writes too', async () => {
@@ -143,7 +143,7 @@ describe('MySQL write fence', () => {
     await write("INSERT INTO `order lines` VALUES (1000, 'late')")
     const error = await expectDrydockError(checkFence(mysqlDriver, ep, fence), 'DD_WRITE_FENCE')
     expect(error.message).toMatch(new RegExp(`^mysql://root@127\\.0\\.0\\.1:3306/${db} was written after the snapshot: 1 table\\(s\\) changed since the fence:\\n  ${db}\\.order lines: last write (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d → \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d|at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d, the second of the fence itself)$`))
-    expect(error.ctx).toEqual({ stage: 'swap', table: `${db}.order lines`, hint: HINT })
+    expect(error.ctx).toEqual({ stage: 'swap', table: `${db}.order lines`, resumable: false, hint: HINT })
   })
 
   it('an insert into an AUTO_INCREMENT table moves its counter; TRUNCATE changes the table id', async () => {

@@ -11,7 +11,7 @@ import { mysqlPreflightChecks } from './mysql-preflight.ts'
 import { MysqlSession } from './mysql-session.ts'
 import { mysqlReplicaLag } from './mysql-replica-lag.ts'
 import { openSnapshot } from './mysql-snapshot.ts'
-import { swapDatabases } from './mysql-swap.ts'
+import { swapDatabases, swapSide } from './mysql-swap.ts'
 import { repointReferences } from './mysql-keep.ts'
 import { findClient, runSqlFile } from './mysql-tools.ts'
 
@@ -62,6 +62,7 @@ export const mysqlDriver: Driver = {
   startEphemeral: startEphemeralMysql,
 
   swap: swapDatabases,
+  swapSide,
   keepsLiveTables: true,
   repointReferences,
   lockSource,

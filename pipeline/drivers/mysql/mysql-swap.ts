@@ -2,7 +2,7 @@ import type { Endpoint } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { createDatabase } from './mysql-databases.ts'
 import { type MysqlConn, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
-import type { SwapOptions, SwapResult } from '../driver.ts'
+import type { SwapOptions, SwapResult, SwapSide } from '../driver.ts'
 import { type ForeignKey, parkCrossKeys, restoreKeys } from './mysql-keep.ts'
 import { createObject, createViews, readRoutines, readTriggers, readViews, type SchemaObject } from './mysql-objects.ts'
 
@@ -107,6 +107,28 @@ export async function swapDatabases(live: Endpoint, shadow: string, backup: stri
     await restoreKeys(conn, live.database, (options.restore ?? []) as ForeignKey[])
     await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(shadow)}`)
     return parked.length > 0 ? { parked } : {}
+  } finally {
+    await conn.close()
+  }
+}
+
+/**
+ * The backup database is created before the one RENAME TABLE, which moves every table at once:
+ * tables in the backup mean it ran. A shadow still there means the swap stopped after it,
+ * before views, triggers and routines were recreated and the emptied shadow was dropped.
+ */
+export async function swapSide(live: Endpoint, shadow: string, backup: string): Promise<SwapSide> {
+  const conn = await mysqlConnectServer(live)
+  try {
+    const count = async (db: string) => Number((await conn.query(
+      "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE')", [db]))[0]!.n)
+    const shadowLeft = (await conn.query('SELECT 1 AS x FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [shadow])).length > 0
+    if ((await count(backup)) === 0) {
+      return shadowLeft ? { swapped: false } : { swapped: false, note: `neither ${backup} holds tables nor does ${shadow} exist` }
+    }
+    return shadowLeft
+      ? { swapped: true, note: `the swap stopped right after its RENAME TABLE: views, triggers and routines of ${live.database} may be missing (recreate them from the run directory's schema/migrated-*.sql), and ${shadow} (emptied) is left to drop` }
+      : { swapped: true }
   } finally {
     await conn.close()
   }

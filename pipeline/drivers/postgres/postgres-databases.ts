@@ -2,6 +2,7 @@ import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { pgConnect, pgConnectMaintenance, quoteIdent } from './postgres-connect.ts'
 import type { PostgresSession } from './postgres-session.ts'
+import type { SwapSide } from '../driver.ts'
 
 export async function databaseExists(server: Endpoint, name: string): Promise<boolean> {
   const client = await pgConnectMaintenance(server)
@@ -184,4 +185,9 @@ export async function swapDatabases(live: Endpoint, shadow: string, backup: stri
   } finally {
     await client.end()
   }
+}
+
+/** The two renames commit together: the backup name exists only once they did. */
+export async function swapSide(live: Endpoint, _shadow: string, backup: string): Promise<SwapSide> {
+  return { swapped: await databaseExists(live, backup) }
 }

@@ -2,7 +2,7 @@ import type { Endpoint } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
 import { pgConnect } from './postgres-connect.ts'
-import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging, swapDatabases } from './postgres-databases.ts'
+import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging, swapDatabases, swapSide } from './postgres-databases.ts'
 import { cloneDatabase } from './postgres-clone.ts'
 import { startEphemeralPostgres } from './postgres-ephemeral.ts'
 import { migrationEnv } from './postgres-env.ts'
@@ -80,6 +80,7 @@ export const postgresDriver: Driver = {
   startEphemeral: startEphemeralPostgres,
 
   swap: swapDatabases,
+  swapSide,
   copyPartMB: null,
   lockSource,
   isTransient: isTransientPostgres,
