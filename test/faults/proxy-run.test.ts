@@ -58,8 +58,8 @@ afterAll(async () => {
 
 interface Cut {
   readonly name: string
-  /** Armed once this stage is done (undefined: before the run starts). */
-  readonly after?: StageName
+  /** Armed once this stage is done, on open connections too (the snapshot's workers). */
+  readonly after: StageName
   readonly side: 'production' | 'staging'
   readonly how: 'bytes' | 'checksum'
   readonly direct?: boolean
@@ -68,8 +68,8 @@ interface Cut {
 }
 
 const CUTS: Cut[] = [
-  { name: 'dump: a snapshot worker cut mid-part', side: 'production', how: 'bytes', unit: /^copy .* from production into staging: attempt 1/ },
-  { name: 'load: a staging writer cut mid-part (direct mode)', side: 'staging', how: 'bytes', unit: /^copy .* from production into staging: attempt 1/ },
+  { name: 'dump: a snapshot worker cut mid-part', after: 'staging', side: 'production', how: 'bytes', unit: /^copy .* from production into staging: attempt 1/ },
+  { name: 'load: a staging writer cut mid-part (direct mode)', after: 'staging', side: 'staging', how: 'bytes', unit: /^copy .* from production into staging: attempt 1/ },
   { name: 'load: a staging load cut mid-file', after: 'dump', side: 'staging', how: 'bytes', direct: false, unit: /^load .* into staging: attempt 1/ },
   { name: 'hop 1: a snapshot worker cut on its checksum', after: 'load', side: 'production', how: 'checksum', unit: /^checksum .* on production: attempt 1/ },
   { name: 'load back: a production-copy writer cut mid-part', after: 'migrate', side: 'production', how: 'bytes', unit: /^copy .* from staging into the production copy: attempt 1/ },
@@ -110,7 +110,7 @@ describe.each(engines)('$engine: a whole run through fault proxies', (e) => {
   function arm(cut: Cut): () => number {
     const proxy = cut.side === 'production' ? production : staging
     const before = proxy.stats.cutBytes + proxy.stats.cutQuery
-    if (cut.how === 'bytes') proxy.armCut(CUT_BYTES, 1)
+    if (cut.how === 'bytes') proxy.armCut(CUT_BYTES, 1, { open: true })
     else proxy.armCutOnQuery(e.checksumMarker, 1)
     return () => proxy.stats.cutBytes + proxy.stats.cutQuery - before
   }
@@ -120,7 +120,6 @@ describe.each(engines)('$engine: a whole run through fault proxies', (e) => {
     const before = await e.helpers.tableDigests(db)
     const config = configFor(db, cut.direct ?? true)
     let cuts = () => 0
-    if (!cut.after) cuts = arm(cut)
     const afterStage = (stage: StageName) => { if (stage === cut.after) cuts = arm(cut) }
     const result = await runUpgrade(config, { ...RUN_OPTIONS, partBytes: PART_BYTES, afterStage })
     expect(cuts()).toBe(1)
@@ -136,8 +135,8 @@ describe.each(engines)('$engine: a whole run through fault proxies', (e) => {
     const db = await source()
     const before = await e.helpers.tableDigests(db)
     const config = configFor(db)
-    production.armCut(CUT_BYTES, Number.POSITIVE_INFINITY)
-    const error = await expectDrydockError(runUpgrade(config, { ...RUN_OPTIONS, partBytes: PART_BYTES }), e.exhausted)
+    const afterStage = (stage: StageName) => { if (stage === 'staging') production.armCut(CUT_BYTES, Number.POSITIVE_INFINITY, { open: true }) }
+    const error = await expectDrydockError(runUpgrade(config, { ...RUN_OPTIONS, partBytes: PART_BYTES, afterStage }), e.exhausted)
     production.armCut(Number.POSITIVE_INFINITY, 0)
     const runDir = onlyRun(config)
     expect(error.ctx.hint).toContain(`--resume ${runDir}`)

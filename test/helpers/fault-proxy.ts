@@ -48,8 +48,11 @@ export interface FaultProxy {
   /** Open client connections. */
   connections(): number
   cutAll(): number
-  /** Arms the byte cut again, for the next `limit` connections accepted from now on. */
-  armCut(afterBytes: number, limit?: number): void
+  /**
+   * Arms the byte cut again, for the next `limit` connections accepted from now on; with
+   * `open`, connections already open count too, from their next byte.
+   */
+  armCut(afterBytes: number, limit?: number, options?: { open?: boolean }): void
   /** Cuts the next `limit` connections (open or new) whose client sends `marker`. */
   armCutOnQuery(marker: string, limit?: number): void
   setIdleMs(ms: number | undefined): void
@@ -173,10 +176,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       for (const p of open) cut(p, 'cutManual')
       return open.length
     },
-    armCut(afterBytes, limit = 1) {
+    armCut(afterBytes, limit = 1, armOptions = {}) {
       generation++
       cutAfter = afterBytes
       cutsLeft = limit
+      if (armOptions.open) for (const p of pairs) Object.assign(p, { generation, bytes: 0 })
     },
     armCutOnQuery(marker, limit = 1) {
       queryMarker = Buffer.from(marker, 'utf8')
