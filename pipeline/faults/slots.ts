@@ -66,7 +66,11 @@ export async function withSlots<T>(ctx: RunContext, endpoint: Endpoint, count: n
   }
 }
 
-/** Slots on the snapshot's workers: a new worker imports the same snapshot (PostgreSQL). */
+/**
+ * Slots on the snapshot's workers. A lost worker is replaced by one that sees the same
+ * instant: PostgreSQL imports the snapshot again, MySQL takes a spare opened with it (until
+ * they run out: DD_SNAPSHOT_LOST, resumable; README.md "A lost snapshot worker").
+ */
 export function snapshotSlots(ctx: RunContext): Slot[] {
   return ctx.sourceWorkers.map((session) => ({ session, renew: () => ctx.snapshot!.worker() }))
 }

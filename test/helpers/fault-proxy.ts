@@ -9,6 +9,9 @@
  *   every open connection now;
  * - `stallAll()`: from now on swallows every byte of the open connections and keeps their
  *   sockets open, like a NAT box or proxy that forgot them without telling either side;
+ * - `armCutOnQuery(marker)`: cuts the next connection, open or new, whose client sends bytes
+ *   containing `marker` (a statement's text), before the server sees them: a fault placed on
+ *   one statement of one stage by what the client does, not by a clock;
  * - `refuseFor(ms)`: stops listening, so that new connections are refused (ECONNREFUSED),
  *   like a server restarting; open connections stay.
  *
@@ -35,6 +38,7 @@ export interface FaultProxyStats {
   cutIdle: number
   cutBytes: number
   cutManual: number
+  cutQuery: number
   bytesUp: number
   bytesDown: number
 }
@@ -48,8 +52,13 @@ export interface FaultProxy {
   cutAll(): number
   /** Silently drops every open connection (no FIN, no RST); returns how many. */
   stallAll(): number
-  /** Arms the byte cut again, for the next `limit` connections accepted from now on. */
-  armCut(afterBytes: number, limit?: number): void
+  /**
+   * Arms the byte cut again, for the next `limit` connections accepted from now on; with
+   * `open`, connections already open count too, from their next byte.
+   */
+  armCut(afterBytes: number, limit?: number, options?: { open?: boolean }): void
+  /** Cuts the next `limit` connections (open or new) whose client sends `marker`. */
+  armCutOnQuery(marker: string, limit?: number): void
   setIdleMs(ms: number | undefined): void
   refuseFor(ms: number): Promise<void>
   close(): Promise<void>
@@ -61,6 +70,8 @@ interface Pair {
   bytes: number
   /** The byte cut armed when the connection was accepted (armCut applies to later connections only). */
   generation: number
+  /** The client's last bytes, so that a marker split between two chunks is still seen. */
+  tail: Buffer
   idleTimer?: NodeJS.Timeout
   cut: boolean
   stalled?: boolean
@@ -70,16 +81,18 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   if (!LOOPBACK.test(options.target.host)) throw new Error(`fault proxy: refusing non-loopback target ${options.target.host}`)
-  const stats: FaultProxyStats = { accepted: 0, cutIdle: 0, cutBytes: 0, cutManual: 0, bytesUp: 0, bytesDown: 0 }
+  const stats: FaultProxyStats = { accepted: 0, cutIdle: 0, cutBytes: 0, cutManual: 0, cutQuery: 0, bytesUp: 0, bytesDown: 0 }
   const pairs = new Set<Pair>()
   let idleMs = options.idleMs
   let cutAfter = options.cutAfterBytes
   let cutsLeft = options.cutLimit ?? Number.POSITIVE_INFINITY
   let generation = 0
+  let queryMarker: Buffer | undefined
+  let queryCutsLeft = 0
   const kind = options.cutKind ?? 'reset'
   let closed = false
 
-  const cut = (pair: Pair, why: 'cutIdle' | 'cutBytes' | 'cutManual') => {
+  const cut = (pair: Pair, why: 'cutIdle' | 'cutBytes' | 'cutManual' | 'cutQuery') => {
     if (pair.cut) return
     pair.cut = true
     stats[why]++
@@ -98,7 +111,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const onConnection = (client: Socket) => {
     stats.accepted++
     const server = new Socket()
-    const pair: Pair = { client, server, bytes: 0, generation, cut: false }
+    const pair: Pair = { client, server, bytes: 0, generation, tail: Buffer.alloc(0), cut: false }
     pairs.add(pair)
     const count = (n: number) => {
       pair.bytes += n
@@ -110,6 +123,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
     client.on('data', (chunk: Buffer) => {
       if (pair.cut || pair.stalled) return
+      if (queryMarker && queryCutsLeft > 0) {
+        const seen = Buffer.concat([pair.tail, chunk])
+        if (seen.includes(queryMarker)) {
+          queryCutsLeft--
+          cut(pair, 'cutQuery')
+          return
+        }
+        pair.tail = seen.subarray(Math.max(0, seen.length - queryMarker.length + 1))
+      }
       stats.bytesUp += chunk.length
       if (!server.write(chunk)) client.pause()
       count(chunk.length)
@@ -164,10 +186,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       for (const p of open) { p.stalled = true; clearTimeout(p.idleTimer) }
       return open.length
     },
-    armCut(afterBytes, limit = 1) {
+    armCut(afterBytes, limit = 1, armOptions = {}) {
       generation++
       cutAfter = afterBytes
       cutsLeft = limit
+      if (armOptions.open) for (const p of pairs) Object.assign(p, { generation, bytes: 0 })
+    },
+    armCutOnQuery(marker, limit = 1) {
+      queryMarker = Buffer.from(marker, 'utf8')
+      queryCutsLeft = limit
     },
     setIdleMs(ms) {
       idleMs = ms

@@ -9,18 +9,41 @@ import { errno, type MysqlConn, quoteIdent } from './mysql-connect.ts'
 const LOCAL_INFILE_DISABLED = [1148, 3948, 4166]
 
 /**
+ * Parts of one table load side by side, and on a resume or a retry each first deletes its own
+ * key range. Two things made them deadlock on each other (ER_LOCK_DEADLOCK), both avoided here:
+ * - under REPEATABLE READ the DELETE locks the gap after its range, which the next part's range
+ *   shares (an empty table is one gap), and each part's inserts then wait on the other's gap
+ *   lock. A part runs READ COMMITTED (no gap locks) unless statement-based binary logging
+ *   refuses row changes at that level; there a deadlock is left to the retry (transient);
+ * - with unique_checks off, MariaDB (10.6+) loads into an empty table in bulk under a table
+ *   lock, which waits on the other part's DELETE. Parts keep unique_checks on: the primary key
+ *   is checked either way, secondary unique keys come with post-data, and parallel parts loaded
+ *   faster than one bulk part at a time did (pipeline/faults/README.md).
+ * Whole tables keep both off (TRUNCATE, one load, MariaDB's bulk path).
+ */
+async function partSession(conn: MysqlConn): Promise<void> {
+  await conn.query('SET SESSION foreign_key_checks = 0')
+  const [row] = await conn.query(`SELECT @@log_bin AND @@SESSION.sql_log_bin AND @@SESSION.binlog_format = 'STATEMENT' AS statement_logged`)
+  if (String(row?.statement_logged) !== '1') await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
+}
+
+/**
  * TRUNCATE (a reload starts clean; a part instead deletes its own key range when asked), then
- * the rows in one transaction with unique and foreign key checks off. LOCAL turns conversion
- * errors and duplicate keys into warnings, so any warning fails the load. `beforeCommit` may
- * still veto it.
+ * the rows in one transaction with foreign key (and, for a whole table, unique) checks off.
+ * LOCAL turns conversion errors and duplicate keys into warnings, so any warning fails the
+ * load. `beforeCommit` may still veto it. A failure rolls the whole transaction back (a
+ * deadlock already did), so a retry redoes the unit from scratch.
  */
 export async function writeTable(
   conn: MysqlConn, table: TableRef, source: Readable, through: Transform[], options: WriteOptions = {},
 ): Promise<number> {
   const { part, beforeCommit } = options
   const columns = await tableColumns(conn, table)
-  await conn.query('SET SESSION foreign_key_checks = 0, unique_checks = 0')
-  if (!part) await conn.query(`TRUNCATE TABLE ${quoteIdent(table.name)}`)
+  if (part) await partSession(conn)
+  else {
+    await conn.query('SET SESSION foreign_key_checks = 0, unique_checks = 0')
+    await conn.query(`TRUNCATE TABLE ${quoteIdent(table.name)}`)
+  }
   await conn.query('START TRANSACTION')
   try {
     if (part?.clear) await conn.query(`DELETE FROM ${quoteIdent(table.name)}${partWhere(part.range)}`)

@@ -9,20 +9,32 @@ const ACCESS_DENIED = [1227, 1045, 1044]
 const BEGIN_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY'
 
 /**
- * MySQL cannot hand one snapshot to other sessions, so every worker starts its own
- * consistent-snapshot transaction while FLUSH TABLES WITH READ LOCK holds all writes:
+ * Sessions opened with the snapshot beyond the workers asked for. A session cannot join a
+ * consistent snapshot once the lock is gone, so a worker lost to a broken connection is
+ * replaced by a spare; when they are used up the run stops, resumable (DD_SNAPSHOT_LOST).
+ */
+export function sparesFor(workers: number): number {
+  return Math.max(2, workers)
+}
+
+/**
+ * MySQL cannot hand one snapshot to other sessions, so every worker (and every spare) starts
+ * its own consistent-snapshot transaction while FLUSH TABLES WITH READ LOCK holds all writes:
  * they all see the same instant. The lock is released as soon as they have started (a few
- * milliseconds); the binary log position is read under it.
+ * milliseconds); the binary log position is read under it. Proof that a spare handed out
+ * later still sees that instant: pipeline/faults/README.md, "A lost snapshot worker".
  */
 export async function openSnapshot(ep: Endpoint, workers = 1): Promise<Snapshot> {
   const holder = await mysqlConnect(ep)
   const sessions: MysqlConn[] = []
+  const spares = sparesFor(workers)
   try {
     const [mode] = await holder.query('SELECT @@GLOBAL.sql_mode AS mode')
     pinSqlMode(mode!.mode ?? '')
     await holder.query('SET SESSION sql_mode = ?', [sessionSqlMode()])
-    for (let i = 0; i < workers; i++) sessions.push(await mysqlConnect(ep))
+    for (let i = 0; i < workers + spares; i++) sessions.push(await mysqlConnect(ep))
     for (const c of [holder, ...sessions]) await c.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+    const threads = await Promise.all(sessions.map(connectionId))
     await holder.query('SET SESSION lock_wait_timeout = 120')
     try {
       await holder.query('FLUSH TABLES WITH READ LOCK')
@@ -37,24 +49,29 @@ export async function openSnapshot(ep: Endpoint, workers = 1): Promise<Snapshot>
       await holder.query('UNLOCK TABLES')
     }
     const [thread] = await holder.query('SELECT CONNECTION_ID() AS id, UTC_TIMESTAMP(6) AS at')
-    const pending = sessions.map((c) => new MysqlSession(c))
+    const pending = sessions.map((c, i) => ({ session: new MysqlSession(c), thread: threads[i]! }))
     const handedOut: MysqlSession[] = []
+    let lost = 0
     return {
       id: `ftwrl-${thread!.id}-${thread!.at!.replace(/\D/g, '')}`,
       position,
       holder: new MysqlSession(holder),
       async worker() {
-        const next = pending.shift()
-        if (!next) {
-          throw new DrydockError('DD_SNAPSHOT_WORKERS', `the MySQL snapshot was opened for ${workers} worker(s); no more can join it`, {
-            stage: 'snapshot', hint: 'this is a drydock bug: openSnapshot must be given the number of workers',
-          })
+        if (handedOut.length >= workers) lost++
+        for (let next = pending.shift(); next; next = pending.shift()) {
+          handedOut.push(next.session)
+          // The same server thread, still answering: its transaction is the one started under the lock.
+          if (await connectionId(next.session.conn).then((id) => id === next.thread, () => false)) return next.session
+          lost++
+          await next.session.close()
         }
-        handedOut.push(next)
-        return next
+        throw new DrydockError('DD_SNAPSHOT_LOST', `${lost} connection(s) of the MySQL snapshot on ${ep.host}:${ep.port} broke and its ${spares} spare session(s) are used up: no other session can join a consistent snapshot once it is open`, {
+          stage: 'snapshot',
+          hint: 'the connection to production kept breaking: check the network (or proxy) in between, then rerun with --resume (the resumed run takes a new snapshot, and hop 1 compares staging with it)',
+        })
       },
       async close() {
-        await Promise.all([...pending, ...handedOut].map((s) => s.conn.query('ROLLBACK').catch(() => {}).then(() => s.close())))
+        await Promise.all([...pending.map((p) => p.session), ...handedOut].map((s) => s.conn.query('ROLLBACK').catch(() => {}).then(() => s.close())))
         await holder.query('ROLLBACK').catch(() => {})
         await holder.close().catch(() => {})
       },
@@ -63,6 +80,11 @@ export async function openSnapshot(ep: Endpoint, workers = 1): Promise<Snapshot>
     await Promise.all([holder, ...sessions].map((c) => c.close().catch(() => {})))
     throw error
   }
+}
+
+async function connectionId(conn: MysqlConn): Promise<string> {
+  const [row] = await conn.query('SELECT CONNECTION_ID() AS id')
+  return String(row!.id)
 }
 
 function lockError(error: unknown, ep: Endpoint): unknown {
