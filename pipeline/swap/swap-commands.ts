@@ -5,6 +5,7 @@ import { writeReport } from '../report/report-write.ts'
 import { abandonRun } from '../resume/abandon-run.ts'
 import { leftOnDisk } from '../resume/left-on-disk.ts'
 import { openRun, type RunOf } from '../resume/run-of.ts'
+import { settleInterruptedSwap } from './settle-swap.ts'
 import { cleanupRun, rollbackRun } from './swap-stage.ts'
 
 /**
@@ -23,6 +24,8 @@ export async function rollbackCommand(given: string, configPath: string | undefi
 export async function cleanupCommand(given: string, configPath: string | undefined): Promise<string> {
   const run = await openRun(given, configPath)
   const driver = await driverFor(run.source.engine)
+  // Killed during the swap: the server tells whether it happened before choosing what to drop.
+  await settleInterruptedSwap(driver, run.source, run.manifest)
   const m = run.manifest.data
   let done: string
   if (!m.swap && m.verdict !== 'verified') {
