@@ -66,6 +66,11 @@ export interface WriteOptions {
 export interface TableReader {
   readonly stream: Readable
   rows(): number
+  /**
+   * Rows sent so far, for progress, where the format is not one row per line (CSV with line
+   * ends inside values); absent: progress counts line ends.
+   */
+  liveRows?(): number
 }
 
 /**

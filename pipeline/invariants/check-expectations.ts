@@ -100,7 +100,6 @@ async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryO
       records.push({ table: key, status: 'dropped', ...(hop1?.staging ? { before: hop1.staging } : {}) })
     }
   }
-  if (ctx.progress) ctx.progress.totalTables = (ctx.progress.totalTables ?? 0) + same.length
   // In parts side by side, like every checksum of a verify stage.
   const sums: Map<string, TableChecksum> = await withSlots(ctx, ctx.staging!, Math.max(1, ctx.options.jobs), (slots) => checksumAllRetrying(ctx, same, slots, 'staging'))
   for (const table of same) {

@@ -13,7 +13,6 @@ import { checksumAllRetrying, compareChecksums, type Mismatch } from './checksum
 export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
   const tables = ctx.tables
   const carried = tables.filter((t) => ctx.manifest.data.tables[tableKey(t)]!.carried)
-  if (ctx.progress) ctx.progress.totalTables = carried.length + tables.length
   const [source, staging] = await Promise.all([
     checksumAllRetrying(ctx, carried, snapshotSlots(ctx), 'production'),
     withSlots(ctx, ctx.staging!, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, tables, slots, 'staging')),
@@ -45,7 +44,6 @@ export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
   const records = Object.values(ctx.manifest.data.migrated).filter((r) => !r.kept)
   const known = checksumsAfterMigration(ctx)
   const toSum = records.filter((r) => !known.has(tableKey(r)))
-  if (ctx.progress) ctx.progress.totalTables = records.length + toSum.length
   const [migrated, shadow] = await Promise.all([
     withSlots(ctx, ctx.staging!, ctx.options.jobs, async (slots) => new Map([...known, ...await checksumAllRetrying(ctx, toSum, slots, 'staging')])),
     withSlots(ctx, ctx.loadTarget!, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, records, slots, 'the production copy')),
