@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { verifyCommand, verifyOptionsError } from './compare/verify-command.ts'
 import { loadConfig, parseIdleLimit } from './config.ts'
 import { DrydockError, isDrydockError } from './errors.ts'
-import { summaryText } from './report/report-write.ts'
+import { nextStepsText, summaryText } from './report/report-write.ts'
 import { ManifestStore } from './run-dir.ts'
 import { resumeUpgrade, runUpgrade } from './run.ts'
 import { openRun } from './resume/run-of.ts'
@@ -15,6 +15,7 @@ import { planUpgrade } from './plan/plan.ts'
 import { planText } from './plan/plan-text.ts'
 import { compareWithPrevious } from './plan/rehearsal-compare.ts'
 import { redactUrls } from './util/redact.ts'
+import { versionText } from './util/version.ts'
 import { sampleCommand } from './transform/sample.ts'
 import { parseThrottleFlags, withThrottleFlags } from './throttle/throttle-config.ts'
 import { type Compression, COMPRESSIONS } from './util/file-codec.ts'
@@ -52,6 +53,7 @@ Options:
       --idle-limit SECONDS
                         the longest a connection to a   default: config idleLimitSeconds, else 60
                         server may stay silent (below every proxy's idle timeout on the way)
+  -V, --version         drydock's version and commit
   -h, --help            this help
 
 Verify (read-only on both sides; no config needed):
@@ -98,6 +100,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'max-replica-lag': { type: 'string' },
         'idle-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'V', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -108,6 +111,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (args.help) {
     process.stdout.write(`${HELP}\n`)
+    return 0
+  }
+  if (args.version) {
+    process.stdout.write(`${versionText()}\n`)
     return 0
   }
   const verifyError = verifyOptionsError(args)
@@ -186,7 +193,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(args.compress !== undefined ? { compress: args.compress as Compression } : {}),
     }
     const result = resumed ? await resumeUpgrade(resumed.paths.root, config, options) : await runUpgrade(config, options)
-    process.stdout.write(`${summaryText(result.report)}\nreport: ${join(result.runDir, 'report.md')}\n`)
+    const reportPaths = { md: join(result.runDir, 'report.md'), html: join(result.runDir, 'report.html') }
+    process.stdout.write(`${summaryText(result.report)}\n${nextStepsText(result.report, result.runDir, reportPaths)}\n`)
     if (args.rehearse) {
       const previous = pastRuns(config.runDir, config.file, { rehearsalsOnly: true, before: result.report.runId })[0]
       const manifest = ManifestStore.load(join(result.runDir, 'manifest.json')).data

@@ -155,7 +155,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'compress', 'hooks', 'expect', 'throttle', 'idleLimitSeconds'] as const
+export const CONFIG_KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'compress', 'hooks', 'expect', 'throttle', 'idleLimitSeconds'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -175,7 +175,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
   }
   const input = raw as Record<string, unknown>
   for (const key of Object.keys(input)) {
-    if (!(KEYS as readonly string[]).includes(key)) problems.push(`Unknown option ${key}: expected one of ${KEYS.join(', ')}`)
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) problems.push(`Unknown option ${key}: expected one of ${CONFIG_KEYS.join(', ')}`)
   }
   const source = check('source', () => parseEndpoint(requireString(input.source, 'source'), 'source'))
   const staging = check('staging', () => {

@@ -20,8 +20,12 @@ function filesOf(parts: readonly PartRecord[] | undefined) {
   return { file: single?.file ?? null, sha256: single?.sha256 ?? null, files }
 }
 
-/** report.json: a stable, versioned shape derived from the manifest (schemaVersion bumps on change). */
-export function reportData(m: Manifest) {
+/**
+ * report.json: a stable, versioned shape derived from the manifest (schemaVersion bumps on change).
+ * `now`: when the report is written, the end of this attempt's wall clock.
+ */
+export function reportData(m: Manifest, now = new Date()) {
+  const attemptStart = m.resumes?.at(-1)?.at ?? m.createdAt
   const hop1 = Object.values(m.tables).map((t) => ({
     table: `${t.schema}.${t.name}`,
     carried: t.carried,
@@ -54,6 +58,8 @@ export function reportData(m: Manifest) {
     snapshot: m.snapshot ?? null,
     stages,
     totalMs: stages.reduce((sum, s) => sum + (s.ms ?? 0), 0),
+    // Pre-flight, canary, hooks and the report itself are part of the window, not of any stage.
+    attempt: { startedAt: attemptStart, endedAt: now.toISOString(), ms: Math.max(0, now.getTime() - Date.parse(attemptStart)), resumed: (m.resumes?.length ?? 0) > 0 },
     hop1: { tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length },
     steps: m.steps,
     hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length },
