@@ -24,6 +24,7 @@ import { migrateStage } from './migrate/migrate-stage.ts'
 import { preflight } from './preflight/preflight.ts'
 import { writeReport } from './report/report-write.ts'
 import type { ReportData } from './report/report-data.ts'
+import { confirmSummary } from './report/confirm-summary.ts'
 import { createRunDirs, type Manifest, ManifestStore, newRunId, type RunPaths, runPaths } from './run-dir.ts'
 import { closeSnapshot, resumeSnapshot, snapshotStage } from './snapshot/snapshot-stage.ts'
 import { attachStaging, stagingStage, stopStaging } from './staging/staging-stage.ts'
@@ -319,7 +320,8 @@ async function confirmLoadBack(ctx: RunContext): Promise<void> {
   prompt.on('SIGINT', () => process.kill(process.pid, 'SIGINT'))
   let answer: string
   try {
-    answer = await prompt.question(`Staging is migrated and verified. Load the migrated data ${where}? [y/N] `, { signal: ctx.signal })
+    process.stderr.write(`\n${confirmSummary(manifest.data, where)}\n`)
+    answer = await prompt.question('Write production now? [y/N] ', { signal: ctx.signal })
   } catch (error) {
     throw ctx.signal.aborted ? ctx.signal.reason : error
   } finally {
