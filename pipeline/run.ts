@@ -15,6 +15,7 @@ import { pastRuns } from './plan/past-runs.ts'
 import { setIdleLimit } from './faults/keep-alive.ts'
 import { asLostConnection } from './faults/lost-connection.ts'
 import { EventLog } from './log.ts'
+import { redactUrls } from './util/redact.ts'
 import { runHook } from './hooks/run-hook.ts'
 import { loadbackStage } from './loadback/loadback-stage.ts'
 import { shadowName } from './loadback/shadow-names.ts'
@@ -113,7 +114,8 @@ async function executeRun(
     .map((e) => (typeof e === 'object' ? e.password : undefined)).filter((p): p is string => !!p)
   const interrupt = new AbortController()
   const ctx: RunContext = {
-    config, driver, paths, manifest, log: new EventLog(paths.events, secrets), options,
+    config, driver, paths, manifest, options,
+    log: new EventLog(paths.events, secrets, options.verbosity === 'verbose' ? (line) => process.stderr.write(`${redactUrls(line)}\n`) : undefined),
     sourceWorkers: [], tables: [], signal: interrupt.signal, resumed, openSessions: new Set(),
     lastTimings: lastTimings(config, runId),
   }

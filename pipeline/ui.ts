@@ -73,7 +73,9 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
     },
   }))
   const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) })
-  const list = tty
+  const list = ctx.options.verbosity === 'quiet'
+    ? new Listr(tasks, { concurrent: false, exitOnError: true, registerSignalListeners: false, renderer: 'silent' })
+    : tty
     ? new Listr(tasks, {
       concurrent: false, exitOnError: true, registerSignalListeners: false, renderer: 'default',
       rendererOptions: { logger, collapseErrors: true, showErrorMessage: false },

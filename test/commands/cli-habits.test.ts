@@ -5,10 +5,10 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { basename, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONFIG_KEYS, loadConfig } from '../../pipeline/config.ts'
-import { type CliResult, REPO, removeTempDirs, runCli, tempDir, writeFile } from '../helpers/drydock.ts'
+import { type CliResult, readManifest, REPO, removeTempDirs, runCli, tempDir, writeFile } from '../helpers/drydock.ts'
 import { ENGINES } from '../helpers/engines.ts'
 
 function expectExit(result: CliResult, code: number): void {
@@ -50,25 +50,65 @@ describe('upgrade.config.example.mjs', () => {
   })
 })
 
-describe.each(ENGINES)('the end summary on $name', (engine) => {
-  it('names the old database, the exact rollback and cleanup commands and report.html', async () => {
-    const database = engine.uniquePrefix('summary')
+describe.each(ENGINES)('a run from the command line on $name', (engine) => {
+  const database = engine.uniquePrefix('cli')
+  const dir = tempDir('cli')
+  let first: CliResult
+  let runDir = ''
+
+  beforeAll(async () => {
     made.push({ engine, prefix: database })
     await engine.createApp(database)
-    const dir = tempDir('summary')
     writeFile(dir, 'upgrade.sql', engine.upgradeSql)
     writeFile(dir, 'upgrade.config.mjs', `export default ${JSON.stringify({
       source: engine.url(database), staging: engine.url(`${database}_stg`), runDir: 'runs', migrate: [{ sql: 'upgrade.sql' }],
     })}\n`)
-    const result = await runCli(['--yes'], dir)
-    expectExit(result, 0)
-    const runDir = join(dir, 'runs', readdirSync(join(dir, 'runs'))[0]!)
+    first = await runCli(['--yes', '--verbose'], dir)
+    expectExit(first, 0)
+    runDir = join(dir, 'runs', readdirSync(join(dir, 'runs'))[0]!)
+  })
+
+  it('ends with the old database, the exact rollback and cleanup commands and report.html', async () => {
     const backup = (await engine.withPrefix(database)).find((name) => name.includes('_dd_backup_'))
     expect(backup, 'the old database is kept').toBeDefined()
-    expect(result.stdout).toContain(`old database kept as "${backup}"`)
-    expect(result.stdout).toContain(`npx zx scripts/offline-upgrade.mjs --rollback ${runDir}`)
-    expect(result.stdout).toContain(`npx zx scripts/offline-upgrade.mjs --cleanup ${runDir}`)
-    expect(result.stdout).toContain(`report: ${join(runDir, 'report.html')}`)
-    expect(result.stdout).toMatch(/total [\d.]+ s from pre-flight to report \(stages [\d.]+ s\)/)
+    expect(first.stdout).toContain(`old database kept as "${backup}"`)
+    expect(first.stdout).toContain(`npx zx scripts/offline-upgrade.mjs --rollback ${runDir}`)
+    expect(first.stdout).toContain(`npx zx scripts/offline-upgrade.mjs --cleanup ${runDir}`)
+    expect(first.stdout).toContain(`report: ${join(runDir, 'report.html')}`)
+    expect(first.stdout).toMatch(/total [\d.]+ s from pre-flight to report \(stages [\d.]+ s\)/)
+  })
+
+  it('--verbose prints the run\'s events as lines', () => {
+    expect(first.stderr).toMatch(/\[dump\] \S*accounts: 50 rows, [\d.]+ MB in [\d.]+ s/)
+    expect(first.stderr).toMatch(/\[swap\] done in [\d.]+ s/)
+  })
+
+  it('--list and --status (by bare run id) tell where the run stands and what to do next', async () => {
+    const id = basename(runDir)
+    const list = await runCli(['--list'], dir)
+    expectExit(list, 0)
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+upgrade\\s+swapped\\s`, 'm'))
+    const status = await runCli(['--status', id], dir)
+    expectExit(status, 0)
+    expect(status.stdout).toContain('state: swapped')
+    expect(status.stdout).toMatch(/^ {2}verify-hop2 +done /m)
+    expect(status.stdout).toContain(`--rollback ${runDir}`)
+  })
+
+  it('-T leaves a table\'s rows out and --quiet shows no progress, on a run after a rollback', async () => {
+    expectExit(await runCli(['--rollback', basename(runDir)], dir), 0)
+    const quiet = await runCli(['--yes', '--quiet', '-T', 'orders'], dir)
+    expectExit(quiet, 0)
+    expect(quiet.stderr).not.toMatch(/dump: production tables to files/)
+    const second = readdirSync(join(dir, 'runs')).map((id) => join(dir, 'runs', id)).find((d) => d !== runDir)!
+    const carried = Object.values(readManifest(second).tables).map((t) => [t.name, t.carried])
+    expect(Object.fromEntries(carried)).toMatchObject({ accounts: true, orders: false })
+    expect(await engine.query(database, 'SELECT count(*) AS n FROM orders')).toEqual([{ n: '0' }])
+  })
+
+  it('refuses -t/-T on a resume: a run keeps its tables', async () => {
+    const result = await runCli(['--resume', basename(runDir), '-T', 'orders'], dir)
+    expectExit(result, 2)
+    expect(result.stderr).toContain('a run keeps the tables it began with')
   })
 })
