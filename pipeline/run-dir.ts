@@ -7,6 +7,7 @@ import type { Fence } from './fence/fence.ts'
 import { writeFileAtomic } from './util/files.ts'
 import type { CheckpointRecord } from './checkpoint/checkpoint.ts'
 import type { CarryOverRecord, ExpectationResult } from './invariants/expectations.ts'
+import type { Provenance } from './report/run-provenance.ts'
 import type { TransformRecord } from './transform/run-transform.ts'
 
 /**
@@ -166,6 +167,10 @@ export interface Manifest {
   shadowFence?: Fence
   /** The type-fidelity canary's result (staging stage). */
   canary?: { columns: number; rows: number; ms: number }
+  /** Who ran it, where, with which drydock and config (report sign-off block). */
+  provenance?: Provenance
+  /** The write fences as the swap checked them: tables proven unchanged by their marks or by checksum. */
+  fenceCheck?: { at: string; production?: { byMarks: number; byChecksum: number }; copy?: { byMarks: number; byChecksum: number } }
   /** Staging has its indexes, constraints and triggers (post-data applied). */
   stagingPostData?: boolean
   /** Hooks already run, so a resumed run does not repeat them. */

@@ -26,6 +26,7 @@ import { preflight } from './preflight/preflight.ts'
 import { writeReport } from './report/report-write.ts'
 import type { ReportData } from './report/report-data.ts'
 import { confirmSummary } from './report/confirm-summary.ts'
+import { provenance } from './report/run-provenance.ts'
 import { createRunDirs, type Manifest, ManifestStore, newRunId, type RunPaths, runPaths } from './run-dir.ts'
 import { closeSnapshot, resumeSnapshot, snapshotStage } from './snapshot/snapshot-stage.ts'
 import { attachStaging, stagingStage, stopStaging } from './staging/staging-stage.ts'
@@ -60,7 +61,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
     target: config.target === 'in-place'
       ? { kind: 'in-place', endpoint: describeEndpoint(config.source), shadow: shadowName(config.source.database, runId) }
       : { kind: 'url', endpoint: describeEndpoint(config.target) },
-    mode: options.rehearse ? 'rehearsal' : 'upgrade',
+    mode: options.rehearse ? 'rehearsal' : 'upgrade', provenance: provenance(config),
     stages: {}, tables: {}, migrated: {}, steps: [],
   })
   await manifest.save()

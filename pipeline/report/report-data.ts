@@ -1,6 +1,7 @@
 import type { TableChecksum } from '../drivers/driver.ts'
 import type { Manifest, PartRecord } from '../run-dir.ts'
 import { migrationReport } from './report-migration.ts'
+import { holdings, nextCommands, signoffFacts } from './report-signoff.ts'
 
 /** `kept`: hop 2 only, a table the migration left unchanged that stayed live (not copied). */
 export type Check = 'ok' | 'mismatch' | 'not-run' | 'kept'
@@ -24,7 +25,7 @@ function filesOf(parts: readonly PartRecord[] | undefined) {
  * report.json: a stable, versioned shape derived from the manifest (schemaVersion bumps on change).
  * `now`: when the report is written, the end of this attempt's wall clock.
  */
-export function reportData(m: Manifest, now = new Date()) {
+export function reportData(m: Manifest, now = new Date(), runDir?: string) {
   const attemptStart = m.resumes?.at(-1)?.at ?? m.createdAt
   const hop1 = Object.values(m.tables).map((t) => ({
     table: `${t.schema}.${t.name}`,
@@ -47,7 +48,7 @@ export function reportData(m: Manifest, now = new Date()) {
   }))
   const stages = Object.entries(m.stages).map(([name, s]) => ({ name, status: s!.status, ms: s!.ms ?? null }))
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     runId: m.runId,
     verdict: m.verdict ?? 'incomplete',
     engine: m.engine,
@@ -69,6 +70,11 @@ export function reportData(m: Manifest, now = new Date()) {
     ...migrationReport(m),
     swap: m.swap ?? null,
     failure: m.failure ?? null,
+    // Sign-off: who, where, which drydock and config, the fences, what each database holds, what to do next.
+    provenance: m.provenance ?? null,
+    signoff: signoffFacts(m, { startedAt: attemptStart, endedAt: now.toISOString() }),
+    holdings: holdings(m),
+    next: nextCommands(m, runDir ?? m.runId),
   }
 }
 

@@ -7,7 +7,7 @@ import { migrationSummary } from './report-migration.ts'
 
 /** Stage 11: report.json, report.md and report.html in the run directory; returns the data for the summary. */
 export async function writeReport(paths: RunPaths, manifest: ManifestStore): Promise<ReportData> {
-  const data = reportData(manifest.data)
+  const data = reportData(manifest.data, new Date(), paths.root)
   await writeFileAtomic(paths.reportJson, `${JSON.stringify(data, null, 2)}\n`)
   await writeFileAtomic(paths.reportMd, reportMarkdown(data))
   await writeFileAtomic(paths.reportHtml, reportHtml(data))

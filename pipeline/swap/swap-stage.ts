@@ -22,10 +22,14 @@ export async function swapStage(ctx: RunContext): Promise<void> {
     const expected = Object.fromEntries(Object.entries(manifest.data.tables).map(([key, t]) => [key, t.source]))
     const fence = await checkFence(ctx.driver, config.source, manifest.data.fence, { expected })
     ctx.log.write({ kind: 'info', stage: 'swap', message: `write fence holds: ${fence.byMarks.length} table(s) unchanged by their marks, ${fence.byChecksum.length} by checksum` })
+    await manifest.update((m) => { m.fenceCheck = { at: new Date().toISOString(), production: { byMarks: fence.byMarks.length, byChecksum: fence.byChecksum.length } } })
   }
   // Nor the copy since hop 2 verified it (the beforeSwap hook ran in between).
   const copy = ctx.options.rehearse ? undefined : await checkShadowFence(ctx)
-  if (copy) ctx.log.write({ kind: 'info', stage: 'swap', message: `the production copy is as hop 2 verified it: ${copy.byMarks.length} table(s) by their marks, ${copy.byChecksum.length} by checksum` })
+  if (copy) {
+    ctx.log.write({ kind: 'info', stage: 'swap', message: `the production copy is as hop 2 verified it: ${copy.byMarks.length} table(s) by their marks, ${copy.byChecksum.length} by checksum` })
+    await manifest.update((m) => { m.fenceCheck = { at: new Date().toISOString(), ...m.fenceCheck, copy: { byMarks: copy.byMarks.length, byChecksum: copy.byChecksum.length } } })
+  }
   if (config.target !== 'in-place') {
     ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: 'the migrated data went to a separate target: nothing to swap' })
     return

@@ -4,12 +4,15 @@
  * (the backup's name, the exact rollback and cleanup commands, where report.html is).
  */
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { hostname, userInfo } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONFIG_KEYS, loadConfig } from '../../pipeline/config.ts'
 import { type CliResult, readManifest, REPO, removeTempDirs, runCli, tempDir, writeFile } from '../helpers/drydock.ts'
 import { ENGINES } from '../helpers/engines.ts'
+import { dumpDom } from '../report/chromium.ts'
 
 function expectExit(result: CliResult, code: number): void {
   expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code)
@@ -95,8 +98,27 @@ describe.each(ENGINES)('a run from the command line on $name', (engine) => {
     expect(status.stdout).toContain(`--rollback ${runDir}`)
   })
 
+  it('report.html, as headless Chromium shows it, carries the sign-off block', async () => {
+    const dom = await dumpDom(join(runDir, 'report.html'))
+    const sha = createHash('sha256').update(readFileSync(join(dir, 'upgrade.config.mjs'))).digest('hex')
+    const commit = execFileSync('git', ['-C', REPO, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()
+    expect(dom).toContain(`<dt>run by</dt><dd>${userInfo().username} on ${hostname()}</dd>`)
+    expect(dom).toContain(`(commit ${commit}`)
+    expect(dom).toContain(`sha256 ${sha}`)
+    expect(dom).toMatch(/<dt>write fence<\/dt><dd>production unchanged since the snapshot: \d+ table\(s\) by their write marks/)
+    expect(dom).toMatch(/<dt>canary<\/dt><dd>\d+ columns × \d+ rows/)
+    expect(dom).toContain('the upgraded data (live)')
+    expect(dom).toContain(`npx zx scripts/offline-upgrade.mjs --rollback ${runDir}`)
+    expect(dom).toContain('Config as drydock read it')
+  })
+
   it('-T leaves a table\'s rows out and --quiet shows no progress, on a run after a rollback', async () => {
     expectExit(await runCli(['--rollback', basename(runDir)], dir), 0)
+    // After the rollback the report says what each database holds now.
+    const rolledBack = readFileSync(join(runDir, 'report.md'), 'utf8')
+    expect(rolledBack).toContain('holds the data from before the upgrade (live again)')
+    expect(rolledBack).toMatch(/_dd_rejected_\S*` holds the rejected upgrade/)
+    expect(rolledBack).not.toContain('old data kept as')
     const quiet = await runCli(['--yes', '--quiet', '-T', 'orders'], dir)
     expectExit(quiet, 0)
     expect(quiet.stderr).not.toMatch(/dump: production tables to files/)
