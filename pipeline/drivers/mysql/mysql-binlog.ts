@@ -6,20 +6,12 @@
 import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { errno, markDatabaseUnlogged, type MysqlConn, mysqlConnectServer, quoteIdent, type Row } from './mysql-connect.ts'
+import { withServer } from './mysql-databases.ts'
 
 const ACCESS_DENIED = 1227
 const PARSE_ERROR = 1064
 const NO_SUCH_FUNCTION = 1305
 const READ_ONLY = 1290
-
-async function withServer<T>(ep: Endpoint, work: (conn: MysqlConn) => Promise<T>): Promise<T> {
-  const conn = await mysqlConnectServer(ep)
-  try {
-    return await work(conn)
-  } finally {
-    await conn.close()
-  }
-}
 
 /** SHOW MASTER STATUS, or its MySQL 8.4 name. */
 async function masterStatus(conn: MysqlConn): Promise<Row | undefined> {

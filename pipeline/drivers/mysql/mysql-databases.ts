@@ -3,7 +3,8 @@ import { DrydockError } from '../../errors.ts'
 import { errno, isDatabaseUnlogged, markUnlogged, type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent, quoteString } from './mysql-connect.ts'
 import type { MysqlSession } from './mysql-session.ts'
 
-async function withServer<T>(ep: Endpoint, work: (conn: MysqlConn) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection to the server without a default database, closed afterwards. */
+export async function withServer<T>(ep: Endpoint, work: (conn: MysqlConn) => Promise<T>): Promise<T> {
   const conn = await mysqlConnectServer(ep)
   try {
     return await work(conn)
