@@ -14,7 +14,7 @@ import { parseEndpoint } from '../../pipeline/endpoint.ts'
 import { ManifestStore, runPaths } from '../../pipeline/run-dir.ts'
 import { runUpgrade } from '../../pipeline/run.ts'
 import { rollbackRun } from '../../pipeline/swap/swap-stage.ts'
-import { configIn, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
+import { configIn, expectDrydockError, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { dropDatabasesWithPrefix, myUrl, uniquePrefix } from '../helpers/mysql.ts'
 import { hasMariadbBinaries, type MariadbPair, startMariadbPair } from '../throttle/mariadb-pair.ts'
 
@@ -88,6 +88,21 @@ async function binlogEvents(from: string, to: string): Promise<{ type: string; i
   return events
 }
 
+/** Production database `db` on the primary, seeded and replicated; a config folder with the migration. */
+async function production(db: string): Promise<string> {
+  await pair.sql('primary', `CREATE DATABASE ${db}`)
+  await onPrimary(db, SEED)
+  await caughtUp()
+  const dir = tempDir(`binlog-${db}`)
+  writeFile(dir, 'migrate.sql', MIGRATION)
+  return dir
+}
+
+/** The run's config: production on the primary, staging on the shared server, `extra` on top. */
+function upgradeConfig(dir: string, db: string, extra: Record<string, unknown>) {
+  return configIn(dir, { source: url(pair.primaryPort, db), staging: myUrl(`${prefix}_${db}_stg`), migrate: [{ sql: 'migrate.sql' }], ...extra })
+}
+
 const ROW_EVENTS = /^(Table_map|Write_rows|Update_rows|Delete_rows)/
 
 describe.skipIf(!hasMariadbBinaries())('MariaDB primary and replica: load back without a replication flood', () => {
@@ -103,16 +118,11 @@ describe.skipIf(!hasMariadbBinaries())('MariaDB primary and replica: load back w
 
   it('loads the copy into primary and replica directly, no row event in the binary log; the swap and the rollback replicate', async () => {
     const db = 'app'
-    await pair.sql('primary', `CREATE DATABASE ${db}`)
-    await onPrimary(db, SEED)
-    await caughtUp()
+    const dir = await production(db)
     const before = await checksums('primary', db)
     expect(await checksums('replica', db)).toEqual(before)
 
-    const dir = tempDir('binlog')
-    writeFile(dir, 'migrate.sql', MIGRATION)
-    const config = configIn(dir, {
-      source: url(pair.primaryPort, db), staging: myUrl(`${prefix}_stg1`), migrate: [{ sql: 'migrate.sql' }],
+    const config = upgradeConfig(dir, db, {
       replicas: [{ url: url(pair.replicaPort, db) }],
     })
     const result = await runUpgrade(config, RUN_OPTIONS)
@@ -168,18 +178,50 @@ describe.skipIf(!hasMariadbBinaries())('MariaDB primary and replica: load back w
     expect(await checksums('replica', db)).toEqual(before)
   }, 240_000)
 
+  it('a beforeSwap hook that writes the replica\'s verified copy stops the swap with DD_SHADOW_CHANGED; nothing is swapped anywhere', async () => {
+    const db = 'fenced'
+    const dir = await production(db)
+    const before = await checksums('primary', db)
+    // Written on the replica itself, outside replication, as a careless hook could.
+    writeFile(dir, 'tamper.sh', `MYSQL_PWD=${PASSWORD} mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P${pair.replicaPort} -udrydock -e "SET SESSION sql_log_bin = 0; UPDATE ${db}_dd_shadow_$(echo "$DRYDOCK_RUN_ID" | tr -d -).tags SET t = 'tampered' WHERE id = 1"\n`)
+    const config = upgradeConfig(dir, db, {
+      replicas: [{ url: url(pair.replicaPort, db) }], hooks: { beforeSwap: 'sh tamper.sh' },
+    })
+    const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_SHADOW_CHANGED')
+    expect(error.message).toContain(`mysql://drydock@127.0.0.1:${pair.replicaPort}/${db}_dd_shadow_`)
+    expect(error.message).not.toContain(PASSWORD)
+    await caughtUp()
+    await replicationHealthy()
+    expect(await checksums('primary', db)).toEqual(before)
+    expect(await checksums('replica', db)).toEqual(before)
+    // The failed run's shadow is dropped on the primary by a logged DROP DATABASE, so on the replica too.
+    expect(await schemaNames('primary', `${db}\\_dd\\_shadow%`)).toEqual([])
+    expect(await schemaNames('replica', `${db}\\_dd\\_shadow%`)).toEqual([])
+  }, 240_000)
+
+  it('a rehearsal keeps its shadow out of the binary log and loads no replica', async () => {
+    const db = 'rehearsed'
+    const dir = await production(db)
+    const config = upgradeConfig(dir, db, {
+      replicas: [{ url: url(pair.replicaPort, db) }],
+    })
+    const result = await runUpgrade(config, { ...RUN_OPTIONS, rehearse: true })
+    const replication = readManifest(result.runDir).replication!
+    expect(replication).toMatchObject({ load: 'direct', replicas: [{ load: 'not loaded', reason: 'rehearsal: production is not swapped, so the replicas need no copy' }] })
+    const duringLoad = await binlogEvents(replication.positions.loadback!, replication.positions.loadbackEnd!)
+    expect(duringLoad).toEqual([])
+    expect(await schemaNames('replica', `${db}\\_dd\\_%`)).toEqual([])
+    await caughtUp()
+    await replicationHealthy()
+  }, 240_000)
+
   it('falls back to the binlogged load with the lag throttle when the replica may not be written, and says so', async () => {
     const db = 'shop'
-    await pair.sql('primary', `CREATE DATABASE ${db}`)
-    await onPrimary(db, SEED)
-    await caughtUp()
+    const dir = await production(db)
     // An account that may read the replica's status (lag) but not turn off its binary log.
     await pair.sql('replica', "CREATE USER 'watcher'@'127.0.0.1' IDENTIFIED BY 'w-pass-1'")
     await pair.sql('replica', "GRANT SELECT, SLAVE MONITOR ON *.* TO 'watcher'@'127.0.0.1'")
-    const dir = tempDir('binlog-fallback')
-    writeFile(dir, 'migrate.sql', MIGRATION)
-    const config = configIn(dir, {
-      source: url(pair.primaryPort, db), staging: myUrl(`${prefix}_stg2`), migrate: [{ sql: 'migrate.sql' }],
+    const config = upgradeConfig(dir, db, {
       replicas: [{ url: url(pair.replicaPort, db, 'watcher', 'w-pass-1') }],
     })
     const result = await runUpgrade(config, RUN_OPTIONS)
