@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import { parseEndpoint } from '../../pipeline/endpoint.ts'
 import { ManifestStore, runPaths } from '../../pipeline/run-dir.ts'
+import { preflight } from '../../pipeline/preflight/preflight.ts'
 import { runUpgrade } from '../../pipeline/run.ts'
 import { rollbackRun } from '../../pipeline/swap/swap-stage.ts'
 import { configIn, expectDrydockError, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
@@ -244,5 +245,24 @@ describe.skipIf(!hasMariadbBinaries())('MariaDB primary and replica: load back w
     expect(await checksums('replica', db)).toEqual(await checksums('primary', db))
     expect(await schemaNames('replica', shadow)).toEqual([])
   }, 240_000)
-})
 
+  it('pre-flight says what a direct load needs: binary-log rights on the primary and on each replica', async () => {
+    const dir = await production('planned')
+    await pair.sql('replica', "CREATE USER 'looker'@'127.0.0.1' IDENTIFIED BY 'l-pass-1'")
+    await pair.sql('replica', "GRANT SELECT, SLAVE MONITOR ON *.* TO 'looker'@'127.0.0.1'")
+    const checks = async (replica: string) => {
+      const result = await preflight(upgradeConfig(dir, 'planned', { replicas: [replica] }), mysqlDriver, { throwOnFail: false, jobs: 2 })
+      return Object.fromEntries(result.checks.filter((c) => c.id === 'source.binlog' || c.id.startsWith('replicas[')).map((c) => [c.id, { status: c.status, detail: c.detail, hint: c.hint }]))
+    }
+    expect(await checks(url(pair.replicaPort, 'planned'))).toEqual({
+      'source.binlog': expect.objectContaining({ status: 'ok', detail: "drydock@127.0.0.1 may set sql_log_bin: no row of the copy is replicated" }),
+      'replicas[0].direct': expect.objectContaining({ status: 'ok' }),
+    })
+    const lacking = await checks(url(pair.replicaPort, 'planned', 'looker', 'l-pass-1'))
+    expect(lacking['replicas[0].direct']).toEqual({
+      status: 'warn',
+      detail: `looker@127.0.0.1 lacks BINLOG ADMIN on mysql://looker@127.0.0.1:${pair.replicaPort}/planned: the load back will go through the binary log to the replicas instead, under the lag throttle`,
+      hint: "grant it for the upgrade: GRANT BINLOG ADMIN ON *.* TO 'looker'@'127.0.0.1', or set load: 'replicated'",
+    })
+  }, 120_000)
+})
