@@ -169,6 +169,9 @@ describe.skipIf(!hasMariadbBinaries())('MariaDB primary and replica: load back w
     const markdown = readFileSync(`${result.runDir}/report.md`, 'utf8')
     expect(markdown).toContain('No row went through the log: each replica was loaded directly.')
     expect(markdown).not.toContain(PASSWORD)
+    const html = readFileSync(`${result.runDir}/report.html`, 'utf8')
+    expect(html).toContain('<h2>Replication</h2>\n<p>binary log written on production: 0 B by the load back')
+    expect(html).not.toContain(PASSWORD)
 
     // Rollback: the old tables come back on the primary, and by replication on the replica.
     const store = ManifestStore.load(runPaths(result.runDir).manifest)
