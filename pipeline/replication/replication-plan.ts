@@ -67,7 +67,7 @@ export async function planReplication(ctx: RunContext, shadow: string): Promise<
   } else {
     const why = await whyReplicated(ctx, shadow)
     if (why) {
-      result = record('replicated', each('replicated', why), why)
+      result = record('replicated', await withLagWatch(ctx, each('replicated', why)), why)
       ctx.log.write({ kind: 'warning', stage: 'loadback', message: `the load back goes through the binary log to the replicas (lag throttle on): ${why}` })
     } else if (ctx.options.rehearse) {
       result = record('direct', each('not loaded', 'rehearsal: production is not swapped, so the replicas need no copy'))
@@ -79,6 +79,22 @@ export async function planReplication(ctx: RunContext, shadow: string): Promise<
   }
   await manifest.update((m) => { m.replication = result })
   return direct
+}
+
+/**
+ * Which listed replicas the lag throttle can read (a wrong URL or password cannot be watched:
+ * the load goes on through the log without it, and the log says so).
+ */
+async function withLagWatch(ctx: RunContext, replicas: ReplicaRecord[]): Promise<ReplicaRecord[]> {
+  return Promise.all(replicas.map(async (record, i) => {
+    try {
+      await ctx.driver.replicaLag?.(ctx.config.source, [ctx.config.replicas[i]!.endpoint])
+      return { ...record, lagWatched: true }
+    } catch (error) {
+      ctx.log.write({ kind: 'warning', stage: 'loadback', message: `the lag of replica ${record.replica} cannot be read, so it is not watched: ${(error as Error).message}` })
+      return { ...record, lagWatched: false }
+    }
+  }))
 }
 
 /** The direct copies of an earlier attempt (resume after the load back): from the config, by position. */
@@ -98,10 +114,13 @@ export function directCopies(ctx: RunContext): readonly { endpoint: Endpoint; re
  */
 export function throttled(ctx: RunContext): ThrottleContext {
   const r = ctx.manifest.data.replication
-  if (!r || r.load !== 'replicated' || ctx.config.replicas.length === 0 || !ctx.driver.replicaLag) return ctx
+  if (!r || r.load !== 'replicated' || !ctx.driver.replicaLag) return ctx
+  // Replicas whose lag cannot be read are left out (withLagWatch); PostgreSQL standbys are read as listed.
+  const readable = ctx.config.replicas.filter((_, i) => r.replicas[i]?.lagWatched !== false).map((s) => s.endpoint)
+  if (readable.length === 0) return ctx
   const throttle = ctx.config.throttle ?? { replicas: [] }
   const listed = new Set(throttle.replicas.map((e) => describeEndpoint(e)))
-  const replicas = [...throttle.replicas, ...ctx.config.replicas.map((s) => s.endpoint).filter((e) => !listed.has(describeEndpoint(e)))]
+  const replicas = [...throttle.replicas, ...readable.filter((e) => !listed.has(describeEndpoint(e)))]
   return { ...ctx, config: { ...ctx.config, throttle: { ...throttle, maxReplicaLag: throttle.maxReplicaLag ?? FALLBACK_MAX_LAG, replicas } } }
 }
 

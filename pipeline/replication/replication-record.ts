@@ -10,6 +10,8 @@ export interface ReplicaRecord {
   load: 'direct' | 'replicated' | 'not loaded'
   /** Why it was not loaded directly. */
   reason?: string
+  /** Replicated with replicas listed: whether the lag throttle could read its lag (false: see the log). */
+  lagWatched?: boolean
   /** Direct: hop 2 proved its copy equal to migrated staging. */
   verified?: boolean
   /** Direct: its copy's write marks before hop 2's checksums, checked before the swap. */

@@ -249,6 +249,26 @@ describe.skipIf(!hasMariadbBinaries())('MariaDB primary and replica: load back w
     expect(await schemaNames('replica', shadow)).toEqual([])
   }, 240_000)
 
+  it('a replica URL with a wrong password: the load goes through the binary log, its lag unwatched, and the log says both', async () => {
+    const db = 'lost'
+    const dir = await production(db)
+    const config = upgradeConfig(dir, db, { replicas: [{ url: url(pair.replicaPort, db, 'drydock', 'wrong-pw-9') }] })
+    const result = await runUpgrade(config, RUN_OPTIONS)
+    expect(result.report.verdict).toBe('verified')
+    const replication = readManifest(result.runDir).replication!
+    expect(replication.load).toBe('replicated')
+    expect(replication.reason).toMatch(new RegExp(`^replica mysql://drydock@127\\.0\\.0\\.1:${pair.replicaPort}/lost cannot be written directly: cannot connect: `))
+    expect(replication.replicas).toEqual([expect.objectContaining({ load: 'replicated', lagWatched: false })])
+    const events = readFileSync(runPaths(result.runDir).events, 'utf8')
+    expect(events).toContain('the load back goes through the binary log to the replicas (lag throttle on)')
+    expect(events).toContain(`the lag of replica mysql://drydock@127.0.0.1:${pair.replicaPort}/lost cannot be read, so it is not watched`)
+    expect(events).not.toContain('wrong-pw-9')
+    expect(readFileSync(`${result.runDir}/report.md`, 'utf8')).toContain('Warning: the load went through the log: replica mysql://drydock@127.0.0.1:')
+    await caughtUp()
+    await replicationHealthy()
+    expect(await checksums('replica', db)).toEqual(await checksums('primary', db))
+  }, 240_000)
+
   it('pre-flight says what a direct load needs: binary-log rights on the primary and on each replica', async () => {
     const dir = await production('planned')
     await pair.sql('replica', "CREATE USER 'looker'@'127.0.0.1' IDENTIFIED BY 'l-pass-1'")
