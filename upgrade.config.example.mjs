@@ -39,6 +39,9 @@ export default defineUpgrade({
     // maxReplicaLag: 30,
     // replicas: ['postgres://monitor@standby-1.example.org:5432/patchwork'],
   },
+  // Production's replicas: on MySQL/MariaDB each gets its own verified copy with no row through
+  // the binary log ('direct', the default there); PostgreSQL standbys follow the WAL ('replicated').
+  // replicas: [{ url: 'mysql://drydock@replica-1.example.org:3306/patchwork', load: 'direct' }],
   // jobs: 4,              // parallel workers (default: CPU cores)
   // partMB: 128,          // split tables bigger than this (MiB)
   // direct: true,         // stream each part straight into the next database while writing its file

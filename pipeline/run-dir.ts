@@ -9,6 +9,7 @@ import type { CheckpointRecord } from './checkpoint/checkpoint.ts'
 import type { CarryOverRecord, ExpectationResult } from './invariants/expectations.ts'
 import type { Provenance } from './report/run-provenance.ts'
 import type { TransformRecord } from './transform/run-transform.ts'
+import type { ReplicationRecord } from './replication/replication-record.ts'
 
 /**
  * Every path of a run directory, in one place:
@@ -196,6 +197,8 @@ export interface Manifest {
   restoringStaging?: string
   /** Loadback under --max-rate / replica lag limits: time spent paused or rate-limited. */
   throttle?: { pausedMs: number; pauses: number; limitedMs: number }
+  /** Replication cost of the load back and swap, and how each replica was loaded (pipeline/replication). */
+  replication?: ReplicationRecord
   /**
    * `swapping`: the intent, written just before the rename (pipeline/swap/settle-swap.ts settles
    * it after a kill). `parked`: what the swap took off the old tables around kept ones, for

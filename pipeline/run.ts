@@ -111,7 +111,7 @@ async function executeRun(
   const runId = manifest.data.runId
   const unlockDir = lockRunDir(paths.root)
   let sourceLock: SourceLock | undefined
-  const secrets = [config.source, config.staging, config.target]
+  const secrets = [config.source, config.staging, config.target, ...config.replicas.map((r) => r.endpoint)]
     .map((e) => (typeof e === 'object' ? e.password : undefined)).filter((p): p is string => !!p)
   const interrupt = new AbortController()
   const ctx: RunContext = {

@@ -66,6 +66,8 @@ export function reportData(m: Manifest, now = new Date(), runDir?: string) {
     hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length },
     // Load back only what changed: the tables left live, why others were copied, time saved.
     keep: m.keep ?? null,
+    // Bytes of replication log the load back and swap wrote, and how each replica got its copy.
+    replication: m.replication ?? null,
     // Row transforms, expectations, tables carried over unchanged, staging checkpoint.
     ...migrationReport(m),
     swap: m.swap ?? null,

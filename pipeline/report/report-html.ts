@@ -5,6 +5,7 @@ import { REPORT_CSS } from './report-html-style.ts'
 import { migrationHtml } from './report-migration.ts'
 import { hop1Table, hop2Table, stepsTable } from './report-html-tables.ts'
 import { timelineSvg } from './report-html-timeline.ts'
+import { replicationHtml } from '../replication/replication-report.ts'
 
 // Nothing may load or run: the file is read offline and may be mailed around with the sign-off.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -82,6 +83,7 @@ export function reportHtml(r: ReportData): string {
     section('Migration steps', r.steps.length ? stepsTable(r) : '<p>No migration steps ran.</p>'),
     ...migrationHtml(r),
     section('Hop 2: migrated staging → production copy', (r.hop2.tables.length ? hop2Table(r) : '<p>Not reached: no migrated tables were loaded back.</p>') + keptNote(r)),
+    ...(r.replication ? [section('Replication', replicationHtml(r.replication)!)] : []),
     `<section class="explain">\n<h2>How verification works</h2>\n<p>${esc(EXPLAIN.replace(/\n/g, ' '))}</p>\n</section>`,
     `<footer>drydock report, schema version ${esc(r.schemaVersion)} · the same data is in report.json beside this file.</footer>`,
   ]

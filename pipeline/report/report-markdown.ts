@@ -1,5 +1,6 @@
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
+import { replicationMarkdown } from '../replication/replication-report.ts'
 import { migrationMarkdown } from './report-migration.ts'
 
 const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–', kept: '= kept' }
@@ -56,6 +57,7 @@ export function reportMarkdown(r: ReportData): string {
     const list = tables.length > 8 ? `${tables.slice(0, 8).join(', ')} and ${tables.length - 8} more` : tables.join(', ')
     parts.push(`- Unchanged by the migration but copied (${list}): ${reason}`)
   }
+  parts.push(...replicationMarkdown(r.replication, markdownTable))
   parts.push('', 'Checksum: per table, row count and the sum of a 64-bit hash of each row\'s canonical text (PostgreSQL: hashtextextended; MySQL/MariaDB: the first 64 bits of SHA-1); equal values on both sides of a hop mean the same multiset of rows.', '')
   return parts.join('\n')
 }

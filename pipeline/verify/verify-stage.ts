@@ -4,6 +4,7 @@ import { DrydockError } from '../errors.ts'
 import { tableKey } from '../run-dir.ts'
 import type { TableChecksum } from '../drivers/driver.ts'
 import { checksumAllRetrying, compareChecksums, type Mismatch } from './checksum-all.ts'
+import { verifyReplicaCopies } from '../replication/replica-copies.ts'
 
 /**
  * Hop 1: every table in the production snapshot against staging before the migration.
@@ -64,6 +65,8 @@ export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
     }
   })
   failOn(mismatches, 'verify-hop2', 'hop 2 (migrated staging → production copy)', 'the live database has not been swapped; look at the tables named, then rerun')
+  // The copies loaded directly into replicas, against the same checksums.
+  await verifyReplicaCopies(ctx)
 }
 
 function failOn(mismatches: Mismatch[], stage: 'verify-hop1' | 'verify-hop2', hop: string, hint: string): void {
