@@ -21,6 +21,8 @@ export interface DrydockWindow {
   /** WAL / binlog bytes production wrote during the call (the window, when no prestage). */
   logBytes: number
   stages: Record<string, number>
+  /** The migration steps' own time on staging (manifest steps[].ms), without the migrate stage's checks around them. */
+  stepsMs: number
   /** The manifest's `replication` record when the checkout writes one (bytes drydock sent replicas itself). */
   replication: unknown
 }
@@ -29,6 +31,7 @@ type Manifest = {
   verdict?: string; window?: { startedAt: string; endedAt: string; ms: number }; replication?: unknown
   stages: Record<string, { startedAt: string; finishedAt?: string; ms?: number } | undefined>
   resumes?: { at: string }[]
+  steps?: { ms?: number }[]
 }
 
 export const readManifest = (runDir: string): Manifest => JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8'))
@@ -48,6 +51,7 @@ export function windowOf(m: Manifest, from?: string): Pick<DrydockWindow, 'windo
 }
 
 const stageMs = (m: Manifest) => Object.fromEntries(Object.entries(m.stages).map(([name, s]) => [name, s?.ms ?? 0]))
+const stepsMs = (m: Manifest) => (m.steps ?? []).reduce((sum, s) => sum + (s.ms ?? 0), 0)
 
 export async function drydockUpgrade(server: ProductionServer, db: string, steps: MigrationStep[], jobs: number, runDir: string): Promise<DrydockWindow> {
   const config = configFor(server, db, steps, jobs, runDir)
@@ -57,7 +61,7 @@ export async function drydockUpgrade(server: ProductionServer, db: string, steps
   const wallMs = Date.now() - started
   const logBytes = (await server.logBytes()) - before
   const m = readManifest(result.runDir)
-  return { verdict: result.report.verdict, runDir: result.runDir, wallMs, ...windowOf(m), logBytes, stages: stageMs(m), replication: m.replication ?? null }
+  return { verdict: result.report.verdict, runDir: result.runDir, wallMs, ...windowOf(m), logBytes, stages: stageMs(m), stepsMs: stepsMs(m), replication: m.replication ?? null }
 }
 
 export interface PrestageWindow extends DrydockWindow {
@@ -101,7 +105,7 @@ export async function drydockPrestage(
   const resumedAt = m.window?.startedAt ?? m.resumes?.at(-1)?.at ?? new Date(started).toISOString()
   const migrateAt = m.stages.migrate?.startedAt
   return {
-    verdict: result.report.verdict, runDir: result.runDir, wallMs, ...windowOf(m, resumedAt), logBytes, stages: stageMs(m),
+    verdict: result.report.verdict, runDir: result.runDir, wallMs, ...windowOf(m, resumedAt), logBytes, stages: stageMs(m), stepsMs: stepsMs(m),
     replication: m.replication ?? null, prestageMs, rowsChanged,
     refreshMs: migrateAt ? Date.parse(migrateAt) - Date.parse(resumedAt) : Number.NaN,
   }

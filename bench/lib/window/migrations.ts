@@ -14,20 +14,19 @@ import type { ProductionServer } from './production-server.ts'
 
 export type MigrationKind = 'patchwork' | 'small'
 
-/** The table the one-small-table migration changes (10k rows per scale, ~1 MB). */
-export const SMALL_TABLE = 'patchwork_person'
+/**
+ * The table the one-small-table migration changes by default: small (67k rows of integers per
+ * scale) and referenced by no other table, so that on MariaDB it alone has to be copied back.
+ * `--small-table patchwork_person` picks one that every big table references instead.
+ */
+export const SMALL_TABLE = 'patchwork_patchtag'
 
-export const MIGRATION_TITLES: Record<MigrationKind, string> = {
-  patchwork: 'Patchwork-style upgrade (fixtures/patchwork/<engine>/upgrade/*.sql)',
-  small: `one small table (ALTER TABLE ${SMALL_TABLE} ADD COLUMN + UPDATE of every row)`,
-}
-
-export function migrationSteps(kind: MigrationKind, engine: 'pg' | 'mysql', workDir: string): MigrationStep[] {
+export function migrationSteps(kind: MigrationKind, engine: 'pg' | 'mysql', workDir: string, smallTable = SMALL_TABLE): MigrationStep[] {
   if (kind === 'patchwork') return patchworkSteps(engine === 'pg' ? 'postgres' : 'mysql', 'sql')
   mkdirSync(workDir, { recursive: true })
   const file = join(workDir, 'small-table.sql')
-  writeFileSync(file, `ALTER TABLE ${SMALL_TABLE} ADD COLUMN dd_bench_display varchar(255) NULL;\nUPDATE ${SMALL_TABLE} SET dd_bench_display = COALESCE(name, email);\n`)
-  return [{ name: `one small table (${SMALL_TABLE})`, sql: file }]
+  writeFileSync(file, `ALTER TABLE ${smallTable} ADD COLUMN dd_bench_note varchar(64) NULL;\nUPDATE ${smallTable} SET dd_bench_note = 'changed by the bench';\n`)
+  return [{ name: `one small table (${smallTable})`, sql: file }]
 }
 
 /** Runs the steps' SQL files on production's `db` in order; wall milliseconds. */

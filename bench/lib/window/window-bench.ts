@@ -16,7 +16,7 @@ import { databaseRows, dropCopy, freshCopy, generateTemplate, tableBytes } from 
 import { type Engine, type ProductionServer, startProduction } from './production-server.ts'
 
 const args = JSON.parse(process.argv[2] ?? '{}') as {
-  engines: Engine[]; scales: number[]; jobs: number; work: string; migrations?: MigrationKind[]
+  engines: Engine[]; scales: number[]; jobs: number; work: string; migrations?: MigrationKind[]; smallTable?: string
   /** bench/results.md: its "window vs in place" section is replaced; the command line shown there. */
   out?: string; command?: string
   /** Result files of earlier runs: only the section is written. */
@@ -26,6 +26,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const WORK = resolve(args.work)
 const log = (line: string) => process.stderr.write(`[bench window ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
 const prestage = hasPrestage(ROOT)
+const smallTable = args.smallTable ?? SMALL_TABLE
 
 export interface MigrationResult {
   inPlace: { ms: number; logBytes: number }
@@ -37,13 +38,13 @@ export interface MigrationResult {
 
 async function oneMigration(server: ProductionServer, kind: MigrationKind, dir: string, loads: { what: string; load: number }[]): Promise<MigrationResult> {
   mkdirSync(dir, { recursive: true })
-  const steps = migrationSteps(kind, server.engine, dir)
+  const steps = migrationSteps(kind, server.engine, dir, smallTable)
   const mark = (what: string) => { const load = loadavg()[0]!; loads.push({ what: `${kind}: ${what}`, load }); log(`${server.engine} ${kind}: ${what} (load ${load.toFixed(1)})`) }
   // Each measurement starts after a checkpoint, so full-page writes weigh the same on each side.
   const fresh = async (name: string) => { await freshCopy(server, name); if (server.engine === 'pg') await server.sql('postgres', 'CHECKPOINT') }
 
   await fresh('dd_w_inplace')
-  const size = kind === 'small' ? await tableBytes(server, 'dd_w_inplace', SMALL_TABLE) : undefined
+  const size = kind === 'small' ? await tableBytes(server, 'dd_w_inplace', smallTable) : undefined
   mark('in place')
   const before = await server.logBytes()
   const ms = await runInPlace(server, 'dd_w_inplace', steps, join(dir, 'in-place.log'))
@@ -92,7 +93,7 @@ for (const scale of args.fromJson ? [] : args.scales) {
       const migrations: Partial<Record<MigrationKind, MigrationResult>> = {}
       for (const kind of args.migrations ?? ['patchwork', 'small']) migrations[kind] = await oneMigration(server, kind, join(dir, kind), loads)
       const versions = { [engine === 'pg' ? 'PostgreSQL' : 'MariaDB']: await serverVersion(server), node: process.version }
-      const result = { engine, scale, rows, jobs: args.jobs, date: new Date().toISOString(), commit, versions, loads, prestageOption: prestage, migrations }
+      const result = { engine, scale, rows, jobs: args.jobs, date: new Date().toISOString(), commit, versions, loads, prestageOption: prestage, smallTable, migrations }
       const file = join(WORK, `window-${engine}-s${scale}.json`)
       writeFileSync(file, JSON.stringify(result, null, 1))
       files.push(file)

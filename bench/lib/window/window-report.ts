@@ -9,6 +9,8 @@ export interface RunTimes {
   windowSource: string
   logBytes: number
   stages: Record<string, number>
+  /** The migration steps' own time (older result files lack it: the migrate stage's then). */
+  stepsMs?: number
   replication?: unknown
 }
 export interface PrestageTimes extends RunTimes { prestageMs: number; rowsChanged: number; refreshMs: number }
@@ -23,6 +25,7 @@ export interface WindowResult {
   scale: number
   rows: number
   loads: { what: string; load: number }[]
+  smallTable?: string
   migrations: { patchwork?: MigrationResult; small?: MigrationResult }
 }
 export interface TargetRow {
@@ -57,7 +60,7 @@ export function ratio(a: number | undefined, b: number | undefined): number | nu
 function windowRun(m: MigrationResult): { run: RunTimes; how: string } {
   return isStaged(m.prestage)
     ? { run: m.prestage, how: 'prestage, window = refresh → swap' }
-    : { run: m.drydock, how: `no prestage (${m.prestage.unavailable}): window = the whole run` }
+    : { run: m.drydock, how: 'no prestage: window = the whole run' }
 }
 
 const sum = (stages: Record<string, number>, names: string[]) => names.reduce((a, n) => a + (stages[n] ?? 0), 0)
@@ -77,16 +80,17 @@ export function targetRows(r: WindowResult): TargetRow[] {
   }
   if (small) {
     const { run, how } = windowRun(small)
-    rows.push({ ...base, target: 'one small table: window ÷ today\'s full round trip', measured: s(run.windowMs), against: s(small.drydock.wallMs),
+    rows.push({ ...base, target: `one small table (${r.smallTable ?? 'patchwork_person'}): window ÷ today's full round trip`, measured: s(run.windowMs), against: s(small.drydock.wallMs),
       ratio: ratio(run.windowMs, small.drydock.wallMs), limit: 0.2, note: how })
     const bytes = run.logBytes + replicationExtra(run.replication)
-    rows.push({ ...base, target: 'one small table: WAL/binlog on production ÷ the changed table\'s size', measured: mb(bytes), against: mb(small.tableBytes ?? 0),
+    rows.push({ ...base, target: `one small table (${r.smallTable ?? 'patchwork_person'}): WAL/binlog on production ÷ the changed table's size`, measured: mb(bytes), against: mb(small.tableBytes ?? 0),
       ratio: ratio(bytes, small.tableBytes), limit: 1.5, note: `${how}; in place wrote ${mb(small.inPlace.logBytes)}` })
   }
   for (const [kind, m] of [['Patchwork-style upgrade', pw], ['one small table', small]] as const) {
     if (!m) continue
-    rows.push({ ...base, target: `migration step on ephemeral staging ÷ in place (${kind})`, measured: s(m.drydock.stages.migrate ?? Number.NaN), against: s(m.inPlace.ms),
-      ratio: ratio(m.drydock.stages.migrate, m.inPlace.ms), limit: 0.7 })
+    const step = m.drydock.stepsMs ?? m.drydock.stages.migrate
+    rows.push({ ...base, target: `migration step on ephemeral staging ÷ in place (${kind})`, measured: s(step ?? Number.NaN), against: s(m.inPlace.ms),
+      ratio: ratio(step, m.inPlace.ms), limit: 0.7, note: `the steps' own time; the migrate stage with its checks took ${s(m.drydock.stages.migrate ?? 0)}` })
   }
   if (pw) {
     const full = sum(pw.drydock.stages, ['dump', 'load', 'verify-hop1'])
@@ -116,15 +120,15 @@ export function targetTable(results: WindowResult[]): string {
 /** Per engine, scale and migration: the raw times and bytes behind the ratios. */
 export function detailTable(results: WindowResult[]): string {
   const lines = [
-    '| engine | scale | migration | in place | in place WAL/binlog | drydock round trip | window (no prestage) | WAL/binlog in it | migrate on staging | dump + load + hop 1 | loadback + hop 2 | swap | prestage window | WAL/binlog in it | refresh |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| engine | scale | migration | in place | in place WAL/binlog | drydock round trip | window (no prestage) | WAL/binlog in it | migration steps on staging | dump + load + hop 1 | migrate stage | loadback + hop 2 | swap | prestage window | WAL/binlog in it | refresh |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const r of results) {
     for (const [kind, m] of Object.entries(r.migrations)) {
       if (!m) continue
       const d = m.drydock
       const p = isStaged(m.prestage) ? m.prestage : undefined
-      lines.push(`| ${engineName(r.engine)} | ${r.scale} | ${kind} | ${s(m.inPlace.ms)} | ${mb(m.inPlace.logBytes)} | ${s(d.wallMs)} | ${s(d.windowMs)} | ${mb(d.logBytes)} | ${s(d.stages.migrate ?? 0)} | ${s(sum(d.stages, ['dump', 'load', 'verify-hop1']))} | ${s(sum(d.stages, ['loadback', 'verify-hop2']))} | ${s(d.stages.swap ?? 0)} | ${p ? s(p.windowMs) : '—'} | ${p ? mb(p.logBytes) : '—'} | ${p ? s(p.refreshMs) : '—'} |`)
+      lines.push(`| ${engineName(r.engine)} | ${r.scale} | ${kind} | ${s(m.inPlace.ms)} | ${mb(m.inPlace.logBytes)} | ${s(d.wallMs)} | ${s(d.windowMs)} | ${mb(d.logBytes)} | ${s(d.stepsMs ?? d.stages.migrate ?? 0)} | ${s(sum(d.stages, ['dump', 'load', 'verify-hop1']))} | ${s(d.stages.migrate ?? 0)} | ${s(sum(d.stages, ['loadback', 'verify-hop2']))} | ${s(d.stages.swap ?? 0)} | ${p ? s(p.windowMs) : '—'} | ${p ? mb(p.logBytes) : '—'} | ${p ? s(p.refreshMs) : '—'} |`)
     }
   }
   return lines.join('\n')
