@@ -38,6 +38,7 @@ if (argv.window) {
   const options = {
     engines, scales, jobs, work: WORK, out: OUT, command: `npm run bench -- ${process.argv.slice(3).join(' ')}`,
     ...(argv.migrations ? { migrations: String(argv.migrations).split(',') } : {}), ...(argv['small-table'] ? { smallTable: String(argv['small-table']) } : {}),
+    ...(argv['keep-production'] ? { keepProduction: true } : {}),
     ...(argv['from-json'] ? { fromJson: String(argv['from-json']).split(',') } : {}),
   }
   await $({ cwd: ROOT, stdio: 'inherit' })`node --import tsx bench/lib/window/window-bench.ts ${JSON.stringify(options)}`

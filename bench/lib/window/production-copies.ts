@@ -5,7 +5,7 @@
  * sql_log_bin = 0), and dropped with whatever drydock left beside them (backups, shadows).
  */
 import { fileURLToPath } from 'node:url'
-import { generateMysql, mysqlCli } from '../generate-mysql.mjs'
+import { counts, generateMysql, mysqlCli } from '../generate-mysql.mjs'
 import { generatePg } from '../generate-pg.mjs'
 import { must, q } from '../sh.mjs'
 import type { ProductionServer } from './production-server.ts'
@@ -13,9 +13,22 @@ import type { ProductionServer } from './production-server.ts'
 const MYSQL_SCHEMA = fileURLToPath(new URL('../../../fixtures/patchwork/mysql/schema.sql', import.meta.url))
 export const TEMPLATE = 'dd_bench_gen'
 
+/** Generates the template database, unless a reused server already holds one of this scale. */
 export async function generateTemplate(server: ProductionServer, scale: number, log: (line: string) => void): Promise<void> {
+  if (server.reused && (await templateRows(server)) === counts(scale).submissions) {
+    log(`reusing ${TEMPLATE} (scale ${scale})`)
+    return
+  }
   if (server.engine === 'pg') await generatePg(TEMPLATE, scale, log, server.cli)
   else await generateMysql(TEMPLATE, scale, log, server.cli)
+}
+
+async function templateRows(server: ProductionServer): Promise<number> {
+  try {
+    return Number((await server.sql(TEMPLATE, 'SELECT count(*) AS n FROM patchwork_submission'))[0]!.n)
+  } catch {
+    return -1
+  }
 }
 
 export async function freshCopy(server: ProductionServer, name: string): Promise<void> {

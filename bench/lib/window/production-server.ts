@@ -6,7 +6,8 @@
  * sync_binlog=1 and innodb_flush_log_at_trx_commit=1. As root, run as postgres / mysql.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
@@ -26,16 +27,24 @@ export interface ProductionServer {
   sql(db: string, text: string): Promise<Record<string, unknown>[]>
   /** Bytes written to the WAL / binary log so far (a counter: take differences). */
   logBytes(): Promise<number>
-  stop(): Promise<void>
+  /** `keep`: stop the server but leave its data for a later `startProduction(…, { reuse: true })`. */
+  stop(options?: { keep?: boolean }): Promise<void>
+  /** True when it started on the data of an earlier run (`reuse`). */
+  reused: boolean
 }
 
 const PG_BIN = '/usr/lib/postgresql/15/bin'
 
-export async function startProduction(engine: Engine, base: string): Promise<ProductionServer> {
+export async function startProduction(engine: Engine, base: string, { reuse = false } = {}): Promise<ProductionServer> {
   await stopLeftover(join(base, engine === 'pg' ? 'data/postmaster.pid' : 'server.pid'))
-  await rm(base, { recursive: true, force: true })
-  await mkdir(base, { recursive: true, mode: 0o755 })
-  return engine === 'pg' ? startPg(base) : startMysql(base)
+  const reused = reuse && existsSync(join(base, 'initialized'))
+  if (!reused) {
+    await rm(base, { recursive: true, force: true })
+    await mkdir(base, { recursive: true, mode: 0o755 })
+  }
+  const server = engine === 'pg' ? await startPg(base, reused) : await startMysql(base, reused)
+  await writeFile(join(base, 'initialized'), '')
+  return server
 }
 
 /** A server an earlier bench left running (it was killed): stopped by its pid file before starting again. */
@@ -47,18 +56,19 @@ async function stopLeftover(pidFile: string): Promise<void> {
   for (let i = 0; alive() && i < 600; i++) await new Promise((r) => setTimeout(r, 200))
 }
 
-async function startPg(base: string): Promise<ProductionServer> {
+async function startPg(base: string, reused: boolean): Promise<ProductionServer> {
   const user = serviceUser(['postgres'])
   const dir = join(base, 'data')
   const log = join(base, 'tools.log')
-  await mkdir(dir, { mode: 0o700 })
+  if (!reused) await mkdir(dir, { mode: 0o700 })
   if (user) chownTree(base, user)
   const run = async (tool: string, args: string[]) => {
     const r = await execProgram(join(PG_BIN, tool), args, { logFile: log, ...(user ? { uid: user.uid, gid: user.gid } : {}), env: { ...process.env, LC_ALL: 'C.UTF-8' } })
     if (r.code !== 0) throw new Error(`${tool} failed:\n${lastLines(r.tail)}`)
   }
   const port = await freePort()
-  await run('initdb', ['-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
+  if (!reused) await run('initdb', ['-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
+  // On reuse the settings are appended again: the last `port` line wins.
   const settings = ["listen_addresses = '127.0.0.1'", "unix_socket_directories = ''", 'wal_level = replica', 'max_wal_senders = 5',
     "shared_buffers = '128MB'", "max_wal_size = '1GB'", 'autovacuum = off', 'logging_collector = off', `port = ${port}`]
   await appendFile(join(dir, 'postgresql.auto.conf'), `${settings.join('\n')}\n`)
@@ -78,14 +88,15 @@ async function startPg(base: string): Promise<ProductionServer> {
     url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`,
     sql,
     logBytes: async () => Number((await sql('postgres', "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS b"))[0]!.b),
-    stop: async () => {
+    stop: async ({ keep = false } = {}) => {
       await run('pg_ctl', ['-D', dir, '-m', 'fast', '-w', 'stop']).catch(() => {})
-      await rm(base, { recursive: true, force: true })
+      if (!keep) await rm(base, { recursive: true, force: true })
     },
+    reused,
   }
 }
 
-async function startMysql(base: string): Promise<ProductionServer> {
+async function startMysql(base: string, reused: boolean): Promise<ProductionServer> {
   const binaries = findServerBinaries()
   if (!binaries?.installDb) throw new Error('no MariaDB server binaries (mariadb-install-db)')
   const user = serviceUser(['mysql'])
@@ -94,7 +105,7 @@ async function startMysql(base: string): Promise<ProductionServer> {
   const socket = join(base, 'mysqld.sock')
   await mkdir(tmpDir, { recursive: true })
   if (user) chownTree(base, user)
-  const init = await execProgram(binaries.installDb, ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, '--auth-root-authentication-method=normal',
+  const init = reused ? { code: 0, tail: '' } : await execProgram(binaries.installDb, ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, '--auth-root-authentication-method=normal',
     '--skip-test-db', '--skip-name-resolve', ...(user ? [`--user=${user.name}`] : [])], { logFile: join(base, 'install.log') })
   if (init.code !== 0) throw new Error(`mariadb-install-db failed:\n${lastLines(init.tail)}`)
   const port = await freePort()
@@ -142,9 +153,10 @@ async function startMysql(base: string): Promise<ProductionServer> {
     url: (db) => `mysql://root@127.0.0.1:${port}/${db}`,
     sql,
     logBytes: async () => (await sql('mysql', 'SHOW BINARY LOGS')).reduce((s, r) => s + Number(r.File_size), 0),
-    stop: async () => {
+    stop: async ({ keep = false } = {}) => {
       await kill()
-      await rm(base, { recursive: true, force: true })
+      if (!keep) await rm(base, { recursive: true, force: true })
     },
+    reused,
   }
 }

@@ -17,6 +17,8 @@ import { type Engine, type ProductionServer, startProduction } from './productio
 
 const args = JSON.parse(process.argv[2] ?? '{}') as {
   engines: Engine[]; scales: number[]; jobs: number; work: string; migrations?: MigrationKind[]; smallTable?: string
+  /** Keep each production server's data (the generated database) for the next run of that engine and scale. */
+  keepProduction?: boolean
   /** bench/results.md: its "window vs in place" section is replaced; the command line shown there. */
   out?: string; command?: string
   /** Result files of earlier runs: only the section is written. */
@@ -84,7 +86,7 @@ for (const scale of args.fromJson ? [] : args.scales) {
     mkdirSync(dir, { recursive: true })
     const loads = [{ what: 'start', load: loadavg()[0]! }]
     log(`${engine} scale ${scale}: starting production server (load ${loads[0]!.load.toFixed(1)})`)
-    const server = await startProduction(engine, join(dir, 'production'))
+    const server = await startProduction(engine, join(dir, 'production'), { reuse: args.keepProduction === true })
     try {
       const t0 = Date.now()
       await generateTemplate(server, scale, log)
@@ -98,7 +100,7 @@ for (const scale of args.fromJson ? [] : args.scales) {
       writeFileSync(file, JSON.stringify(result, null, 1))
       files.push(file)
     } finally {
-      await server.stop()
+      await server.stop({ keep: args.keepProduction === true })
     }
   }
 }
