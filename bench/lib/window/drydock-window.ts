@@ -4,7 +4,7 @@
  * window: the manifest's `window` field when the checkout records one, else run start (first
  * stage started) → swap end from the manifest's stage times.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type MigrationStep, parseConfig } from '../../../pipeline/config.ts'
 import type { RunOptions } from '../../../pipeline/context.ts'
@@ -112,3 +112,8 @@ export async function drydockPrestage(
 }
 
 export class PrestageUnavailable extends Error {}
+
+/** The run's data files (a copy of the database each) go; manifest, report and logs stay for reading. */
+export function dropRunFiles(runDir: string): void {
+  for (const folder of ['dump', 'migrated']) rmSync(join(runDir, folder), { recursive: true, force: true })
+}

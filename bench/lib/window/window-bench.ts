@@ -5,12 +5,12 @@
  * Writes one JSON result per engine and scale and prints their paths (bench/run.mjs renders).
  *   node --import tsx bench/lib/window/window-bench.ts '{"engines":["pg"],"scales":[0.1],"jobs":2,"work":"bench/.work"}'
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { commitLabel, writeSection } from './window-section.ts'
-import { type DrydockWindow, PrestageUnavailable, drydockPrestage, drydockUpgrade, hasPrestage } from './drydock-window.ts'
+import { type DrydockWindow, PrestageUnavailable, dropRunFiles, drydockPrestage, drydockUpgrade, hasPrestage } from './drydock-window.ts'
 import { type MigrationKind, SMALL_TABLE, changeOnePercent, migrationSteps, runInPlace } from './migrations.ts'
 import { databaseRows, dropCopy, freshCopy, generateTemplate, tableBytes } from './production-copies.ts'
 import { type Engine, type ProductionServer, startProduction } from './production-server.ts'
@@ -39,6 +39,7 @@ export interface MigrationResult {
 }
 
 async function oneMigration(server: ProductionServer, kind: MigrationKind, dir: string, loads: { what: string; load: number }[]): Promise<MigrationResult> {
+  rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   const steps = migrationSteps(kind, server.engine, dir, smallTable)
   const mark = (what: string) => { const load = loadavg()[0]!; loads.push({ what: `${kind}: ${what}`, load }); log(`${server.engine} ${kind}: ${what} (load ${load.toFixed(1)})`) }
@@ -56,6 +57,7 @@ async function oneMigration(server: ProductionServer, kind: MigrationKind, dir: 
   await fresh('dd_w_drydock')
   mark('drydock upgrade (ephemeral staging, swapped)')
   const drydock = await drydockUpgrade(server, 'dd_w_drydock', steps, args.jobs, join(dir, 'runs'))
+  dropRunFiles(drydock.runDir)
   await dropCopy(server, 'dd_w_drydock')
 
   let staged: MigrationResult['prestage'] = { unavailable: 'not available in this checkout (RunOptions has no prestage)' }
@@ -64,6 +66,7 @@ async function oneMigration(server: ProductionServer, kind: MigrationKind, dir: 
     mark('drydock prestage, 1 % of rows changed, resume')
     try {
       staged = await drydockPrestage(server, 'dd_w_prestage', steps, args.jobs, join(dir, 'runs-prestage'), () => changeOnePercent(server, 'dd_w_prestage'))
+      dropRunFiles(staged.runDir)
     } catch (error) {
       if (!(error instanceof PrestageUnavailable)) throw error
       staged = { unavailable: `not available in this checkout (${error.message})` }
