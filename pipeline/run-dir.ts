@@ -140,6 +140,8 @@ export interface StepRecord {
   status: 'running' | 'done' | 'failed'
   ms: number
   log: string
+  /** SQL steps: each file in the order applied, with its hash and time (the log has a header per file). */
+  files?: { file: string; sha256: string; ms?: number }[]
   /** Transform steps: rows and bytes in and out. */
   transform?: TransformRecord
 }

@@ -77,6 +77,8 @@ export function reportData(m: Manifest, now = new Date(), runDir?: string) {
     signoff: signoffFacts(m, { startedAt: attemptStart, endedAt: now.toISOString() }),
     holdings: holdings(m),
     next: nextCommands(m, runDir ?? m.runId),
+    /** Per step index, the end of its log (filled by writeReport, which reads the run directory). */
+    stepLogs: {} as Record<string, string>,
   }
 }
 

@@ -39,8 +39,9 @@ export function reportMarkdown(r: ReportData): string {
       digest(t.production), digest(t.staging), MARK[t.check],
     ])))
   if (r.steps.length) {
-    parts.push('', '## Migration steps', '', markdownTable(['#', 'step', 'kind', 'status', 'time'], r.steps.map((s) => [
-      String(s.index), s.name, s.kind, s.status, formatSeconds(s.ms)])))
+    parts.push('', '## Migration steps', '', markdownTable(['#', 'step', 'kind', 'status', 'time', 'files (sha256)', 'log'], r.steps.map((s) => [
+      String(s.index), s.name, s.kind, s.status, formatSeconds(s.ms),
+      (s.files ?? []).map((f) => `${f.file} (${f.sha256.slice(0, 12)}…${f.ms === undefined ? '' : `, ${formatSeconds(f.ms)}`})`).join('; ') || '–', s.log])))
   }
   parts.push(...migrationMarkdown(r, markdownTable))
   parts.push('', `## Hop 2: migrated staging → production copy (${r.hop2.verified}/${r.hop2.tables.length} verified)`, '',

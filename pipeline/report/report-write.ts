@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises'
 import type { ManifestStore, RunPaths } from '../run-dir.ts'
 import { writeFileAtomic, formatBytes, formatSeconds } from '../util/files.ts'
 import { reportData, type ReportData } from './report-data.ts'
@@ -8,10 +9,35 @@ import { migrationSummary } from './report-migration.ts'
 /** Stage 11: report.json, report.md and report.html in the run directory; returns the data for the summary. */
 export async function writeReport(paths: RunPaths, manifest: ManifestStore): Promise<ReportData> {
   const data = reportData(manifest.data, new Date(), paths.root)
+  for (const step of manifest.data.steps) {
+    const tail = await logTail(step.log)
+    if (tail) data.stepLogs[String(step.index)] = tail
+  }
   await writeFileAtomic(paths.reportJson, `${JSON.stringify(data, null, 2)}\n`)
   await writeFileAtomic(paths.reportMd, reportMarkdown(data))
   await writeFileAtomic(paths.reportHtml, reportHtml(data))
   return data
+}
+
+const TAIL_BYTES = 6000
+
+/** The last few KB of a step's log, from a whole line on (absent: no log yet). */
+async function logTail(file: string): Promise<string | undefined> {
+  try {
+    const handle = await open(file, 'r')
+    try {
+      const { size } = await handle.stat()
+      const start = Math.max(0, size - TAIL_BYTES)
+      const buffer = Buffer.alloc(size - start)
+      await handle.read(buffer, 0, buffer.length, start)
+      const text = buffer.toString('utf8')
+      return start > 0 ? `…\n${text.slice(text.indexOf('\n') + 1)}` : text
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    return undefined
+  }
 }
 
 /**

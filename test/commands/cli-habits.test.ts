@@ -110,6 +110,11 @@ describe.each(ENGINES)('a run from the command line on $name', (engine) => {
     expect(dom).toContain('the upgraded data (live)')
     expect(dom).toContain(`npx zx scripts/offline-upgrade.mjs --rollback ${runDir}`)
     expect(dom).toContain('Config as drydock read it')
+    // Each migration step with its files and the end of its log, file headers included.
+    const sqlSha = createHash('sha256').update(readFileSync(join(dir, 'upgrade.sql'))).digest('hex')
+    expect(dom).toMatch(/<td class="mono">upgrade\.sql \([\d.]+ s\)<\/td>/)
+    expect(dom).toContain(`==&gt; ${join(dir, 'upgrade.sql')} (sha256 ${sqlSha})`)
+    expect(dom).toMatch(/&lt;== upgrade\.sql done in [\d.]+ s/)
   })
 
   it('-T leaves a table\'s rows out and --quiet shows no progress, on a run after a rollback', async () => {

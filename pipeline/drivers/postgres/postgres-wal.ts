@@ -1,5 +1,5 @@
 import type { Endpoint } from '../../endpoint.ts'
-import { pgConnect } from './postgres-connect.ts'
+import { pgConnectMaintenance } from './postgres-connect.ts'
 import { parseLsn } from './postgres-replica-lag.ts'
 
 /**
@@ -8,7 +8,8 @@ import { parseLsn } from './postgres-replica-lag.ts'
  * of the changed tables is the floor. Null on a standby (recovery), where nothing is written.
  */
 export async function walPosition(server: Endpoint): Promise<string | null> {
-  const client = await pgConnect(server)
+  // Server-wide, and the database named may not exist yet (a separate target before its load).
+  const client = await pgConnectMaintenance(server)
   try {
     const { rows } = await client.query('SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS lsn')
     return rows[0].lsn ?? null
