@@ -1,6 +1,7 @@
 import type { TableChecksum } from '../drivers/driver.ts'
 import type { Manifest, PartRecord } from '../run-dir.ts'
 import { migrationReport } from './report-migration.ts'
+import type { SchemaDiff } from './schema-diff.ts'
 import { holdings, nextCommands, signoffFacts } from './report-signoff.ts'
 
 /** `kept`: hop 2 only, a table the migration left unchanged that stayed live (not copied). */
@@ -79,6 +80,8 @@ export function reportData(m: Manifest, now = new Date(), runDir?: string) {
     next: nextCommands(m, runDir ?? m.runId),
     /** Per step index, the end of its log (filled by writeReport, which reads the run directory). */
     stepLogs: {} as Record<string, string>,
+    /** The migration's schema change, statement by statement (filled by writeReport from the run's schema files). */
+    schemaDiff: null as SchemaDiff | null,
   }
 }
 

@@ -53,4 +53,7 @@ footer { margin-top: 36px; color: var(--muted); font-size: .85rem; }
   tr, figure, .verdict { break-inside: avoid; }
   thead { display: table-header-group; }
 }
+pre.schema-diff, pre.commands { white-space: pre-wrap; word-break: break-word; font-size: .85rem; background: #f6f8fa; padding: 8px 10px; border-radius: 6px; }
+pre.schema-diff del { color: #b31d28; background: #ffeef0; text-decoration: none; display: block; }
+pre.schema-diff ins { color: #22863a; background: #f0fff4; text-decoration: none; display: block; }
 `

@@ -82,6 +82,7 @@ export function reportHtml(r: ReportData): string {
     section('Hop 1: production snapshot → staging', hop1Table(r)),
     section('Migration steps', r.steps.length ? stepsTable(r) : '<p>No migration steps ran.</p>'),
     ...migrationHtml(r),
+    ...(r.schemaDiff ? [section('Schema change', schemaDiffHtml(r.schemaDiff))] : []),
     section('Hop 2: migrated staging → production copy', (r.hop2.tables.length ? hop2Table(r) : '<p>Not reached: no migrated tables were loaded back.</p>') + keptNote(r)),
     ...(r.replication ? [section('Replication', replicationHtml(r.replication)!)] : []),
     `<section class="explain">\n<h2>How verification works</h2>\n<p>${esc(EXPLAIN.replace(/\n/g, ' '))}</p>\n</section>`,
@@ -119,4 +120,12 @@ function signoff(r: ReportData): string {
   const next = r.next.length ? `<h3>Next</h3><pre class="commands">${r.next.map((n) => `# ${esc(n.what)}\n${esc(n.command)}`).join('\n')}</pre>` : ''
   const config = r.provenance ? `<details><summary>Config as drydock read it (passwords and secret values removed)</summary><pre>${esc(JSON.stringify(r.provenance.config, null, 2))}</pre></details>` : ''
   return facts + held + next + config
+}
+
+/** Before → after, statement by statement: what the migration did to the schema. */
+function schemaDiffHtml(d: NonNullable<ReportData['schemaDiff']>): string {
+  const head = `<p>${esc(`${d.removed.length} statement(s) gone, ${d.added.length} new, ${d.same} the same (from the schema SQL applied to staging before the migration and to the production copy after it).`)}</p>`
+  if (d.removed.length + d.added.length === 0) return `${head}<p>The migration left the schema as it was.</p>`
+  const lines = [...d.removed.map((s) => `<del>- ${esc(s)}</del>`), ...d.added.map((s) => `<ins>+ ${esc(s)}</ins>`)]
+  return `${head}<pre class="schema-diff">${lines.join('\n')}</pre>`
 }

@@ -44,6 +44,12 @@ export function reportMarkdown(r: ReportData): string {
       (s.files ?? []).map((f) => `${f.file} (${f.sha256.slice(0, 12)}…${f.ms === undefined ? '' : `, ${formatSeconds(f.ms)}`})`).join('; ') || '–', s.log])))
   }
   parts.push(...migrationMarkdown(r, markdownTable))
+  if (r.schemaDiff) {
+    const d = r.schemaDiff
+    parts.push('', `## Schema change (${d.removed.length} statement(s) gone, ${d.added.length} new, ${d.same} the same)`, '')
+    if (d.removed.length + d.added.length === 0) parts.push('The migration left the schema as it was.')
+    else parts.push('```diff', ...d.removed.map((s) => `- ${s}`), ...d.added.map((s) => `+ ${s}`), '```')
+  }
   parts.push('', `## Hop 2: migrated staging → production copy (${r.hop2.verified}/${r.hop2.tables.length} verified)`, '',
     markdownTable(['table', 'rows', 'file', 'staging', 'production copy', ''], r.hop2.tables.map((t) => [
       t.table, String(t.rows ?? '–'), formatBytes(t.bytes), digest(t.staging), digest(t.production), MARK[t.check],

@@ -5,10 +5,12 @@ import { reportData, type ReportData } from './report-data.ts'
 import { reportHtml } from './report-html.ts'
 import { reportMarkdown } from './report-markdown.ts'
 import { migrationSummary } from './report-migration.ts'
+import { schemaDiff } from './schema-diff.ts'
 
 /** Stage 11: report.json, report.md and report.html in the run directory; returns the data for the summary. */
 export async function writeReport(paths: RunPaths, manifest: ManifestStore): Promise<ReportData> {
   const data = reportData(manifest.data, new Date(), paths.root)
+  data.schemaDiff = schemaDiff(paths.schemaDir) ?? null
   for (const step of manifest.data.steps) {
     const tail = await logTail(step.log)
     if (tail) data.stepLogs[String(step.index)] = tail

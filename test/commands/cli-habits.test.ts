@@ -115,6 +115,10 @@ describe.each(ENGINES)('a run from the command line on $name', (engine) => {
     expect(dom).toMatch(/<td class="mono">upgrade\.sql \([\d.]+ s\)<\/td>/)
     expect(dom).toContain(`==&gt; ${join(dir, 'upgrade.sql')} (sha256 ${sqlSha})`)
     expect(dom).toMatch(/&lt;== upgrade\.sql done in [\d.]+ s/)
+    // The schema change, before → after: the new table and index appear, the dropped column's table changes.
+    expect(dom).toMatch(/<ins>\+ CREATE TABLE [^<]*audit/)
+    expect(dom).toMatch(/<ins>\+ CREATE INDEX [^<]*accounts_nickname_idx|<ins>\+ [^<]*KEY [^<]*accounts_nickname_idx/)
+    expect(dom).toMatch(/<del>- CREATE TABLE [^<]*orders/)
   })
 
   it('-T leaves a table\'s rows out and --quiet shows no progress, on a run after a rollback', async () => {
