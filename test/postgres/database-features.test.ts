@@ -162,3 +162,59 @@ describe('large objects', () => {
     expect(await databasesWithPrefix(`${source}_`)).toEqual([])
   })
 })
+
+describe.each(['ephemeral', 'url'] as const)('an app database with an app role, through %s staging', (kind) => {
+  const source = `${prefix}_app_${kind}`
+  const app = `${prefix}_app_role`
+  const owner = `${prefix}_owner_role`
+  let before: Record<string, string | null>[]
+  let verdict = ''
+  /** What the catalog says of the database beyond its tables: comment, role settings, ACL, owners. */
+  const STATE = `SELECT shobj_description(d.oid, 'pg_database') AS comment, d.datacl::text AS acl,
+      (SELECT string_agg(pg_get_userbyid(s.setrole) || ':' || array_to_string(s.setconfig, '|'), ';' ORDER BY 1)
+         FROM pg_db_role_setting s WHERE s.setdatabase = d.oid) AS settings,
+      (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'app.items'::regclass) AS table_owner,
+      (SELECT relacl::text FROM pg_class WHERE oid = 'app.items'::regclass) AS table_acl
+    FROM pg_database d WHERE d.datname = current_database()`
+
+  beforeAll(async () => {
+    await createDatabase(source)
+    await sql('postgres', `CREATE ROLE ${ident(app)} LOGIN; CREATE ROLE ${ident(owner)} NOLOGIN`)
+    await sql(source, `
+      CREATE SCHEMA app AUTHORIZATION ${ident(owner)};
+      CREATE TABLE app.items (id serial PRIMARY KEY, name text);
+      ALTER TABLE app.items OWNER TO ${ident(owner)};
+      INSERT INTO app.items (name) SELECT 'item ' || i FROM generate_series(1, 20) i;
+      GRANT USAGE ON SCHEMA app TO ${ident(app)};
+      GRANT SELECT, INSERT ON app.items TO ${ident(app)};
+      REVOKE ALL ON DATABASE ${ident(source)} FROM PUBLIC;
+      GRANT CONNECT ON DATABASE ${ident(source)} TO ${ident(app)};
+      COMMENT ON DATABASE ${ident(source)} IS 'the app''s "data"';
+      ALTER ROLE ${ident(app)} IN DATABASE ${ident(source)} SET search_path = app, public;
+      ALTER ROLE ${ident(app)} IN DATABASE ${ident(source)} SET statement_timeout = '12s';
+    `)
+    before = await sql(source, STATE)
+    const config = configIn(tempDir('approle'), { source: pgUrl(source), staging: kind === 'ephemeral' ? 'ephemeral' : pgUrl(`${source}_stg`) })
+    verdict = await runUpgrade(config, RUN_OPTIONS).then((r) => r.report.verdict, (e: Error) => e.message)
+  })
+
+  afterAll(async () => {
+    await dropDatabasesWithPrefix(source)
+    await sql('postgres', `DROP ROLE IF EXISTS ${ident(app)}; DROP ROLE IF EXISTS ${ident(owner)}`)
+  })
+
+  it('the fixture has what it should', () => {
+    expect(before).toEqual([{
+      comment: 'the app\'s "data"', acl: `{postgres=CTc/postgres,${app}=c/postgres}`,
+      settings: `${app}:search_path=app, public|statement_timeout=12s`, table_owner: owner, table_acl: `{${owner}=arwdDxt/${owner},${app}=ar/${owner}}`,
+    }])
+  })
+
+  it('creates the roles staging lacks, so that the database grant and the second owner apply', () => {
+    expect(verdict).toBe('verified')
+  })
+
+  it('keeps COMMENT ON DATABASE, ALTER ROLE … IN DATABASE … SET, the grants and the owners on the new live database', async () => {
+    expect(await sql(source, STATE)).toEqual(before)
+  })
+})
