@@ -26,6 +26,23 @@ export interface SequenceValue {
   readonly name: string
   readonly lastValue: string
   readonly isCalled: boolean
+  /**
+   * The sequence's definition as the engine spells it (PostgreSQL: type, start, increment,
+   * bounds, cache, cycle; a MariaDB sequence's the same); none for an AUTO_INCREMENT counter.
+   * Verification compares it with the value.
+   */
+  readonly options?: string
+}
+
+/** A sequence a column owns whose next value is not above the column's largest value (pipeline/verify/sequence-check.ts). */
+export interface SequenceBehind {
+  readonly sequence: string
+  readonly column: string
+  /** The value nextval() would hand out next, and the column's largest. */
+  readonly next: string
+  readonly max: string
+  /** The statement that sets the sequence past max. */
+  readonly fix: string
 }
 
 export interface ServerInfo {
@@ -173,6 +190,8 @@ export interface Session {
    */
   hasPostData?(schemas?: readonly string[]): Promise<boolean>
   sequences(): Promise<SequenceValue[]>
+  /** Sequences a column owns that would hand out a value the column already holds (engines where that can happen). */
+  sequencesBehind?(): Promise<SequenceBehind[]>
   setSequences(values: readonly SequenceValue[]): Promise<void>
   analyze(tables: readonly TableRef[]): Promise<void>
   close(): Promise<void>

@@ -54,9 +54,17 @@ export function reportData(m: Manifest) {
     snapshot: m.snapshot ?? null,
     stages,
     totalMs: stages.reduce((sum, s) => sum + (s.ms ?? 0), 0),
-    hop1: { tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length },
+    hop1: {
+      tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length,
+      sequences: m.sequenceChecks?.hop1 ?? null, materializedViews: m.materializedViewChecks?.hop1 ?? null,
+    },
     steps: m.steps,
-    hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length },
+    hop2: {
+      tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length,
+      sequences: m.sequenceChecks?.hop2 ?? null, materializedViews: m.materializedViewChecks?.hop2 ?? null,
+    },
+    // Sequences the migration left at or below their column's largest value, with the fix.
+    sequencesBehind: m.sequencesBehind ?? [],
     // Load back only what changed: the tables left live, why others were copied, time saved.
     keep: m.keep ?? null,
     // Row transforms, expectations, tables carried over unchanged, staging checkpoint.

@@ -99,10 +99,14 @@ export class MysqlSession implements Session {
        ORDER BY TABLE_NAME`)
     const values: SequenceValue[] = []
     for (const r of rows) {
-      const next = r.type === 'SEQUENCE'
-        ? (await this.conn.query(`SELECT CAST(next_not_cached_value AS CHAR) AS next FROM ${quoteIdent(r.name!)}`))[0]!.next
-        : r.next
-      values.push({ schema: r.db!, name: r.name!, lastValue: next!, isCalled: false })
+      if (r.type !== 'SEQUENCE') {
+        values.push({ schema: r.db!, name: r.name!, lastValue: r.next!, isCalled: false })
+        continue
+      }
+      const [seq] = await this.conn.query(`SELECT CAST(next_not_cached_value AS CHAR) AS next,
+          CONCAT('start ', start_value, ' increment ', increment, ' min ', minimum_value, ' max ', maximum_value,
+                 ' cache ', cache_size, IF(cycle_option, ' cycle', '')) AS options FROM ${quoteIdent(r.name!)}`)
+      values.push({ schema: r.db!, name: r.name!, lastValue: seq!.next!, isCalled: false, options: seq!.options! })
     }
     return values
   }

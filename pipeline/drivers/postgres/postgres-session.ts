@@ -2,7 +2,7 @@ import type { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
-import type { ColumnInfo, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceBehind, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
@@ -12,6 +12,7 @@ import * as rows from './postgres-rows.ts'
 import { copyPartSql, partCondition, pgPartBasis } from './postgres-parts.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
 import { pgFenceMarks } from './postgres-fence.ts'
+import { sequencesBehind } from './postgres-sequences-behind.ts'
 
 /** Every column as the server's text output (canonical under the session settings), nothing parsed. */
 const TEXT_VALUES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
@@ -36,8 +37,10 @@ SELECT n.nspname AS schema, c.relname AS name,
  ORDER BY pg_total_relation_size(c.oid) DESC, n.nspname, c.relname`
 
 const SEQUENCES_SQL = `
-SELECT n.nspname AS schema, c.relname AS name
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT n.nspname AS schema, c.relname AS name,
+       format('%s start %s increment %s min %s max %s cache %s%s', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+              s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END) AS options
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid
  WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
  ORDER BY 1, 2`
 
@@ -163,10 +166,12 @@ export class PostgresSession implements Session {
     const values: SequenceValue[] = []
     for (const seq of rows) {
       const state = await this.client.query(`SELECT last_value::text AS last_value, is_called FROM ${qualify(seq)}`)
-      values.push({ schema: seq.schema, name: seq.name, lastValue: state.rows[0].last_value, isCalled: state.rows[0].is_called })
+      values.push({ schema: seq.schema, name: seq.name, lastValue: state.rows[0].last_value, isCalled: state.rows[0].is_called, options: seq.options })
     }
     return values
   }
+
+  sequencesBehind(): Promise<SequenceBehind[]> { return sequencesBehind(this.client) }
 
   async setSequences(values: readonly SequenceValue[]): Promise<void> {
     for (const v of values) {
