@@ -190,6 +190,13 @@ export interface Session {
    */
   hasPostData?(schemas?: readonly string[]): Promise<boolean>
   sequences(): Promise<SequenceValue[]>
+  /** Populated materialized views (PostgreSQL): recreated by a REFRESH, so the hops checksum them. */
+  materializedViews?(schemas?: readonly string[]): Promise<TableRef[]>
+  /**
+   * A materialized view's checksum: of its contents, or with `asRefreshed` of what its query
+   * returns now (what a REFRESH would put there).
+   */
+  checksumMaterializedView?(view: TableRef, asRefreshed?: boolean): Promise<TableChecksum>
   /** Sequences a column owns that would hand out a value the column already holds (engines where that can happen). */
   sequencesBehind?(): Promise<SequenceBehind[]>
   setSequences(values: readonly SequenceValue[]): Promise<void>
@@ -251,7 +258,7 @@ export interface Driver {
    */
   openSnapshot(endpoint: Endpoint, workers?: number): Promise<Snapshot>
   /** Refuses sources holding what drydock cannot carry (e.g. PostgreSQL large objects). */
-  checkSource?(endpoint: Endpoint): Promise<void>
+  checkSource?(endpoint: Endpoint, options?: { refreshMaterializedViews?: boolean }): Promise<void>
   /** Checks that the client tools the engine needs are installed, for a server of this major. */
   checkTools(server: ServerInfo): Promise<void>
   databaseExists(server: Endpoint, name: string): Promise<boolean>

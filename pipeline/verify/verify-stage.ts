@@ -4,7 +4,7 @@ import { DrydockError } from '../errors.ts'
 import { tableKey } from '../run-dir.ts'
 import type { TableChecksum } from '../drivers/driver.ts'
 import { checksumAllRetrying, compareChecksums, type Mismatch } from './checksum-all.ts'
-import { sequencesHop1, sequencesHop2 } from './hop-objects.ts'
+import { materializedViewsHop1, materializedViewsHop2, sequencesHop1, sequencesHop2 } from './hop-objects.ts'
 
 /**
  * Hop 1: every table in the production snapshot against staging before the migration.
@@ -37,7 +37,7 @@ export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
       }
     }
   })
-  mismatches.push(...await sequencesHop1(ctx))
+  mismatches.push(...await sequencesHop1(ctx), ...await materializedViewsHop1(ctx))
   failOn(mismatches, 'verify-hop1', 'hop 1 (production snapshot → staging)', 'production has not been touched; look at the tables named, then rerun')
 }
 
@@ -67,7 +67,7 @@ export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
       if (mismatch) mismatches.push(mismatch)
     }
   })
-  mismatches.push(...await sequencesHop2(ctx))
+  mismatches.push(...await sequencesHop2(ctx), ...await materializedViewsHop2(ctx))
   failOn(mismatches, 'verify-hop2', 'hop 2 (migrated staging → production copy)', 'the live database has not been swapped; look at the tables named, then rerun')
 }
 

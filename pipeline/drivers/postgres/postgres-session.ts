@@ -13,6 +13,7 @@ import { copyPartSql, partCondition, pgPartBasis } from './postgres-parts.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
 import { pgFenceMarks } from './postgres-fence.ts'
 import { sequencesBehind } from './postgres-sequences-behind.ts'
+import { definitionChecksum, materializedViews, viewChecksum } from './postgres-matviews.ts'
 
 /** Every column as the server's text output (canonical under the session settings), nothing parsed. */
 const TEXT_VALUES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
@@ -172,6 +173,10 @@ export class PostgresSession implements Session {
   }
 
   sequencesBehind(): Promise<SequenceBehind[]> { return sequencesBehind(this.client) }
+  materializedViews(schemas?: readonly string[]): Promise<TableRef[]> { return materializedViews(this.client, schemas) }
+  checksumMaterializedView(view: TableRef, asRefreshed = false): Promise<TableChecksum> {
+    return asRefreshed ? definitionChecksum(this.client, view) : viewChecksum(this.client, view)
+  }
 
   async setSequences(values: readonly SequenceValue[]): Promise<void> {
     for (const v of values) {
