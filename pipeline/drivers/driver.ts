@@ -119,6 +119,15 @@ export interface RowReader {
   bytes(): number
 }
 
+/**
+ * Rows of a table between two primary keys in key order: `from` included, `to` excluded, null
+ * unbounded. A key is its columns' values as the engine's text, in key column order.
+ */
+export interface KeySpan {
+  readonly from: readonly string[] | null
+  readonly to: readonly string[] | null
+}
+
 /** One connection, used by one worker at a time. */
 export interface Session {
   inventory(schemas?: readonly string[]): Promise<TableInfo[]>
@@ -143,14 +152,16 @@ export interface Session {
    */
   partBasis?(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null>
   /**
-   * Optional, for locating differences (`--verify --locate`): the same checksum over the rows
-   * whose single-column integer key is in `[from, to)`; keys are decimal strings.
+   * Optional, for locating differences (`--verify --locate`, pipeline/compare/locate-differences.ts):
+   * the checksum of the rows in a span of primary-key order (`key`: the key's columns).
    */
-  checksumRange?(table: TableRef, key: string, from: string, to: string): Promise<TableChecksum>
+  checksumSpan?(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum>
+  /** Keys that cut the span's rows on this side into about `parts` runs of equal length, in key order. */
+  spanBoundaries?(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]>
+  /** The span's rows in key order (at most `limit`), every column as canonical text. */
+  rowsInSpan?(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]>
   /** Smallest and largest key (null when empty); throws DD_LOCATE_UNSUPPORTED unless `key` is an integer column. */
   keyBounds?(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }>
-  /** Rows with key in `[from, to)` in key order, every column as the engine's canonical text. */
-  rowsInRange?(table: TableRef, key: string, from: string, to: string, limit: number): Promise<Record<string, string | null>[]>
   // Row transforms, expectations and checkpoints (pipeline/transform, pipeline/invariants):
   /** The table's columns in definition order, with how their values travel as RowValues. */
   columns?(table: TableRef): Promise<ColumnInfo[]>

@@ -1,5 +1,5 @@
 import type { Readable, Transform } from 'node:stream'
-import type { ColumnInfo, TableDependencies, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, KeySpan, TableDependencies, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { checksumSql } from './mysql-checksum.ts'
 import { FINGERPRINT_SQL } from './mysql-fingerprint.ts'
@@ -8,6 +8,7 @@ import { type MysqlConn, quoteIdent } from './mysql-connect.ts'
 import { readTable } from './mysql-dump.ts'
 import { writeTable } from './mysql-load.ts'
 import * as rows from './mysql-rows.ts'
+import * as locate from './mysql-locate.ts'
 import { mysqlPartBasis, partWhere } from './mysql-parts.ts'
 import { mysqlTableDependencies } from './mysql-keep.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
@@ -70,6 +71,13 @@ export class MysqlSession implements Session {
   readRows(table: TableRef, options?: ReadRowsOptions): Promise<RowReader> { return rows.readRows(this.conn, table, options) }
   writeRows(table: TableRef, columns: readonly ColumnInfo[], source: Readable, counter?: (bytes: number) => void): Promise<number> {
     return rows.writeRows(this.conn, table, columns, source, counter)
+  }
+  checksumSpan(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum> { return locate.checksumSpan(this.conn, table, key, span) }
+  spanBoundaries(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]> {
+    return locate.spanBoundaries(this.conn, table, key, span, parts)
+  }
+  rowsInSpan(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]> {
+    return locate.rowsInSpan(this.conn, table, key, span, limit)
   }
   keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }> { return rows.keyBounds(this.conn, table, key) }
   queryValue(sql: string): Promise<string | null> { return rows.queryValue(this.conn, sql) }
