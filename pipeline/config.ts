@@ -89,6 +89,13 @@ export interface UpgradeConfig {
    * @defaultValue true
    */
   direct?: boolean
+  /**
+   * PostgreSQL: a populated materialized view travels as a REFRESH on staging and on the copy
+   * (its rows cannot be written). drydock refuses a view whose contents differ from what its
+   * query returns now (stale): true accepts that such views come back refreshed.
+   * @defaultValue false
+   */
+  refreshMaterializedViews?: boolean
   /** Compress dump files with gzip (level 1): less disk, more CPU. @defaultValue 'none' */
   compress?: 'none' | 'gzip'
   /**
@@ -145,6 +152,8 @@ export interface ParsedConfig {
   readonly jobs: number | undefined
   readonly partMB: number | undefined
   readonly direct: boolean
+  /** Config `refreshMaterializedViews`. */
+  readonly refreshMaterializedViews: boolean
   readonly compress: Compression
   readonly hooks: Readonly<Hooks>
   /** Config `expect`, checked on staging after the migration. */
@@ -164,7 +173,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-export const CONFIG_KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'compress', 'hooks', 'expect', 'throttle', 'replicas', 'idleLimitSeconds'] as const
+export const CONFIG_KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'refreshMaterializedViews', 'compress', 'hooks', 'expect', 'throttle', 'replicas', 'idleLimitSeconds'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -230,6 +239,13 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     if (typeof input.direct !== 'boolean') throw new DrydockError('DD_CONFIG_INVALID', `Invalid option direct: expected true or false, got ${JSON.stringify(input.direct)}`)
     return input.direct
   })
+  const refreshMaterializedViews = check('refreshMaterializedViews', () => {
+    if (input.refreshMaterializedViews === undefined) return false
+    if (typeof input.refreshMaterializedViews !== 'boolean') {
+      throw new DrydockError('DD_CONFIG_INVALID', `Invalid option refreshMaterializedViews: expected true or false, got ${JSON.stringify(input.refreshMaterializedViews)}`)
+    }
+    return input.refreshMaterializedViews
+  })
   const compress = check('compress', () => {
     if (input.compress === undefined) return 'none' as const
     if (!(COMPRESSIONS as readonly unknown[]).includes(input.compress)) {
@@ -257,6 +273,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     jobs,
     partMB,
     direct: direct!,
+    refreshMaterializedViews: refreshMaterializedViews!,
     compress: compress!,
     hooks: Object.freeze(hooks!),
     expectations: Object.freeze(expectations),

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { PartRange, SequenceValue, TableChecksum } from './drivers/driver.ts'
+import type { PartRange, SequenceBehind, SequenceValue, TableChecksum } from './drivers/driver.ts'
+import type { ObjectCheck } from './verify/sequence-check.ts'
 import type { EngineName } from './endpoint.ts'
 import type { StageName } from './errors.ts'
 import type { Fence } from './fence/fence.ts'
@@ -183,6 +184,12 @@ export interface Manifest {
   migrated: Record<string, MigratedRecord>
   steps: StepRecord[]
   sequences?: SequenceValue[]
+  /** Sequences (and AUTO_INCREMENT counters) compared by each hop. */
+  sequenceChecks?: { hop1?: ObjectCheck; hop2?: ObjectCheck }
+  /** Populated materialized views' checksums compared by each hop. */
+  materializedViewChecks?: { hop1?: ObjectCheck; hop2?: ObjectCheck }
+  /** Sequences the migration left at or below their column's largest value: carried as they are, and warned about. */
+  sequencesBehind?: SequenceBehind[]
   /** Whole-definition digests of staging's tables before the migration (engines that keep unchanged tables live). */
   tableDefinitionsBefore?: Record<string, string>
   /** Load back only what changed (pipeline/loadback/keep-tables.ts): tables left live, and why others were copied. */

@@ -5,6 +5,7 @@ import { tableKey } from '../run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
 import { checksumAll, compareChecksums } from '../verify/checksum-all.ts'
 import { withEndpointSessions } from './endpoint-sessions.ts'
+import { compareSequences, type ObjectCheck } from '../verify/sequence-check.ts'
 import { type Located, locateDifferences } from './locate-differences.ts'
 
 export interface CompareOptions {
@@ -35,7 +36,9 @@ export interface CompareResult {
   readonly startedAt: string
   readonly ms: number
   readonly tables: readonly TableComparison[]
-  /** `equal` only when both sides hold the same tables with the same rows. */
+  /** Sequences (PostgreSQL, MariaDB) and AUTO_INCREMENT counters: value, called state, definition. */
+  readonly sequences: ObjectCheck
+  /** `equal` only when both sides hold the same tables with the same rows, and the same sequences. */
   readonly verdict: 'equal' | 'different'
 }
 
@@ -52,24 +55,33 @@ export async function compareDatabases(left: Endpoint, right: Endpoint, options:
     })
   }
   const startedAt = new Date()
-  const tables = await withEndpointSessions(left, options.jobs, (ls) => withEndpointSessions(right, options.jobs, async (rs) => {
+  // A MySQL table's schema is its database: databases of different names hold the same tables.
+  const byName = left.engine === 'mysql'
+  const keyOf = (t: TableInfo) => (byName ? t.name : tableKey(t))
+  const { tables, sequences } = await withEndpointSessions(left, options.jobs, (ls) => withEndpointSessions(right, options.jobs, async (rs) => {
     const [leftTables, rightTables] = await Promise.all([ls[0]!.inventory(options.schemas), rs[0]!.inventory(options.schemas)])
     const [leftSums, rightSums] = await Promise.all([checksumAll(leftTables, ls), checksumAll(rightTables, rs)])
-    const compared = pairTables(leftTables, rightTables).map(({ name, l, r }) => compareTable(name, l && leftSums.get(name), r && rightSums.get(name)))
-    if (!options.locate) return compared
-    const located = await locateAll(compared, leftTables, rightTables, ls.map((s, i) => ({ l: s, r: rs[i]! })))
-    return compared.map((t) => ({ ...t, located: located.get(t.table) ?? null }))
+    const [leftSequences, rightSequences] = await Promise.all([ls[0]!.sequences(), rs[0]!.sequences()])
+    const inSchemas = (s: { schema: string }) => byName || !options.schemas || options.schemas.includes(s.schema)
+    const sequences = compareSequences(leftSequences.filter(inSchemas), rightSequences.filter(inSchemas), ['left', 'right'], byName)
+    const pairs = pairTables(leftTables, rightTables, keyOf)
+    const compared = pairs.map(({ name, l, r }) => compareTable(name, l && leftSums.get(tableKey(l)), r && rightSums.get(tableKey(r))))
+    if (!options.locate) return { tables: compared, sequences }
+    const located = await locateAll(compared, pairs, ls.map((s, i) => ({ l: s, r: rs[i]! })))
+    return { tables: compared.map((t) => ({ ...t, located: located.get(t.table) ?? null })), sequences }
   }))
   return {
     left: describeEndpoint(left), right: describeEndpoint(right), schemas: options.schemas ?? null,
-    startedAt: startedAt.toISOString(), ms: Date.now() - startedAt.getTime(), tables,
-    verdict: tables.every((t) => t.status === 'equal') ? 'equal' : 'different',
+    startedAt: startedAt.toISOString(), ms: Date.now() - startedAt.getTime(), tables, sequences,
+    verdict: tables.every((t) => t.status === 'equal') && sequences.mismatches.length === 0 ? 'equal' : 'different',
   }
 }
 
-function pairTables(left: readonly TableInfo[], right: readonly TableInfo[]) {
-  const l = new Map(left.map((t) => [tableKey(t), t]))
-  const r = new Map(right.map((t) => [tableKey(t), t]))
+interface TablePair { name: string; l: TableInfo | undefined; r: TableInfo | undefined }
+
+function pairTables(left: readonly TableInfo[], right: readonly TableInfo[], keyOf: (t: TableInfo) => string): TablePair[] {
+  const l = new Map(left.map((t) => [keyOf(t), t]))
+  const r = new Map(right.map((t) => [keyOf(t), t]))
   return [...new Set([...l.keys(), ...r.keys()])].sort().map((name) => ({ name, l: l.get(name), r: r.get(name) }))
 }
 
@@ -81,14 +93,13 @@ function compareTable(name: string, l: TableChecksum | undefined, r: TableChecks
   return mismatch ? { ...base, status: 'differs', detail: mismatch.detail } : { ...base, status: 'equal' }
 }
 
-async function locateAll(
-  compared: readonly TableComparison[], leftTables: readonly TableInfo[], rightTables: readonly TableInfo[], pairs: { l: Session; r: Session }[],
-): Promise<Map<string, Located>> {
-  const info = (tables: readonly TableInfo[], name: string) => tables.find((t) => tableKey(t) === name)!
+async function locateAll(compared: readonly TableComparison[], pairs: readonly TablePair[], sessions: { l: Session; r: Session }[]): Promise<Map<string, Located>> {
+  const pair = (name: string) => pairs.find((p) => p.name === name)!
   const located = new Map<string, Located>()
   // locateDifferences reports its own failures per table, so one table cannot stop the others.
-  await forEachWithSlot(compared.filter((t) => t.status === 'differs'), pairs, async (t, { l, r }) => {
-    located.set(t.table, await locateDifferences(info(leftTables, t.table), info(rightTables, t.table), l, r))
+  await forEachWithSlot(compared.filter((t) => t.status === 'differs'), sessions, async (t, { l, r }) => {
+    const { l: left, r: right } = pair(t.table)
+    located.set(t.table, await locateDifferences(left!, right!, l, r))
   })
   return located
 }

@@ -17,7 +17,11 @@ const verdictText = (r: CompareResult) => (r.verdict === 'equal' ? '✓ EQUAL' :
 function countsText(r: CompareResult): string {
   const c = counts(r)
   return `${c.tables} tables: ${c.equal} equal, ${c.differs} differ, ${c.onlyLeft} only on left, ${c.onlyRight} only on right`
+    + `, ${r.sequences.compared} sequences: ${r.sequences.mismatches.length} differ`
 }
+
+/** One line per sequence that differs. */
+const sequenceLines = (r: CompareResult) => r.sequences.mismatches.map((m) => `${m.table}: ${m.detail}`)
 
 /** compare.md: what a person reads. */
 export function compareMarkdown(r: CompareResult): string {
@@ -30,6 +34,7 @@ export function compareMarkdown(r: CompareResult): string {
     '## Tables', '',
     markdownTable(['table', 'left', 'right', 'result'], r.tables.map((t) => [t.table, checksumText(t.left), checksumText(t.right), outcome(t)])),
   ]
+  if (r.sequences.mismatches.length) parts.push('', '## Differing sequences', '', ...sequenceLines(r).map((line) => `- ${line}`))
   for (const t of r.tables) {
     if (!t.located?.differences.length) continue
     parts.push('', `## Differing rows of ${t.table} (key ${t.located.key})`, '',
@@ -64,7 +69,7 @@ export function compareSummaryText(r: CompareResult): string {
   })
   return [
     `left:  ${r.left}`, `right: ${r.right}`, '',
-    ...rows.map(line), ...(keys.length ? ['', ...keys] : []), '',
+    ...rows.map(line), ...(keys.length ? ['', ...keys] : []), ...(r.sequences.mismatches.length ? ['', ...sequenceLines(r)] : []), '',
     `verdict: ${r.verdict.toUpperCase()} — ${countsText(r)}; ${formatSeconds(r.ms)}`,
   ].join('\n')
 }

@@ -26,6 +26,23 @@ export interface SequenceValue {
   readonly name: string
   readonly lastValue: string
   readonly isCalled: boolean
+  /**
+   * The sequence's definition as the engine spells it (PostgreSQL: type, start, increment,
+   * bounds, cache, cycle; a MariaDB sequence's the same); none for an AUTO_INCREMENT counter.
+   * Verification compares it with the value.
+   */
+  readonly options?: string
+}
+
+/** A sequence a column owns whose next value is not above the column's largest value (pipeline/verify/sequence-check.ts). */
+export interface SequenceBehind {
+  readonly sequence: string
+  readonly column: string
+  /** The value nextval() would hand out next, and the column's largest. */
+  readonly next: string
+  readonly max: string
+  /** The statement that sets the sequence past max. */
+  readonly fix: string
 }
 
 export interface ServerInfo {
@@ -107,6 +124,15 @@ export interface RowReader {
   bytes(): number
 }
 
+/**
+ * Rows of a table between two primary keys in key order: `from` included, `to` excluded, null
+ * unbounded. A key is its columns' values as the engine's text, in key column order.
+ */
+export interface KeySpan {
+  readonly from: readonly string[] | null
+  readonly to: readonly string[] | null
+}
+
 /** One connection, used by one worker at a time. */
 export interface Session {
   inventory(schemas?: readonly string[]): Promise<TableInfo[]>
@@ -131,14 +157,16 @@ export interface Session {
    */
   partBasis?(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null>
   /**
-   * Optional, for locating differences (`--verify --locate`): the same checksum over the rows
-   * whose single-column integer key is in `[from, to)`; keys are decimal strings.
+   * Optional, for locating differences (`--verify --locate`, pipeline/compare/locate-differences.ts):
+   * the checksum of the rows in a span of primary-key order (`key`: the key's columns).
    */
-  checksumRange?(table: TableRef, key: string, from: string, to: string): Promise<TableChecksum>
+  checksumSpan?(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum>
+  /** Keys that cut the span's rows on this side into about `parts` runs of equal length, in key order. */
+  spanBoundaries?(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]>
+  /** The span's rows in key order (at most `limit`), every column as canonical text. */
+  rowsInSpan?(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]>
   /** Smallest and largest key (null when empty); throws DD_LOCATE_UNSUPPORTED unless `key` is an integer column. */
   keyBounds?(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }>
-  /** Rows with key in `[from, to)` in key order, every column as the engine's canonical text. */
-  rowsInRange?(table: TableRef, key: string, from: string, to: string, limit: number): Promise<Record<string, string | null>[]>
   // Row transforms, expectations and checkpoints (pipeline/transform, pipeline/invariants):
   /** The table's columns in definition order, with how their values travel as RowValues. */
   columns?(table: TableRef): Promise<ColumnInfo[]>
@@ -178,6 +206,15 @@ export interface Session {
    */
   hasPostData?(schemas?: readonly string[]): Promise<boolean>
   sequences(): Promise<SequenceValue[]>
+  /** Populated materialized views (PostgreSQL): recreated by a REFRESH, so the hops checksum them. */
+  materializedViews?(schemas?: readonly string[]): Promise<TableRef[]>
+  /**
+   * A materialized view's checksum: of its contents, or with `asRefreshed` of what its query
+   * returns now (what a REFRESH would put there).
+   */
+  checksumMaterializedView?(view: TableRef, asRefreshed?: boolean): Promise<TableChecksum>
+  /** Sequences a column owns that would hand out a value the column already holds (engines where that can happen). */
+  sequencesBehind?(): Promise<SequenceBehind[]>
   setSequences(values: readonly SequenceValue[]): Promise<void>
   analyze(tables: readonly TableRef[]): Promise<void>
   close(): Promise<void>
@@ -237,7 +274,7 @@ export interface Driver {
    */
   openSnapshot(endpoint: Endpoint, workers?: number): Promise<Snapshot>
   /** Refuses sources holding what drydock cannot carry (e.g. PostgreSQL large objects). */
-  checkSource?(endpoint: Endpoint): Promise<void>
+  checkSource?(endpoint: Endpoint, options?: { refreshMaterializedViews?: boolean }): Promise<void>
   /** Checks that the client tools the engine needs are installed, for a server of this major. */
   checkTools(server: ServerInfo): Promise<void>
   databaseExists(server: Endpoint, name: string): Promise<boolean>

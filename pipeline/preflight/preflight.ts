@@ -151,7 +151,7 @@ export async function preflight(config: ParsedConfig, driver: Driver, options: P
   }
   if (driver.checkSource) {
     try {
-      await driver.checkSource(config.source)
+      await driver.checkSource(config.source, { refreshMaterializedViews: config.refreshMaterializedViews })
       add({ id: 'source.content', title: 'nothing drydock cannot carry', status: 'ok', detail: 'no unsupported objects' })
     } catch (error) {
       fail('source.content', 'nothing drydock cannot carry', error)

@@ -62,9 +62,17 @@ export function reportData(m: Manifest, now = new Date(), runDir?: string) {
     totalMs: stages.reduce((sum, s) => sum + (s.ms ?? 0), 0),
     // Pre-flight, canary, hooks and the report itself are part of the window, not of any stage.
     attempt: { startedAt: attemptStart, endedAt: now.toISOString(), ms: Math.max(0, now.getTime() - Date.parse(attemptStart)), resumed: (m.resumes?.length ?? 0) > 0 },
-    hop1: { tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length },
+    hop1: {
+      tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length,
+      sequences: m.sequenceChecks?.hop1 ?? null, materializedViews: m.materializedViewChecks?.hop1 ?? null,
+    },
     steps: m.steps,
-    hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length },
+    hop2: {
+      tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length,
+      sequences: m.sequenceChecks?.hop2 ?? null, materializedViews: m.materializedViewChecks?.hop2 ?? null,
+    },
+    // Sequences the migration left at or below their column's largest value, with the fix.
+    sequencesBehind: m.sequencesBehind ?? [],
     // Load back only what changed: the tables left live, why others were copied, time saved.
     keep: m.keep ?? null,
     // Bytes of replication log the load back and swap wrote, and how each replica got its copy.

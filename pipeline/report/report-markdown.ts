@@ -2,6 +2,7 @@ import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
 import { replicationMarkdown } from '../replication/replication-report.ts'
 import { migrationMarkdown } from './report-migration.ts'
+import type { ObjectCheck } from '../verify/sequence-check.ts'
 
 const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–', kept: '= kept' }
 
@@ -14,6 +15,19 @@ export function markdownTable(head: string[], rows: string[][]): string {
 }
 
 const digest = (c: { rows: number; digest: string } | null) => (c ? `${c.rows} rows · ${c.digest}` : '–')
+
+type HopObjects = { sequences: ObjectCheck | null; materializedViews: ObjectCheck | null }
+
+/** Below a hop's tables: how its sequences and materialized views compared. */
+function objectLines(hop: HopObjects): string[] {
+  const lines: string[] = []
+  for (const [what, check] of [['Sequences', hop.sequences], ['Materialized views', hop.materializedViews]] as const) {
+    if (!check || check.compared === 0) continue
+    const bad = check.mismatches.length
+    lines.push(`- ${what}: ${check.compared - bad}/${check.compared} equal ${bad ? '✗' : '✓'}`, ...check.mismatches.map((m) => `  - ${m.table}: ${m.detail}`))
+  }
+  return lines.length ? ['', ...lines] : []
+}
 
 /** report.md: what a person reads to sign the upgrade off. */
 export function reportMarkdown(r: ReportData): string {
@@ -38,6 +52,7 @@ export function reportMarkdown(r: ReportData): string {
       t.table, t.carried ? String(t.rows ?? '–') : 'left out', t.carried ? formatBytes(t.bytes) : '–',
       digest(t.production), digest(t.staging), MARK[t.check],
     ])))
+  parts.push(...objectLines(r.hop1))
   if (r.steps.length) {
     parts.push('', '## Migration steps', '', markdownTable(['#', 'step', 'kind', 'status', 'time', 'files (sha256)', 'log'], r.steps.map((s) => [
       String(s.index), s.name, s.kind, s.status, formatSeconds(s.ms),
@@ -54,6 +69,11 @@ export function reportMarkdown(r: ReportData): string {
     markdownTable(['table', 'rows', 'file', 'staging', 'production copy', ''], r.hop2.tables.map((t) => [
       t.table, String(t.rows ?? '–'), formatBytes(t.bytes), digest(t.staging), digest(t.production), MARK[t.check],
     ])))
+  parts.push(...objectLines(r.hop2))
+  if (r.sequencesBehind.length) {
+    parts.push('', '## Warnings', '', ...r.sequencesBehind.map((b) =>
+      `- Sequence ${b.sequence} would hand out ${b.next}, but ${b.column} already holds up to ${b.max} (carried as the migration left it). Fix: \`${b.fix}\``))
+  }
   if (r.keep && r.keep.tables.length > 0) {
     const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (estimate: at the speed of this run's dump)`
     parts.push('', `Kept live (unchanged by the migration, not copied): ${r.keep.tables.length} table(s), ${formatBytes(r.keep.bytes)}${saved}.`)

@@ -5,6 +5,7 @@ import { tableKey } from '../run-dir.ts'
 import type { TableChecksum } from '../drivers/driver.ts'
 import { checksumAllRetrying, compareChecksums, type Mismatch } from './checksum-all.ts'
 import { verifyReplicaCopies } from '../replication/replica-copies.ts'
+import { materializedViewsHop1, materializedViewsHop2, sequencesHop1, sequencesHop2 } from './hop-objects.ts'
 
 /**
  * Hop 1: every table in the production snapshot against staging before the migration.
@@ -36,6 +37,7 @@ export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
       }
     }
   })
+  mismatches.push(...await sequencesHop1(ctx), ...await materializedViewsHop1(ctx))
   failOn(mismatches, 'verify-hop1', 'hop 1 (production snapshot → staging)', 'production has not been touched; look at the tables named, then rerun')
 }
 
@@ -64,6 +66,7 @@ export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
       if (mismatch) mismatches.push(mismatch)
     }
   })
+  mismatches.push(...await sequencesHop2(ctx), ...await materializedViewsHop2(ctx))
   failOn(mismatches, 'verify-hop2', 'hop 2 (migrated staging → production copy)', 'the live database has not been swapped; look at the tables named, then rerun')
   // The copies loaded directly into replicas, against the same checksums.
   await verifyReplicaCopies(ctx)

@@ -99,10 +99,10 @@ describe('compare two databases (--verify)', () => {
     expect(byName(result, 'public.accounts').located).toBeNull()
   })
 
-  it('a differing table without an integer primary key cannot be located; a table only on the right', async () => {
+  it('a differing table with a text primary key is located too; a table only on the right', async () => {
     const result = await compareDatabases(ep(left), ep(right), { jobs: 1, schemas: ['extra'], locate: true })
     expect(result.tables.map((t) => [t.table, t.status])).toEqual([['extra.feature_flags', 'only-right'], ['extra.tags', 'differs']])
-    expect(byName(result, 'extra.tags').located).toMatchObject({ status: 'cannot-locate', reason: 'no integer primary key: cannot locate', differences: [] })
+    expect(byName(result, 'extra.tags').located).toMatchObject({ key: 'name', status: 'located', differences: [{ key: 'tag7', kind: 'changed', columns: ['uses'] }] })
   })
 
   it('lists at most 100 differing keys per table and says there are more', async () => {

@@ -3,6 +3,7 @@
  * says drydock copies them to the shadow), partitioned tables, and table inheritance.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunContext } from '../../pipeline/context.ts'
 import { runUpgrade, type UpgradeResult } from '../../pipeline/run.ts'
 import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, ident, pgUrl, rowsAsText, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
@@ -160,5 +161,111 @@ describe('large objects', () => {
     expect(error.message).toMatch(/holds 1 large object/)
     expect(await sql(source, STATE)).toEqual(before)
     expect(await databasesWithPrefix(`${source}_`)).toEqual([])
+  })
+})
+
+describe.each(['ephemeral', 'url'] as const)('an app database with an app role, through %s staging', (kind) => {
+  const source = `${prefix}_app_${kind}`
+  const app = `${prefix}_app_role`
+  const owner = `${prefix}_owner_role`
+  let before: Record<string, string | null>[]
+  let verdict = ''
+  /** What the catalog says of the database beyond its tables: comment, role settings, ACL, owners. */
+  const STATE = `SELECT shobj_description(d.oid, 'pg_database') AS comment, d.datacl::text AS acl,
+      (SELECT string_agg(pg_get_userbyid(s.setrole) || ':' || array_to_string(s.setconfig, '|'), ';' ORDER BY 1)
+         FROM pg_db_role_setting s WHERE s.setdatabase = d.oid) AS settings,
+      (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'app.items'::regclass) AS table_owner,
+      (SELECT relacl::text FROM pg_class WHERE oid = 'app.items'::regclass) AS table_acl
+    FROM pg_database d WHERE d.datname = current_database()`
+
+  beforeAll(async () => {
+    await createDatabase(source)
+    await sql('postgres', `CREATE ROLE ${ident(app)} LOGIN; CREATE ROLE ${ident(owner)} NOLOGIN`)
+    await sql(source, `
+      CREATE SCHEMA app AUTHORIZATION ${ident(owner)};
+      CREATE TABLE app.items (id serial PRIMARY KEY, name text);
+      ALTER TABLE app.items OWNER TO ${ident(owner)};
+      INSERT INTO app.items (name) SELECT 'item ' || i FROM generate_series(1, 20) i;
+      GRANT USAGE ON SCHEMA app TO ${ident(app)};
+      GRANT SELECT, INSERT ON app.items TO ${ident(app)};
+      REVOKE ALL ON DATABASE ${ident(source)} FROM PUBLIC;
+      GRANT CONNECT ON DATABASE ${ident(source)} TO ${ident(app)};
+      COMMENT ON DATABASE ${ident(source)} IS 'the app''s "data"';
+      ALTER ROLE ${ident(app)} IN DATABASE ${ident(source)} SET search_path = app, public;
+      ALTER ROLE ${ident(app)} IN DATABASE ${ident(source)} SET statement_timeout = '12s';
+    `)
+    before = await sql(source, STATE)
+    const config = configIn(tempDir('approle'), { source: pgUrl(source), staging: kind === 'ephemeral' ? 'ephemeral' : pgUrl(`${source}_stg`) })
+    verdict = await runUpgrade(config, RUN_OPTIONS).then((r) => r.report.verdict, (e: Error) => e.message)
+  })
+
+  afterAll(async () => {
+    await dropDatabasesWithPrefix(source)
+    await sql('postgres', `DROP ROLE IF EXISTS ${ident(app)}; DROP ROLE IF EXISTS ${ident(owner)}`)
+  })
+
+  it('the fixture has what it should', () => {
+    expect(before).toEqual([{
+      comment: 'the app\'s "data"', acl: `{postgres=CTc/postgres,${app}=c/postgres}`,
+      settings: `${app}:search_path=app, public|statement_timeout=12s`, table_owner: owner, table_acl: `{${owner}=arwdDxt/${owner},${app}=ar/${owner}}`,
+    }])
+  })
+
+  it('creates the roles staging lacks, so that the database grant and the second owner apply', () => {
+    expect(verdict).toBe('verified')
+  })
+
+  it('keeps COMMENT ON DATABASE, ALTER ROLE … IN DATABASE … SET, the grants and the owners on the new live database', async () => {
+    expect(await sql(source, STATE)).toEqual(before)
+  })
+})
+
+describe('materialized views are checked, and stale ones are not silently refreshed', () => {
+  const source = `${prefix}_mvs`
+  const STATE = `SELECT (SELECT string_agg(n::text || '×' || count, ',' ORDER BY n) FROM public.totals) AS totals,
+    (SELECT count(*)::text FROM public.sales) AS sales`
+  let stale: Record<string, string | null>[]
+
+  beforeAll(async () => {
+    await createDatabase(source)
+    await sql(source, `
+      CREATE TABLE public.sales (id int PRIMARY KEY, amount int);
+      INSERT INTO public.sales SELECT i, i % 3 FROM generate_series(1, 30) i;
+      CREATE MATERIALIZED VIEW public.totals AS SELECT amount AS n, count(*) FROM public.sales GROUP BY amount;
+      INSERT INTO public.sales VALUES (31, 7);
+      CREATE MATERIALIZED VIEW public.never_filled AS SELECT id FROM public.sales WITH NO DATA;
+    `)
+    stale = await sql(source, STATE)
+  })
+
+  it('refuses a stale materialized view up front, naming it, and leaves production as it was', async () => {
+    expect(stale).toEqual([{ totals: '0×10,1×10,2×10', sales: '31' }])
+    const config = configIn(tempDir('mvstale'), { source: pgUrl(source), staging: pgUrl(`${source}_stg1`) })
+    const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_MATVIEW_STALE')
+    expect(error.message).toContain(`${source}: materialized view(s) public.totals hold rows their query no longer returns (stale)`)
+    expect(error.ctx.hint).toContain('refreshMaterializedViews: true')
+    expect(await sql(source, STATE)).toEqual(stale)
+    expect(await databasesWithPrefix(`${source}_`)).toEqual([])
+  })
+
+  it('with refreshMaterializedViews: true, carries the view refreshed and checks it against its query on both hops', async () => {
+    const config = configIn(tempDir('mvrefresh'), { source: pgUrl(source), staging: pgUrl(`${source}_stg2`), refreshMaterializedViews: true })
+    const result = await runUpgrade(config, RUN_OPTIONS)
+    expect(result.report.verdict).toBe('verified')
+    expect(result.report.hop1.materializedViews).toEqual({ compared: 1, mismatches: [] })
+    expect(result.report.hop2.materializedViews).toEqual({ compared: 1, mismatches: [] })
+    expect(await sql(source, STATE)).toEqual([{ totals: '0×10,1×10,2×10,7×1', sales: '31' }])
+    expect(await sql(source, "SELECT relispopulated::text AS p FROM pg_catalog.pg_class WHERE oid = 'public.never_filled'::regclass")).toEqual([{ p: 'false' }])
+  })
+
+  it('hop 2 catches a materialized view whose contents differ on the production copy', async () => {
+    const config = configIn(tempDir('mvhop2'), { source: pgUrl(source), staging: pgUrl(`${source}_stg3`) })
+    const observer = async (stage: string, ctx: RunContext) => {
+      if (stage !== 'loadback') return
+      await sql(ctx.loadTarget!.database, `INSERT INTO public.sales VALUES (99, 9); REFRESH MATERIALIZED VIEW public.totals; DELETE FROM public.sales WHERE id = 99`)
+    }
+    const error = await expectDrydockError(runUpgrade(config, { ...RUN_OPTIONS, afterStage: observer }), 'DD_VERIFY_MISMATCH')
+    expect(error.message).toMatch(/^hop 2 \(migrated staging → production copy\): 1 table\(s\) differ:\n {2}public\.totals: materialized view: 4 rows on staging, 5 rows on the production copy$/)
+    expect(await sql(source, STATE)).toEqual([{ totals: '0×10,1×10,2×10,7×1', sales: '31' }])
   })
 })

@@ -1,5 +1,5 @@
 import type { Readable, Transform } from 'node:stream'
-import type { ColumnInfo, TableDependencies, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, KeySpan, TableDependencies, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { checksumSql } from './mysql-checksum.ts'
 import { FINGERPRINT_SQL } from './mysql-fingerprint.ts'
@@ -8,6 +8,7 @@ import { type MysqlConn, quoteIdent } from './mysql-connect.ts'
 import { readTable } from './mysql-dump.ts'
 import { writeTable } from './mysql-load.ts'
 import * as rows from './mysql-rows.ts'
+import * as locate from './mysql-locate.ts'
 import { mysqlPartBasis, partWhere } from './mysql-parts.ts'
 import { mysqlTableDependencies } from './mysql-keep.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
@@ -71,6 +72,13 @@ export class MysqlSession implements Session {
   writeRows(table: TableRef, columns: readonly ColumnInfo[], source: Readable, counter?: (bytes: number) => void): Promise<number> {
     return rows.writeRows(this.conn, table, columns, source, counter)
   }
+  checksumSpan(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum> { return locate.checksumSpan(this.conn, table, key, span) }
+  spanBoundaries(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]> {
+    return locate.spanBoundaries(this.conn, table, key, span, parts)
+  }
+  rowsInSpan(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]> {
+    return locate.rowsInSpan(this.conn, table, key, span, limit)
+  }
   keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }> { return rows.keyBounds(this.conn, table, key) }
   queryValue(sql: string): Promise<string | null> { return rows.queryValue(this.conn, sql) }
   async truncate(table: TableRef): Promise<void> {
@@ -99,10 +107,14 @@ export class MysqlSession implements Session {
        ORDER BY TABLE_NAME`)
     const values: SequenceValue[] = []
     for (const r of rows) {
-      const next = r.type === 'SEQUENCE'
-        ? (await this.conn.query(`SELECT CAST(next_not_cached_value AS CHAR) AS next FROM ${quoteIdent(r.name!)}`))[0]!.next
-        : r.next
-      values.push({ schema: r.db!, name: r.name!, lastValue: next!, isCalled: false })
+      if (r.type !== 'SEQUENCE') {
+        values.push({ schema: r.db!, name: r.name!, lastValue: r.next!, isCalled: false })
+        continue
+      }
+      const [seq] = await this.conn.query(`SELECT CAST(next_not_cached_value AS CHAR) AS next,
+          CONCAT('start ', start_value, ' increment ', increment, ' min ', minimum_value, ' max ', maximum_value,
+                 ' cache ', cache_size, IF(cycle_option, ' cycle', '')) AS options FROM ${quoteIdent(r.name!)}`)
+      values.push({ schema: r.db!, name: r.name!, lastValue: seq!.next!, isCalled: false, options: seq!.options! })
     }
     return values
   }

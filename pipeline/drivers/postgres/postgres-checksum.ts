@@ -45,24 +45,18 @@ const hash = (text: string) => `hashtextextended(${text} COLLATE "C", 0)`
  * strength of a 64-bit hash; it is not a cryptographic digest.
  */
 export function checksumSql(qualifiedTable: string, columns: readonly ChecksumColumn[], where?: string): string {
+  return checksumOverSql(`ONLY ${qualifiedTable} AS dd_row`, columns, where)
+}
+
+/** The same checksum over any FROM item that names its rows `dd_row` (a query's result, postgres-matviews.ts). */
+export function checksumOverSql(from: string, columns: readonly ChecksumColumn[], where?: string): string {
   const col = (c: ChecksumColumn) => `dd_row.${quoteIdent(c.name)}`
   const narrow = columns.filter((c) => !c.wide).map(col)
   const wide = columns.filter((c) => c.wide).map((c) => hash(`${col(c)}::text`))
   const row = `concat(ROW(${narrow.join(', ')})::text, ':'${wide.map((w, i) => `${i ? ", ','" : ''}, ${w}`).join('')})`
   return `SELECT count(*)::text AS rows,
        coalesce(sum(${hash(row)}), 0)::text AS digest
-  FROM ONLY ${qualifiedTable} AS dd_row${where ? `\n WHERE ${where}` : ''}`
-}
-
-const INT8_MAX = 2n ** 63n - 1n
-
-/**
- * `$1 <= key < $2` over an integer key, compared as bigint so that the key's btree index
- * serves int2/int4/int8 alike. The range past the largest bigint has no upper bound ($2 is
- * then not a bigint and not used).
- */
-export function keyRangeSql(quotedKey: string, to: string): string {
-  return BigInt(to) > INT8_MAX ? `dd_row.${quotedKey} >= $1::bigint` : `dd_row.${quotedKey} >= $1::bigint AND dd_row.${quotedKey} < $2::bigint`
+  FROM ${from}${where ? `\n WHERE ${where}` : ''}`
 }
 
 export const INTEGER_KEY_TYPES = ['smallint', 'integer', 'bigint']

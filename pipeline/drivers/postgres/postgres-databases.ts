@@ -3,6 +3,7 @@ import { DrydockError } from '../../errors.ts'
 import { pgConnect, pgConnectMaintenance, quoteIdent } from './postgres-connect.ts'
 import type { PostgresSession } from './postgres-session.ts'
 import type { SwapSide } from '../driver.ts'
+import { createMissingRoles, databasePropertiesSql, readDatabaseProperties, rolesNamedBy } from './postgres-database-like.ts'
 
 export async function databaseExists(server: Endpoint, name: string): Promise<boolean> {
   const client = await pgConnectMaintenance(server)
@@ -15,7 +16,8 @@ export async function databaseExists(server: Endpoint, name: string): Promise<bo
 
 /**
  * CREATE DATABASE from template0 with the encoding, collation and owner of `like`, then its
- * database-level settings and grants, so a shadow copy can stand in for the live database.
+ * database-level settings, role settings, comment and grants (postgres-database-like.ts), so a
+ * shadow copy can stand in for the live database.
  */
 export async function createDatabase(server: Endpoint, name: string, like?: Endpoint): Promise<void> {
   const client = await pgConnectMaintenance(server, [name])
@@ -29,21 +31,11 @@ export async function createDatabase(server: Endpoint, name: string, like?: Endp
       const { rows: [db] } = await source.query(`
         SELECT pg_encoding_to_char(encoding) AS encoding, datcollate, datctype, pg_get_userbyid(datdba) AS owner
           FROM pg_database WHERE datname = current_database()`)
-      const { rows: settings } = await source.query(`
-        SELECT unnest(setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
-         WHERE d.datname = current_database() AND s.setrole = 0`)
-      const { rows: [acl] } = await source.query('SELECT datacl IS NOT NULL AS explicit FROM pg_database WHERE datname = current_database()')
-      const { rows: grants } = await source.query(`
-        SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee,
-               a.privilege_type, a.is_grantable
-          FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = current_database()`)
+      const properties = await readDatabaseProperties(source)
+      // A fresh staging server has none of production's roles yet: the owner and grants name them.
+      await createMissingRoles(client, [db.owner, ...rolesNamedBy(properties)])
       await createLike(client, name, db)
-      for (const { setting } of settings) await client.query(databaseSettingSql(name, String(setting)))
-      // A new database lets PUBLIC connect; a source with its own privilege list may not.
-      if (acl.explicit) await client.query(`REVOKE ALL ON DATABASE ${quoteIdent(name)} FROM PUBLIC`)
-      for (const { grantee, privilege_type, is_grantable } of grants) {
-        await client.query(`GRANT ${privilege_type} ON DATABASE ${quoteIdent(name)} TO ${grantee}${is_grantable ? ' WITH GRANT OPTION' : ''}`)
-      }
+      for (const statement of databasePropertiesSql(name, properties)) await client.query(statement)
     } finally {
       await source.end()
     }
@@ -57,28 +49,6 @@ export async function createDatabase(server: Endpoint, name: string, like?: Endp
   } finally {
     await client.end()
   }
-}
-
-/** Settings whose value is a list: each element is its own literal, as pg_dump writes them. */
-const LIST_SETTINGS = new Set(['search_path', 'temp_tablespaces', 'session_preload_libraries', 'shared_preload_libraries', 'local_preload_libraries'])
-
-function databaseSettingSql(database: string, setting: string): string {
-  const at = setting.indexOf('=')
-  const key = setting.slice(0, at)
-  const value = setting.slice(at + 1)
-  const literal = (s: string) => `'${s.replace(/'/g, "''")}'`
-  const values = LIST_SETTINGS.has(key)
-    ? splitList(value).map(literal).join(', ')
-    : literal(value)
-  return `ALTER DATABASE ${quoteIdent(database)} SET ${quoteIdent(key)} = ${values}`
-}
-
-/** Splits a stored list setting (`"$user", public`) into its unquoted elements. */
-function splitList(value: string): string[] {
-  const items: string[] = []
-  const re = /\s*(?:"((?:[^"]|"")*)"|([^,]*?))\s*(?:,|$)/gy
-  for (let m = re.exec(value); m && m[0] !== ''; m = re.exec(value)) items.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!)
-  return items
 }
 
 async function createLike(

@@ -2,6 +2,7 @@ import type { Endpoint } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
 import { pgConnect } from './postgres-connect.ts'
+import { checkMaterializedViews } from './postgres-matviews.ts'
 import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging, swapDatabases, swapSide } from './postgres-databases.ts'
 import { cloneDatabase } from './postgres-clone.ts'
 import { startEphemeralPostgres } from './postgres-ephemeral.ts'
@@ -35,7 +36,7 @@ export const postgresDriver: Driver = {
     }
   },
 
-  async checkSource(ep) {
+  async checkSource(ep, options = {}) {
     const client = await pgConnect(ep)
     try {
       const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_largeobject_metadata')
@@ -44,6 +45,7 @@ export const postgresDriver: Driver = {
           stage: 'preflight', hint: 'move them into bytea columns first, or upgrade this database with pg_dump/pg_restore',
         })
       }
+      if (!options.refreshMaterializedViews) await checkMaterializedViews(client, ep.database)
     } finally {
       await client.end()
     }

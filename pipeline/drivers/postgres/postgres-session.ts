@@ -2,16 +2,19 @@ import type { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
-import type { ColumnInfo, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, KeySpan, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceBehind, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { FINGERPRINT_SQL } from './postgres-fingerprint.ts'
-import { checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
+import { checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL } from './postgres-checksum.ts'
 import * as rows from './postgres-rows.ts'
 import { copyPartSql, partCondition, pgPartBasis } from './postgres-parts.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
 import { pgFenceMarks } from './postgres-fence.ts'
+import { sequencesBehind } from './postgres-sequences-behind.ts'
+import * as locate from './postgres-locate.ts'
+import { definitionChecksum, materializedViews, viewChecksum } from './postgres-matviews.ts'
 
 /** Every column as the server's text output (canonical under the session settings), nothing parsed. */
 const TEXT_VALUES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
@@ -36,8 +39,10 @@ SELECT n.nspname AS schema, c.relname AS name,
  ORDER BY pg_total_relation_size(c.oid) DESC, n.nspname, c.relname`
 
 const SEQUENCES_SQL = `
-SELECT n.nspname AS schema, c.relname AS name
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT n.nspname AS schema, c.relname AS name,
+       format('%s start %s increment %s min %s max %s cache %s%s', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+              s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END) AS options
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid
  WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
  ORDER BY 1, 2`
 
@@ -111,11 +116,12 @@ export class PostgresSession implements Session {
 
   partBasis(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null> { return pgPartBasis(this.client, table, prefer) }
 
-  async checksumRange(table: TableRef, key: string, from: string, to: string): Promise<TableChecksum> {
-    const range = keyRangeSql(quoteIdent(key), to)
-    const columns = await checksumColumns(this.client, qualify(table))
-    const { rows } = await this.client.query(checksumSql(qualify(table), columns, range), range.includes('$2') ? [from, to] : [from])
-    return { rows: Number(rows[0].rows), digest: rows[0].digest }
+  checksumSpan(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum> { return locate.checksumSpan(this.client, table, key, span) }
+  spanBoundaries(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]> {
+    return locate.spanBoundaries(this.client, table, key, span, parts)
+  }
+  rowsInSpan(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]> {
+    return locate.rowsInSpan(this.client, table, key, span, limit)
   }
 
   async keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }> {
@@ -127,14 +133,6 @@ export class PostgresSession implements Session {
     const k = quoteIdent(key)
     const { rows } = await this.client.query(`SELECT min(${k})::text AS min, max(${k})::text AS max FROM ONLY ${qualify(table)}`)
     return { min: rows[0].min, max: rows[0].max }
-  }
-
-  async rowsInRange(table: TableRef, key: string, from: string, to: string, limit: number): Promise<Record<string, string | null>[]> {
-    const range = keyRangeSql(quoteIdent(key), to)
-    const params = range.includes('$2') ? [from, to, limit] : [from, limit]
-    const text = `SELECT * FROM ONLY ${qualify(table)} AS dd_row WHERE ${range} ORDER BY dd_row.${quoteIdent(key)} LIMIT $${params.length}::bigint`
-    const { rows } = await this.client.query({ text, values: params, types: TEXT_VALUES })
-    return rows
   }
 
   // Row transforms, expectations (postgres-rows.ts).
@@ -163,9 +161,15 @@ export class PostgresSession implements Session {
     const values: SequenceValue[] = []
     for (const seq of rows) {
       const state = await this.client.query(`SELECT last_value::text AS last_value, is_called FROM ${qualify(seq)}`)
-      values.push({ schema: seq.schema, name: seq.name, lastValue: state.rows[0].last_value, isCalled: state.rows[0].is_called })
+      values.push({ schema: seq.schema, name: seq.name, lastValue: state.rows[0].last_value, isCalled: state.rows[0].is_called, options: seq.options })
     }
     return values
+  }
+
+  sequencesBehind(): Promise<SequenceBehind[]> { return sequencesBehind(this.client) }
+  materializedViews(schemas?: readonly string[]): Promise<TableRef[]> { return materializedViews(this.client, schemas) }
+  checksumMaterializedView(view: TableRef, asRefreshed = false): Promise<TableChecksum> {
+    return asRefreshed ? definitionChecksum(this.client, view) : viewChecksum(this.client, view)
   }
 
   async setSequences(values: readonly SequenceValue[]): Promise<void> {
