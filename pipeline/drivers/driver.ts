@@ -60,6 +60,11 @@ export interface WriteOptions {
    * deleted first in the same transaction (a part that may have committed before is loaded again).
    */
   part?: { range: PartRange; clear: boolean }
+  /**
+   * A whole-table load empties the table with DELETE instead of TRUNCATE (a refresh of staging,
+   * whose tables already have their foreign keys: TRUNCATE refuses a referenced table).
+   */
+  emptyWithDelete?: boolean
 }
 
 /** A table's rows as the engine's dump format; `rows()` is valid once the stream has ended. */
@@ -147,6 +152,13 @@ export interface Session {
    * table in one transaction (COPY FROM / LOAD DATA), without truncating; returns the rows written.
    */
   writeRows?(table: TableRef, columns: readonly ColumnInfo[], rows: Readable, counter?: (bytes: number) => void): Promise<number>
+  /** Drops the table if it exists (a refresh of staging: the table was dropped on production). */
+  dropTable?(table: TableRef): Promise<void>
+  /**
+   * For the rest of the session, writes fire no triggers and check no foreign keys (a refresh
+   * of staging copies production's rows as they are, into tables that already have both).
+   */
+  suspendChecks?(): Promise<void>
   /** Removes every row of the table (a retried transform step starts its targets over). */
   truncate?(table: TableRef): Promise<void>
   /** Exact row count (`count(*)`). */
@@ -323,6 +335,8 @@ export interface SchemaCopyOptions {
   snapshot?: string
   schemas?: readonly string[]
   /** Where the schema SQL is kept (in the run directory) for audit. */
+  /** Only these tables (and what belongs to them: indexes, constraints, triggers, owned sequences). */
+  tables?: readonly TableRef[]
   saveAs: string
   logFile: string
   /**

@@ -1,6 +1,7 @@
 import type { TableChecksum } from '../drivers/driver.ts'
 import type { Manifest, PartRecord } from '../run-dir.ts'
 import { migrationReport } from './report-migration.ts'
+import { refreshReport } from './report-refresh.ts'
 
 /** `kept`: hop 2 only, a table the migration left unchanged that stayed live (not copied). */
 export type Check = 'ok' | 'mismatch' | 'not-run' | 'kept'
@@ -61,6 +62,8 @@ export function reportData(m: Manifest) {
     keep: m.keep ?? null,
     // Row transforms, expectations, tables carried over unchanged, staging checkpoint.
     ...migrationReport(m),
+    // --prestage, the refresh at the window's start, and the window itself.
+    ...refreshReport(m),
     swap: m.swap ?? null,
     failure: m.failure ?? null,
   }

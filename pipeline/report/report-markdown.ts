@@ -1,6 +1,7 @@
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
 import { migrationMarkdown } from './report-migration.ts'
+import { refreshMarkdown } from './report-refresh.ts'
 
 const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–', kept: '= kept' }
 
@@ -33,6 +34,7 @@ export function reportMarkdown(r: ReportData): string {
       t.table, t.carried ? String(t.rows ?? '–') : 'left out', t.carried ? formatBytes(t.bytes) : '–',
       digest(t.production), digest(t.staging), MARK[t.check],
     ])))
+  parts.push(...refreshMarkdown(r, markdownTable))
   if (r.steps.length) {
     parts.push('', '## Migration steps', '', markdownTable(['#', 'step', 'kind', 'status', 'time'], r.steps.map((s) => [
       String(s.index), s.name, s.kind, s.status, formatSeconds(s.ms)])))

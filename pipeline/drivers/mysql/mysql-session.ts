@@ -81,6 +81,14 @@ export class MysqlSession implements Session {
       await this.conn.query('SET SESSION foreign_key_checks = 1')
     }
   }
+  async dropTable(table: TableRef): Promise<void> {
+    await this.conn.query('SET SESSION foreign_key_checks = 0')
+    try {
+      await this.conn.query(`DROP TABLE IF EXISTS ${quoteIdent(table.name)}`)
+    } finally {
+      await this.conn.query('SET SESSION foreign_key_checks = 1')
+    }
+  }
   async rowCount(table: TableRef): Promise<number> {
     return Number((await this.conn.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(table.name)}`))[0]!.n)
   }

@@ -83,7 +83,9 @@ export class PostgresSession implements Session {
     const { part } = options
     await this.client.query('BEGIN')
     try {
-      if (!part) {
+      if (!part && options.emptyWithDelete) {
+        await this.client.query(`DELETE FROM ONLY ${qualify(table)}`)
+      } else if (!part) {
         // TRUNCATE in the same transaction makes a reload idempotent and lets COPY FREEZE skip
         // the later anti-wraparound vacuum of every row.
         await this.client.query(`TRUNCATE ONLY ${qualify(table)}`)
@@ -92,7 +94,7 @@ export class PostgresSession implements Session {
         await this.client.query(`DELETE FROM ONLY ${qualify(table)} AS dd_row WHERE ${partCondition(part.range)}`)
       }
       // Parts load side by side into one table, so only a whole-table load can FREEZE.
-      const sink = this.client.query(copyFrom(`COPY ${qualify(table)} FROM STDIN${part ? '' : ' (FREEZE)'}`))
+      const sink = this.client.query(copyFrom(`COPY ${qualify(table)} FROM STDIN${part || options.emptyWithDelete ? '' : ' (FREEZE)'}`))
       await pipeline([source, ...through, sink])
       await options.beforeCommit?.(sink.rowCount)
       await this.client.query('COMMIT')
@@ -146,6 +148,14 @@ export class PostgresSession implements Session {
   queryValue(sql: string): Promise<string | null> { return rows.queryValue(this.client, sql) }
   async truncate(table: TableRef): Promise<void> {
     await this.client.query(`TRUNCATE ONLY ${qualify(table)}`)
+  }
+  async dropTable(table: TableRef): Promise<void> {
+    // CASCADE: what depended on it (views, foreign keys) went with it on production too.
+    await this.client.query(`DROP TABLE IF EXISTS ${qualify(table)} CASCADE`)
+  }
+  async suspendChecks(): Promise<void> {
+    // Foreign keys are triggers too: replica mode fires neither (superuser, as on drydock's staging).
+    await this.client.query('SET session_replication_role = replica')
   }
   async rowCount(table: TableRef): Promise<number> {
     return Number((await this.client.query(`SELECT count(*)::text AS n FROM ONLY ${qualify(table)}`)).rows[0].n)
