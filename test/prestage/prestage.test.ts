@@ -39,7 +39,7 @@ const EXTRA: Record<TestEngine['engine'], string> = {
 /** Written on production between the prestage and the refresh. */
 const WRITES: Record<TestEngine['engine'], string> = {
   postgres: `
-    INSERT INTO accounts (email, balance) VALUES ('late@example.com', 3);
+    INSERT INTO accounts (id, email, balance) VALUES (51, 'late@example.com', 3);
     UPDATE accounts SET balance = balance + 10 WHERE id = 7;
     DELETE FROM orders WHERE id IN (5, 6);
     INSERT INTO orders (account_id, placed_at, items) VALUES (51, timestamptz '2025-01-01 00:00+00', '[1]');
@@ -51,7 +51,7 @@ const WRITES: Record<TestEngine['engine'], string> = {
     CREATE INDEX notes_account_idx ON notes (account_id);
     INSERT INTO notes VALUES (1, 51, 'hello'), (2, 7, 'again');`,
   mysql: `
-    INSERT INTO accounts (email, balance) VALUES ('late@example.com', 3);
+    INSERT INTO accounts (id, email, balance) VALUES (51, 'late@example.com', 3);
     UPDATE accounts SET balance = balance + 10 WHERE id = 7;
     DELETE FROM orders WHERE id IN (5, 6);
     INSERT INTO orders (account_id, placed_at, items) VALUES (51, TIMESTAMP '2025-01-01 00:00:00', JSON_ARRAY(1));
