@@ -181,7 +181,8 @@ async function executeRun(
 /** The stages in order; on resume, finished ones are skipped or re-attached (ui.ts). */
 async function stages(ctx: RunContext): Promise<void> {
   const { config, manifest, options } = ctx
-  await hookOnce(ctx, 'beforeSnapshot')
+  // A prestage runs beside the application: its beforeSnapshot (stop the app) waits for the refresh.
+  if (!options.prestage) await hookOnce(ctx, 'beforeSnapshot')
   await runStages(ctx, [
     { name: 'snapshot', title: 'snapshot: consistent read of production', run: snapshotStage, resume: resumeSnapshot },
     { name: 'staging', title: 'staging: standalone database with the production schema', run: stagingStage, resume: attachStaging },

@@ -125,6 +125,12 @@ export interface Session {
   /** Count and digest of the table (or of one part: digests of disjoint parts add up, see addChecksums). */
   checksum(table: TableRef, range?: PartRange): Promise<TableChecksum>
   /**
+   * Optional: checksums of consecutive key ranges (ascending, together covering the table, as
+   * planned by splitBasis) in one scan of the table, or of the rows in `within` (heap pages):
+   * one result per range, in order. Engines whose key range scans are not sequential (PostgreSQL).
+   */
+  checksumKeyRanges?(table: TableRef, ranges: readonly PartRange[], within?: PartRange): Promise<TableChecksum[]>
+  /**
    * How this table can be split into parts (null: it cannot, it travels whole). `pages` prefers
    * heap pages where the engine has them (cheapest scans, for checksums); `key` prefers the
    * integer key (a part can then be deleted and loaded again on its own, for copies).
@@ -159,6 +165,14 @@ export interface Session {
    * of staging copies production's rows as they are, into tables that already have both).
    */
   suspendChecks?(): Promise<void>
+  /**
+   * Engines whose sessions cannot turn triggers off (MySQL): the triggers of these tables as
+   * JSON-safe definitions, to take off around a refresh of staging and put back after it.
+   */
+  triggersOf?(tables: readonly TableRef[]): Promise<unknown[]>
+  dropTriggers?(triggers: readonly unknown[]): Promise<void>
+  /** Creates them (each dropped first if it exists, so that a repeat is harmless). */
+  createTriggers?(triggers: readonly unknown[]): Promise<void>
   /** Removes every row of the table (a retried transform step starts its targets over). */
   truncate?(table: TableRef): Promise<void>
   /** Exact row count (`count(*)`). */

@@ -50,4 +50,6 @@ export interface RefreshRecord {
   partsCopied?: number
   rowsCopied?: number
   tables: RefreshedTable[]
+  /** MySQL: staging's triggers taken off for the copies (put back at the end, also by a resume). */
+  suspendedTriggers?: unknown[]
 }

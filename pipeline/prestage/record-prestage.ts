@@ -6,7 +6,7 @@ import { addChecksums } from '../parts/add-checksums.ts'
 import { tableKey } from '../run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
 import type { RefreshPart } from './prestage-types.ts'
-import { checksumRanges, planRefreshRanges, type RangeUnit } from './refresh-parts.ts'
+import { checksumParts, planRefreshRanges, type TableParts } from './refresh-parts.ts'
 
 /** Per table, its column definitions and primary key: what a refresh must find unchanged. */
 export async function tableDefinitions(ctx: RunContext, tables: readonly TableInfo[]): Promise<Record<string, string>> {
@@ -27,17 +27,15 @@ export async function recordPrestage(ctx: RunContext): Promise<void> {
   const definitions = await tableDefinitions(ctx, ctx.tables)
   const carried = ctx.tables.filter((t) => manifest.data.tables[tableKey(t)]?.carried)
   const parts = await withSlots(ctx, ctx.staging!, ctx.options.jobs, async (slots) => {
-    const units: RangeUnit[] = []
+    const planned: TableParts[] = []
     await forEachWithSlot(carried, slots, async (table, slot) => {
-      const ranges = await planRefreshRanges(slot, ctx, table)
-      units.push(...ranges.map((range, index) => ({ table, index, ...(range ? { range } : {}) })))
+      planned.push({ table, ranges: await planRefreshRanges(slot, ctx, table) })
     }, ctx.signal)
-    const sums = await checksumRanges(ctx, units, slots, 'staging')
+    const sums = await checksumParts(ctx, planned, slots, 'staging')
     const byTable: Record<string, RefreshPart[]> = {}
-    units.forEach((unit, i) => {
-      const list = (byTable[tableKey(unit.table)] ??= [])
-      list[unit.index] = { ...(unit.range ? { range: unit.range } : {}), sum: sums[i]! }
-    })
+    for (const { table, ranges } of planned) {
+      byTable[tableKey(table)] = ranges.map((range, i) => ({ ...(range ? { range } : {}), sum: sums.get(tableKey(table))![i]! }))
+    }
     return byTable
   })
   for (const table of carried) {

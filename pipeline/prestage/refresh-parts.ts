@@ -1,17 +1,19 @@
 import type { RunContext } from '../context.ts'
 import type { PartRange, TableChecksum, TableInfo } from '../drivers/driver.ts'
 import { runUnit, type Slot } from '../faults/slots.ts'
+import { addChecksums } from '../parts/add-checksums.ts'
 import { describePart, planParts, type PartSizing } from '../parts/plan-parts.ts'
+import { checksumSizing } from '../parts/settings.ts'
 import { tableKey } from '../run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
 
-const REFRESH_PART_BYTES = 8 * 1024 * 1024
-const MAX_REFRESH_PARTS = 1024
+const REFRESH_PART_BYTES = 2 * 1024 * 1024
+const MAX_REFRESH_PARTS = 4096
 
 /**
  * How finely a prestaged table is cut for the refresh: small parts, so that a change copies
- * little again (a checksum pass over a part costs far less than copying it). 8 MiB, or an
- * eighth of --part-mb / partMB when that is set.
+ * little again (a checksum of a key range is an index range scan, far cheaper than copying
+ * it). 2 MiB, or an eighth of --part-mb / partMB when that is set.
  */
 export function refreshSizing(ctx: RunContext): PartSizing {
   const asked = ctx.options.partBytes ?? (ctx.config.partMB === undefined ? undefined : ctx.config.partMB * 1024 * 1024)
@@ -28,21 +30,50 @@ export async function planRefreshRanges(slot: Slot, ctx: RunContext, table: Tabl
   return ranges.length > 0 && ranges.every((r) => r.kind === 'key') ? ranges : [undefined]
 }
 
-export interface RangeUnit {
+/** A table and its refresh ranges (undefined: the whole table). */
+export interface TableParts {
   readonly table: TableInfo
-  readonly index: number
-  readonly range?: PartRange
+  readonly ranges: readonly (PartRange | undefined)[]
 }
 
-/** Checksums of many ranges over slots (one retry unit each), in the units' order. */
-export async function checksumRanges(ctx: RunContext, units: readonly RangeUnit[], slots: readonly Slot[], side: string): Promise<TableChecksum[]> {
-  const sums: TableChecksum[] = new Array(units.length)
-  const order = units.map((unit, i) => ({ unit, i }))
-  await forEachWithSlot(order, slots, async ({ unit, i }, slot) => {
-    const key = tableKey(unit.table)
-    sums[i] = await runUnit(ctx, `checksum ${key} (${describePart(unit.range)}) on ${side}`, slot, { stage: 'refresh', table: key },
-      (session) => session.checksum(unit.table, unit.range))
+interface ScanUnit {
+  readonly parts: TableParts
+  /** One range's checksum, or (engines with checksumKeyRanges) every range's, within these heap pages. */
+  readonly range?: PartRange
+  readonly within?: PartRange
+  readonly scan: boolean
+}
+
+/**
+ * Every table's refresh parts checksummed, keyed `schema.table`, one sum per range in order.
+ * Where the engine checksums key ranges in one scan (PostgreSQL: an index scan per range reads
+ * the heap out of order), a table is scanned once, or in heap-page chunks side by side as hop 1
+ * does, and each row counted in its range; elsewhere (MySQL: the key is the clustered index)
+ * each range is its own query.
+ */
+export async function checksumParts(ctx: RunContext, tables: readonly TableParts[], slots: readonly Slot[], side: string): Promise<Map<string, TableChecksum[]>> {
+  const buckets = Boolean(slots[0]?.session.checksumKeyRanges)
+  const units: ScanUnit[] = []
+  await forEachWithSlot(tables, slots, async (parts, slot) => {
+    if (!buckets || parts.ranges.length < 2) {
+      for (const range of parts.ranges) units.push({ parts, ...(range ? { range } : {}), scan: false })
+      return
+    }
+    const chunks = await runUnit(ctx, `plan the checksum of ${tableKey(parts.table)} on ${side}`, slot, { stage: 'refresh', table: tableKey(parts.table) },
+      (session) => planParts(session, parts.table, checksumSizing(ctx), 'pages'))
+    for (const within of chunks.length > 0 ? chunks : [undefined]) units.push({ parts, ...(within ? { within } : {}), scan: true })
+  }, ctx.signal)
+  const sums = new Map<string, TableChecksum[][]>(tables.map((t) => [tableKey(t.table), t.ranges.map(() => [])]))
+  await forEachWithSlot(units, slots, async (unit, slot) => {
+    const key = tableKey(unit.parts.table)
+    const what = unit.scan ? (unit.within ? `${describePart(unit.within)}, by key range` : 'by key range') : describePart(unit.range)
+    const found = await runUnit(ctx, `checksum ${key} (${what}) on ${side}`, slot, { stage: 'refresh', table: key }, async (session) => (unit.scan
+      ? session.checksumKeyRanges!(unit.parts.table, unit.parts.ranges as PartRange[], unit.within)
+      : [await session.checksum(unit.parts.table, unit.range)]))
+    const lists = sums.get(key)!
+    if (unit.scan) found.forEach((sum, i) => lists[i]!.push(sum))
+    else lists[unit.parts.ranges.indexOf(unit.range)]!.push(found[0]!)
     ctx.progress?.start(key)?.done()
   }, ctx.signal)
-  return sums
+  return new Map([...sums].map(([key, lists]) => [key, lists.map((list) => addChecksums(list))]))
 }

@@ -1,5 +1,5 @@
 import { track, type RunContext } from '../context.ts'
-import type { TableChecksum, TableInfo } from '../drivers/driver.ts'
+import type { PartRange, TableChecksum, TableInfo } from '../drivers/driver.ts'
 import { DrydockError } from '../errors.ts'
 import { snapshotSlots, withSlots, type Slot } from '../faults/slots.ts'
 import { takeFence } from '../fence/fence.ts'
@@ -13,11 +13,13 @@ import { pauseForTest } from '../util/test-pause.ts'
 import type { RefreshedTable, RefreshPart } from './prestage-types.ts'
 import { tableDefinitions } from './record-prestage.ts'
 import { copyAgain } from './refresh-copy.ts'
-import { checksumRanges, type RangeUnit } from './refresh-parts.ts'
+import { checksumParts, type TableParts } from './refresh-parts.ts'
 import { createTables } from './refresh-tables.ts'
 import { schemaDiff } from './refresh-schema.ts'
 
-interface Differing extends RangeUnit {
+interface Differing {
+  readonly table: TableInfo
+  readonly range?: PartRange
   readonly part: RefreshPart
   readonly production: TableChecksum
   readonly reason: string
@@ -37,7 +39,10 @@ export async function refreshStage(ctx: RunContext): Promise<void> {
   const started = Date.now()
   await manifest.update((m) => {
     // A resumed refresh keeps the window's start and what the killed attempt already copied.
-    m.refresh = { startedAt: m.refresh?.startedAt ?? new Date(started).toISOString(), tables: m.refresh?.tables ?? [] }
+    m.refresh = {
+      startedAt: m.refresh?.startedAt ?? new Date(started).toISOString(), tables: m.refresh?.tables ?? [],
+      ...(m.refresh?.suspendedTriggers ? { suspendedTriggers: m.refresh.suspendedTriggers } : {}),
+    }
   })
   const listing = track(ctx, await driver.connect(config.source))
   const listed = await listing.inventory(config.schemas).finally(() => listing.close())
@@ -66,8 +71,8 @@ export async function refreshStage(ctx: RunContext): Promise<void> {
     // After the prestaged tables: a new table's foreign keys may reference their new rows.
     if (diff.created.length > 0) done.push(...await createTables(ctx, diff.created, carriedNow, staging))
     await staging[0]!.session.setSequences(sequences)
-    const touched = done.filter((t) => t.action !== 'dropped').map((t) => now.find((n) => tableKey(n) === t.table)!).filter(Boolean)
-    if (touched.length > 0) await staging[0]!.session.analyze(touched)
+    // New tables need statistics; the others had theirs at the load, and a refresh changes little.
+    if (diff.created.length > 0) await staging[0]!.session.analyze(diff.created)
   })
   const finished = Date.now()
   await manifest.update((m) => {
@@ -101,24 +106,31 @@ export async function refreshStage(ctx: RunContext): Promise<void> {
 async function refreshChanged(ctx: RunContext, staging: readonly Slot[]): Promise<RefreshedTable[]> {
   const { manifest } = ctx
   const infos = new Map(ctx.tables.map((t) => [tableKey(t), t]))
-  const units: (RangeUnit & { part: RefreshPart })[] = []
-  for (const [key, parts] of Object.entries(manifest.data.prestage!.parts)) {
-    const table = infos.get(key) ?? tableInfoOf(manifest.data.tables[key]!)
-    parts.forEach((part, index) => units.push({ table, index, part, ...(part.range ? { range: part.range } : {}) }))
-  }
-  if (ctx.progress) ctx.progress.totalTables = units.length
-  const production = await checksumRanges(ctx, units, snapshotSlots(ctx), 'production')
+  const planned: (TableParts & { parts: RefreshPart[] })[] = Object.entries(manifest.data.prestage!.parts).map(([key, parts]) => ({
+    table: infos.get(key) ?? tableInfoOf(manifest.data.tables[key]!), parts, ranges: parts.map((p) => p.range),
+  }))
+  const count = planned.reduce((n, t) => n + t.parts.length, 0)
+  if (ctx.progress) ctx.progress.totalTables = count
+  const checksumStarted = Date.now()
+  const production = await checksumParts(ctx, planned, snapshotSlots(ctx), 'production')
+  ctx.log.write({ kind: 'info', stage: 'refresh', message: `${count} part(s) checksummed on production in ${Date.now() - checksumStarted} ms` })
   const differing: Differing[] = []
-  units.forEach((unit, i) => {
-    const now = production[i]!
-    const reason = unit.part.dirty ? 'being copied again when the previous attempt stopped'
-      : now.rows !== unit.part.sum.rows ? `${unit.part.sum.rows} → ${now.rows} rows`
-        : now.digest !== unit.part.sum.digest ? `rows changed (${now.rows} rows, checksum differs)` : undefined
-    if (reason) differing.push({ ...unit, production: now, reason })
-  })
-  if (differing.length === 0) return []
+  for (const { table, parts } of planned) {
+    parts.forEach((part, i) => {
+      const now = production.get(tableKey(table))![i]!
+      const reason = part.dirty ? 'being copied again when the previous attempt stopped'
+        : now.rows !== part.sum.rows ? `${part.sum.rows} → ${now.rows} rows`
+          : now.digest !== part.sum.digest ? `rows changed (${now.rows} rows, checksum differs)` : undefined
+      if (reason) differing.push({ table, part, production: now, reason, ...(part.range ? { range: part.range } : {}) })
+    })
+  }
+  if (differing.length === 0) {
+    await restoreTriggers(ctx, staging[0]!)
+    return []
+  }
   // Marked before the copies: a kill after a commit but before its record still copies it again.
   await manifest.update(() => { for (const d of differing) d.part.dirty = true })
+  await suspendTriggers(ctx, staging[0]!, differing.map((d) => d.table))
   const byTable = new Map<string, { rows: number; parts: number; ms: number; reasons: string[] }>()
   const mismatches: string[] = []
   const sources = snapshotSlots(ctx)
@@ -142,6 +154,7 @@ async function refreshChanged(ctx: RunContext, staging: readonly Slot[]): Promis
     if (entry.reasons.length < 3) entry.reasons.push(d.range ? `${describePart(d.range)}: ${d.reason}` : d.reason)
     byTable.set(key, entry)
   }, ctx.signal)
+  await restoreTriggers(ctx, staging[0]!)
   if (mismatches.length > 0) {
     throw new DrydockError('DD_VERIFY_MISMATCH', `refresh: hop 1 (production at the new snapshot → staging): ${mismatches.length} part(s) differ after being copied again:\n${mismatches.join('\n')}`, {
       stage: 'refresh', hint: 'production has not been touched; look at the tables named, then resume',
@@ -152,11 +165,40 @@ async function refreshChanged(ctx: RunContext, staging: readonly Slot[]): Promis
     const whole = manifest.data.prestage!.parts[table]!.every((p) => !p.range)
     return {
       table, action: whole ? 'whole' : 'ranges', parts: e.parts, ofParts, rows: e.rows, ms: e.ms,
-      reason: whole ? `no single integer key to split it by; ${e.reasons[0]}` : `${e.parts} of ${ofParts} part(s) differed: ${e.reasons.join('; ')}${e.parts > e.reasons.length ? '; …' : ''}`,
+      reason: whole ? `${wholeWhy(infos.get(table) ?? tableInfoOf(manifest.data.tables[table]!))}; ${e.reasons[0]}` : `${e.parts} of ${ofParts} part(s) differed: ${e.reasons.join('; ')}${e.parts > e.reasons.length ? '; …' : ''}`,
     } satisfies RefreshedTable
   })
 }
 
+/** Why a table is one refresh part: copied whole when anything in it changed. */
+function wholeWhy(table: TableInfo): string {
+  return table.primaryKey.length === 1 ? 'one part (smaller than a refresh part, or a key that is not an integer)' : 'no single integer key to split it by'
+}
+
 function tableInfoOf(t: { schema: string; name: string; estimatedRows: number; bytes: number; primaryKey: readonly string[] }): TableInfo {
   return { schema: t.schema, name: t.name, estimatedRows: t.estimatedRows, bytes: t.bytes, primaryKey: t.primaryKey }
+}
+
+/**
+ * Engines whose sessions cannot turn triggers off (MySQL): the triggers of the tables about to
+ * be copied are taken off staging, their definitions kept in the manifest first, so that a
+ * resume after a kill puts them back too.
+ */
+async function suspendTriggers(ctx: RunContext, slot: Slot, tables: readonly TableInfo[]): Promise<void> {
+  const session = slot.session
+  if (!session.triggersOf) return
+  const found = await session.triggersOf(tables)
+  const kept = ctx.manifest.data.refresh!.suspendedTriggers ?? []
+  const names = new Set(kept.map((t) => JSON.stringify(t)))
+  const all = [...kept, ...found.filter((t) => !names.has(JSON.stringify(t)))]
+  if (all.length === 0) return
+  await ctx.manifest.update((m) => { m.refresh!.suspendedTriggers = all })
+  await session.dropTriggers!(found)
+}
+
+async function restoreTriggers(ctx: RunContext, slot: Slot): Promise<void> {
+  const suspended = ctx.manifest.data.refresh?.suspendedTriggers
+  if (!suspended || suspended.length === 0) return
+  await slot.session.createTriggers!(suspended)
+  await ctx.manifest.update((m) => { delete m.refresh!.suspendedTriggers })
 }

@@ -7,7 +7,7 @@ import { DrydockError } from '../../errors.ts'
 import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { FINGERPRINT_SQL } from './postgres-fingerprint.ts'
-import { checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
+import { bucketChecksumSql, checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
 import * as rows from './postgres-rows.ts'
 import { copyPartSql, partCondition, pgPartBasis } from './postgres-parts.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
@@ -109,6 +109,17 @@ export class PostgresSession implements Session {
     const columns = await checksumColumns(this.client, qualify(table))
     const { rows } = await this.client.query(checksumSql(qualify(table), columns, range && partCondition(range)))
     return { rows: Number(rows[0].rows), digest: rows[0].digest }
+  }
+
+  async checksumKeyRanges(table: TableRef, ranges: readonly PartRange[], within?: PartRange): Promise<TableChecksum[]> {
+    const first = ranges[0]
+    if (!first || first.kind !== 'key' || ranges.some((r) => r.kind !== 'key' || r.column !== first.column)) throw new Error('checksumKeyRanges takes key ranges of one column')
+    const bounds = ranges.slice(1).map((r) => (r as { from: string }).from)
+    const columns = await checksumColumns(this.client, qualify(table))
+    const { rows: found } = await this.client.query(bucketChecksumSql(qualify(table), columns, first.column, within && partCondition(within)), [bounds])
+    const sums: TableChecksum[] = ranges.map(() => ({ rows: 0, digest: '0' }))
+    for (const r of found) sums[Number(r.bucket)] = { rows: Number(r.rows), digest: r.digest }
+    return sums
   }
 
   partBasis(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null> { return pgPartBasis(this.client, table, prefer) }
