@@ -230,4 +230,15 @@ describe.each(ENGINES)('prestage, then refresh in the window, on $name', (engine
     expect(columns).toEqual([])
     expect(readManifest(runDir).swap).toBeUndefined()
   })
+
+  it('an ordinary run records its window too: from its start to the end of the swap', async () => {
+    const live = `${prefix}_plain`
+    await app(live)
+    const result = await runUpgrade(config('plain', live, 'url'), RUN_OPTIONS)
+    expect(result.report.verdict).toBe('verified')
+    const m = readManifest(result.runDir)
+    expect(m.prestage).toBeUndefined()
+    expect(m.window).toEqual({ startedAt: m.createdAt, endedAt: m.stages.swap!.finishedAt, ms: Date.parse(m.stages.swap!.finishedAt!) - Date.parse(m.createdAt) })
+    expect(readReport(result.runDir).window).toEqual(m.window)
+  })
 })
