@@ -24,6 +24,8 @@ export interface RunOptions {
   checkpoint?: boolean
   /** Stop after hop 1 (and the refresh parts' checksums), staging kept: `--resume` refreshes it in the window. */
   prestage?: boolean
+  /** `quiet`: no progress display; `verbose`: the run's events on stderr too (--quiet, --verbose). @defaultValue 'normal' */
+  verbosity?: 'quiet' | 'normal' | 'verbose'
   /** With --resume: restore staging from its checkpoint and run every stage from the migration on. */
   from?: 'migrate'
   /**
