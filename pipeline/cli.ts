@@ -27,6 +27,10 @@ Usage:
   npx zx scripts/offline-upgrade.mjs --plan [--config FILE]        what a run would do, disk and time (writes nothing)
   npx zx scripts/offline-upgrade.mjs --rehearse [--config FILE]    every stage, but never swap production
   npx zx scripts/offline-upgrade.mjs [--config FILE] [options]    run an upgrade
+  npx zx scripts/offline-upgrade.mjs --prestage [--config FILE]    before the window, while the application runs: snapshot,
+                                                                   staging, dump, load, hop 1, then stop (staging kept)
+  npx zx scripts/offline-upgrade.mjs --resume RUN_DIR              in the window, after a --prestage (application stopped):
+                                                                   refresh staging from production, then migrate … swap
   npx zx scripts/offline-upgrade.mjs --resume RUN_DIR              continue a run that stopped (error, Ctrl-C, kill)
   npx zx scripts/offline-upgrade.mjs --resume RUN_DIR --from migrate   run the migration again from the staging checkpoint
   npx zx scripts/offline-upgrade.mjs --sample N --transform FILE   try a row transform on the first N source rows (reads only)
@@ -94,6 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         cleanup: { type: 'string' },
         plan: { type: 'boolean', default: false },
         rehearse: { type: 'boolean', default: false },
+        prestage: { type: 'boolean', default: false },
         verify: { type: 'boolean', default: false },
         left: { type: 'string' },
         right: { type: 'string' },
@@ -144,6 +149,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const modes = (['rollback', 'cleanup', 'plan', 'rehearse', 'resume', 'status', 'list'] as const).filter((m) => args[m])
   if (modes.length > 1) {
     process.stderr.write(`drydock: options --${modes[0]} and --${modes[1]} are not compatible\n`)
+    return 2
+  }
+  // A prestaged rehearsal is allowed: it rehearses the refresh as well.
+  const notWithPrestage = modes.find((m) => m !== 'rehearse')
+  if (args.prestage && notWithPrestage) {
+    process.stderr.write(`drydock: options --prestage and --${notWithPrestage} are not compatible (a prestaged run continues with --resume RUN_DIR)\n`)
     return 2
   }
   if (args.verbose && args.quiet) {
@@ -220,7 +231,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return plan.checksStatus === 'fail' ? 1 : 0
     }
     const options = {
-      yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse,
+      yes: args.yes, keepStaging: args['keep-staging'], jobs: workers, rehearse: args.rehearse, ...(args.prestage ? { prestage: true } : {}),
       ...(args.checkpoint ? { checkpoint: true } : {}), ...(args.from === 'migrate' ? { from: 'migrate' as const } : {}),
       ...(partMB !== undefined ? { partBytes: Math.round(partMB * 1024 * 1024) } : {}), ...(args['no-direct'] ? { direct: false } : {}),
       ...(args.compress !== undefined ? { compress: args.compress as Compression } : {}),
@@ -229,6 +240,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const result = resumed ? await resumeUpgrade(resumed.paths.root, config, options) : await runUpgrade(config, options)
     const reportPaths = { md: join(result.runDir, 'report.md'), html: join(result.runDir, 'report.html') }
     process.stdout.write(`${summaryText(result.report)}\n${nextStepsText(result.report, result.runDir, reportPaths)}\n`)
+    if (args.prestage) {
+      process.stdout.write(`prestaged: staging holds production as of ${result.report.snapshot?.takenAt ?? 'the snapshot'}, verified.\nIn the window, stop the application, then run: npx zx scripts/offline-upgrade.mjs --resume ${result.runDir}\n`)
+      return 0
+    }
     if (args.rehearse) {
       const previous = pastRuns(config.runDir, config.file, { rehearsalsOnly: true, before: result.report.runId })[0]
       const manifest = ManifestStore.load(join(result.runDir, 'manifest.json')).data

@@ -10,6 +10,7 @@ import type { CheckpointRecord } from './checkpoint/checkpoint.ts'
 import type { CarryOverRecord, ExpectationResult } from './invariants/expectations.ts'
 import type { Provenance } from './report/run-provenance.ts'
 import type { TransformRecord } from './transform/run-transform.ts'
+import type { PrestageRecord, RefreshRecord } from './prestage/prestage-types.ts'
 import type { ReplicationRecord } from './replication/replication-record.ts'
 
 /**
@@ -217,6 +218,14 @@ export interface Manifest {
     status: 'swapping' | 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string
     shadow?: string; parked?: unknown[]; note?: string
   }
+  /** Started with --prestage: a resume before the prestage finished goes on prestaging. */
+  prestageAsked?: boolean
+  /** `--prestage`: the parts' checksums of the prestaged snapshot, which the refresh compares with production (pipeline/prestage). */
+  prestage?: PrestageRecord
+  /** The refresh at the start of the window: new snapshot, what was copied again and why. */
+  refresh?: RefreshRecord
+  /** The maintenance window: from the refresh's start (prestaged run) or the run's start, to the end of the swap. */
+  window?: { startedAt: string; endedAt: string; ms: number }
   verdict?: 'verified' | 'failed' | 'rolled-back' | 'abandoned'
   failure?: { code: string; message: string; stage?: string; table?: string }
 }

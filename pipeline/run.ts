@@ -24,6 +24,8 @@ import { dumpStage } from './dump/dump-stage.ts'
 import { migrateStage } from './migrate/migrate-stage.ts'
 import { preflight } from './preflight/preflight.ts'
 import { writeReport } from './report/report-write.ts'
+import { recordPrestage } from './prestage/record-prestage.ts'
+import { refreshStage } from './prestage/refresh-stage.ts'
 import type { ReportData } from './report/report-data.ts'
 import { confirmSummary } from './report/confirm-summary.ts'
 import { provenance } from './report/run-provenance.ts'
@@ -62,6 +64,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
       ? { kind: 'in-place', endpoint: describeEndpoint(config.source), shadow: shadowName(config.source.database, runId) }
       : { kind: 'url', endpoint: describeEndpoint(config.target) },
     mode: options.rehearse ? 'rehearsal' : 'upgrade', provenance: provenance(config),
+    ...(options.prestage ? { prestageAsked: true } : {}),
     stages: {}, tables: {}, migrated: {}, steps: [],
   })
   await manifest.save()
@@ -87,7 +90,9 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
   await settleInterruptedSwap(driver, config.source, manifest)
   checkResumable(manifest.data, paths.root, options.from)
   await preflight(config, driver, { jobs: options.jobs })
-  if (manifest.data.swap?.status !== 'swapped') await checkSchemaUnchanged(driver, config, manifest.data)
+  // A prestaged run's refresh follows new and dropped tables itself (and refuses other schema changes).
+  const refreshing = manifest.data.prestage !== undefined && manifest.data.stages.refresh?.status !== 'done'
+  if (manifest.data.swap?.status !== 'swapped' && !refreshing) await checkSchemaUnchanged(driver, config, manifest.data)
   await manifest.update((m) => {
     m.resumes = [...(m.resumes ?? []), { at: new Date().toISOString() }]
     delete m.verdict
@@ -99,7 +104,9 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
       m.hooksRun = (m.hooksRun ?? []).filter((h) => h === 'beforeSnapshot')
     }
   })
-  return executeRun(config, driver, paths, manifest, { ...options, rehearse: manifest.data.mode === 'rehearsal' }, true)
+  // A prestage killed before it finished goes on prestaging; a finished one goes on with the refresh.
+  const prestage = manifest.data.prestageAsked === true && manifest.data.prestage === undefined
+  return executeRun(config, driver, paths, manifest, { ...options, rehearse: manifest.data.mode === 'rehearsal', prestage }, true)
 }
 
 /** Failures a resume cannot get past: their hints say what to do instead. */
@@ -169,8 +176,8 @@ async function executeRun(
     await sourceLock?.release()
     unlockDir()
   }
-  // A rehearsal keeps its checkpoint for the next `--from migrate`; an upgrade is done with it.
-  if (!options.rehearse) await discardCheckpoint(ctx).catch(() => {})
+  // A rehearsal keeps its checkpoint for the next `--from migrate`; an upgrade is done with it (a prestaged one later).
+  if (!options.rehearse && !options.prestage) await discardCheckpoint(ctx).catch(() => {})
   await shutdown(ctx, 'success')
   return { report: await writeReport(paths, manifest), runDir: paths.root }
 }
@@ -178,13 +185,21 @@ async function executeRun(
 /** The stages in order; on resume, finished ones are skipped or re-attached (ui.ts). */
 async function stages(ctx: RunContext): Promise<void> {
   const { config, manifest, options } = ctx
-  await hookOnce(ctx, 'beforeSnapshot')
+  // A prestage runs beside the application: its beforeSnapshot (stop the app) waits for the refresh.
+  if (!options.prestage) await hookOnce(ctx, 'beforeSnapshot')
   await runStages(ctx, [
     { name: 'snapshot', title: 'snapshot: consistent read of production', run: snapshotStage, resume: resumeSnapshot },
     { name: 'staging', title: 'staging: standalone database with the production schema', run: stagingStage, resume: attachStaging },
     { name: 'dump', title: 'dump: production tables to files', run: dumpStage },
     { name: 'load', title: 'load: files into staging', run: loadStage },
     { name: 'verify-hop1', title: 'verify-hop1: production snapshot ≡ staging', run: verifyAndCheckpoint },
+  ])
+  // --prestage stops here, before the window; its --resume refreshes staging first.
+  if (options.prestage) return
+  await runStages(ctx, [
+    ...(manifest.data.prestage
+      ? [{ name: 'refresh' as const, title: 'refresh: production since the prestage, changed parts copied into staging again', run: refreshAndCheckpoint }]
+      : []),
     { name: 'migrate', title: `migrate: ${config.steps.length} step(s) on staging`, run: migrateFromWhereAsked },
   ])
   await closeSnapshot(ctx)
@@ -196,15 +211,28 @@ async function stages(ctx: RunContext): Promise<void> {
   ])
   await hookOnce(ctx, 'beforeSwap')
   await runStages(ctx, [{ name: 'swap', title: swapTitle(config, options), run: swapStage }])
-  await manifest.update((m) => { m.verdict = 'verified' })
+  await manifest.update((m) => {
+    m.verdict = 'verified'
+    // The window: for a prestaged run from the refresh's start, else from the run's start, to the swap's end.
+    const startedAt = m.refresh?.startedAt ?? m.createdAt
+    const endedAt = m.stages.swap?.finishedAt ?? new Date().toISOString()
+    m.window ??= { startedAt, endedAt, ms: Date.parse(endedAt) - Date.parse(startedAt) }
+  })
   await hookOnce(ctx, 'afterSwap')
 }
 
 /** Hop 1, then (rehearsals, --checkpoint) a checkpoint of the verified staging. */
 async function verifyAndCheckpoint(ctx: RunContext): Promise<void> {
   await verifySnapshotToStaging(ctx)
+  if (ctx.options.prestage) await recordPrestage(ctx)
   await closeSnapshot(ctx)
   if (ctx.options.checkpoint ?? ctx.options.rehearse) await saveCheckpoint(ctx)
+}
+
+/** The refresh; a checkpoint kept of the prestaged staging is taken again (it is stale now). */
+async function refreshAndCheckpoint(ctx: RunContext): Promise<void> {
+  await refreshStage(ctx)
+  if (ctx.manifest.data.checkpoint && ctx.manifest.data.checkpoint.kind !== 'dump-files') await saveCheckpoint(ctx)
 }
 
 /** Hop 2, after reading the copy's write marks: the swap checks them (a beforeSwap hook runs in between). */

@@ -77,6 +77,11 @@ export interface WriteOptions {
    * deleted first in the same transaction (a part that may have committed before is loaded again).
    */
   part?: { range: PartRange; clear: boolean }
+  /**
+   * A whole-table load empties the table with DELETE instead of TRUNCATE (a refresh of staging,
+   * whose tables already have their foreign keys: TRUNCATE refuses a referenced table).
+   */
+  emptyWithDelete?: boolean
 }
 
 /** A table's rows as the engine's dump format; `rows()` is valid once the stream has ended. */
@@ -151,6 +156,12 @@ export interface Session {
   /** Count and digest of the table (or of one part: digests of disjoint parts add up, see addChecksums). */
   checksum(table: TableRef, range?: PartRange): Promise<TableChecksum>
   /**
+   * Optional: checksums of consecutive key ranges (ascending, together covering the table, as
+   * planned by splitBasis) in one scan of the table, or of the rows in `within` (heap pages):
+   * one result per range, in order. Engines whose key range scans are not sequential (PostgreSQL).
+   */
+  checksumKeyRanges?(table: TableRef, ranges: readonly PartRange[], within?: PartRange): Promise<TableChecksum[]>
+  /**
    * How this table can be split into parts (null: it cannot, it travels whole). `pages` prefers
    * heap pages where the engine has them (cheapest scans, for checksums); `key` prefers the
    * integer key (a part can then be deleted and loaded again on its own, for copies).
@@ -180,6 +191,21 @@ export interface Session {
    * table in one transaction (COPY FROM / LOAD DATA), without truncating; returns the rows written.
    */
   writeRows?(table: TableRef, columns: readonly ColumnInfo[], rows: Readable, counter?: (bytes: number) => void): Promise<number>
+  /** Drops the table if it exists (a refresh of staging: the table was dropped on production). */
+  dropTable?(table: TableRef): Promise<void>
+  /**
+   * For the rest of the session, writes fire no triggers and check no foreign keys (a refresh
+   * of staging copies production's rows as they are, into tables that already have both).
+   */
+  suspendChecks?(): Promise<void>
+  /**
+   * Engines whose sessions cannot turn triggers off (MySQL): the triggers of these tables as
+   * JSON-safe definitions, to take off around a refresh of staging and put back after it.
+   */
+  triggersOf?(tables: readonly TableRef[]): Promise<unknown[]>
+  dropTriggers?(triggers: readonly unknown[]): Promise<void>
+  /** Creates them (each dropped first if it exists, so that a repeat is harmless). */
+  createTriggers?(triggers: readonly unknown[]): Promise<void>
   /** Removes every row of the table (a retried transform step starts its targets over). */
   truncate?(table: TableRef): Promise<void>
   /** Exact row count (`count(*)`). */
@@ -390,6 +416,8 @@ export interface SchemaCopyOptions {
   snapshot?: string
   schemas?: readonly string[]
   /** Where the schema SQL is kept (in the run directory) for audit. */
+  /** Only these tables (and what belongs to them: indexes, constraints, triggers, owned sequences). */
+  tables?: readonly TableRef[]
   saveAs: string
   logFile: string
   /**

@@ -2,6 +2,7 @@ import type { TableChecksum } from '../drivers/driver.ts'
 import type { Manifest, PartRecord } from '../run-dir.ts'
 import { migrationReport } from './report-migration.ts'
 import type { SchemaDiff } from './schema-diff.ts'
+import { refreshReport } from './report-refresh.ts'
 import { holdings, nextCommands, signoffFacts } from './report-signoff.ts'
 
 /** `kept`: hop 2 only, a table the migration left unchanged that stayed live (not copied). */
@@ -79,6 +80,8 @@ export function reportData(m: Manifest, now = new Date(), runDir?: string) {
     replication: m.replication ?? null,
     // Row transforms, expectations, tables carried over unchanged, staging checkpoint.
     ...migrationReport(m),
+    // --prestage, the refresh at the window's start, and the window itself.
+    ...refreshReport(m),
     swap: m.swap ?? null,
     failure: m.failure ?? null,
     // Sign-off: who, where, which drydock and config, the fences, what each database holds, what to do next.

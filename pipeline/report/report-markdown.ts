@@ -3,6 +3,7 @@ import type { Check, ReportData } from './report-data.ts'
 import { replicationMarkdown } from '../replication/replication-report.ts'
 import { migrationMarkdown } from './report-migration.ts'
 import type { ObjectCheck } from '../verify/sequence-check.ts'
+import { refreshMarkdown } from './report-refresh.ts'
 
 const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–', kept: '= kept' }
 
@@ -53,6 +54,7 @@ export function reportMarkdown(r: ReportData): string {
       digest(t.production), digest(t.staging), MARK[t.check],
     ])))
   parts.push(...objectLines(r.hop1))
+  parts.push(...refreshMarkdown(r, markdownTable))
   if (r.steps.length) {
     parts.push('', '## Migration steps', '', markdownTable(['#', 'step', 'kind', 'status', 'time', 'files (sha256)', 'log'], r.steps.map((s) => [
       String(s.index), s.name, s.kind, s.status, formatSeconds(s.ms),

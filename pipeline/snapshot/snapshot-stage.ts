@@ -58,7 +58,7 @@ export async function resumeSnapshot(ctx: RunContext): Promise<void> {
   ctx.log.write({ kind: 'info', stage: 'snapshot', message: `resumed: new snapshot ${snapshot.id} at ${snapshot.position}` })
 }
 
-async function openSourceSnapshot(ctx: RunContext): Promise<void> {
+export async function openSourceSnapshot(ctx: RunContext): Promise<void> {
   ctx.snapshot = await ctx.driver.openSnapshot(ctx.config.source, ctx.options.jobs)
   track(ctx, ctx.snapshot.holder)
   for (let i = 0; i < ctx.options.jobs; i++) ctx.sourceWorkers.push(track(ctx, await ctx.snapshot.worker()))

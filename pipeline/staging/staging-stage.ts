@@ -93,7 +93,9 @@ export async function attachStaging(ctx: RunContext): Promise<void> {
  */
 export async function stopStaging(ctx: RunContext, outcome: 'success' | 'failure'): Promise<void> {
   const { config, manifest } = ctx
-  const keep = ctx.options.keepStaging || (outcome === 'failure' && manifest.data.stages.staging?.status === 'done')
+  // A prestaged run keeps its staging for the refresh in the window.
+  const prestaged = manifest.data.prestage?.status === 'prestaged' && manifest.data.stages.refresh?.status !== 'done'
+  const keep = ctx.options.keepStaging || prestaged || (outcome === 'failure' && manifest.data.stages.staging?.status === 'done')
   if (config.staging !== 'ephemeral' && manifest.data.staging.created && !keep) {
     await ctx.driver.dropDatabase(config.staging, config.staging.database)
     await manifest.update((m) => { m.staging.created = false })

@@ -7,8 +7,17 @@ import { describe, type MysqlConn, mysqlConnect, quoteIdent, sessionSqlMode } fr
 import { createObject, createViews, readRoutines, readTables, readTriggers, readViews, type SchemaObject, scriptOf } from './mysql-objects.ts'
 
 /** What one section consists of, read from the source database. */
-async function sectionObjects(from: MysqlConn, section: SchemaSection): Promise<SchemaObject[]> {
-  const tables = await readTables(from)
+async function sectionObjects(from: MysqlConn, section: SchemaSection, only?: readonly string[]): Promise<SchemaObject[]> {
+  const tables = (await readTables(from)).filter((t) => !only || only.includes(t.name))
+  if (only) {
+    // Some tables only (a refresh creating tables that appeared on production): their own objects.
+    if (section === 'pre-data') return tables.map((t): SchemaObject => ({ kind: 'table', name: t.name, sql: t.split.create }))
+    return [
+      ...tables.flatMap((t) => alterOf(t.name, t.split.indexes)),
+      ...tables.flatMap((t) => alterOf(t.name, t.split.foreignKeys)),
+      ...(await readTriggers(from)).filter((trigger) => only.includes(trigger.table ?? '')),
+    ]
+  }
   if (section === 'pre-data') {
     return [
       ...await readRoutines(from),
@@ -29,6 +38,9 @@ async function sectionObjects(from: MysqlConn, section: SchemaSection): Promise<
   ]
 }
 
+const alterOf = (name: string, clauses: readonly string[]): SchemaObject[] =>
+  clauses.length ? [{ kind: 'table', name, sql: `ALTER TABLE ${quoteIdent(name)}\n  ${clauses.join(',\n  ')}` }] : []
+
 /**
  * Copies one section of the schema: pre-data is routines, tables without secondary indexes
  * and foreign keys (AUTO_INCREMENT counters kept in the CREATE), and views; post-data is one
@@ -40,7 +52,7 @@ export async function copySchema(from: Endpoint, to: Endpoint, section: SchemaSe
   const source = await mysqlConnect(from)
   let objects: SchemaObject[]
   try {
-    objects = await sectionObjects(source, section)
+    objects = await sectionObjects(source, section, options.tables?.map((t) => t.name))
   } catch (error) {
     if (error instanceof DrydockError) throw error
     throw new DrydockError('DD_SCHEMA_DUMP_FAILED', `reading the ${section} schema of ${describe(from)} failed: ${(error as Error).message}`, {

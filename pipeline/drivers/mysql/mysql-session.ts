@@ -13,6 +13,7 @@ import { mysqlPartBasis, partWhere } from './mysql-parts.ts'
 import { mysqlTableDependencies } from './mysql-keep.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
 import { mysqlFenceMarks } from './mysql-fence.ts'
+import { createObject, readTriggers, type SchemaObject } from './mysql-objects.ts'
 
 const INVENTORY_SQL = `
 SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name,
@@ -85,6 +86,27 @@ export class MysqlSession implements Session {
     await this.conn.query('SET SESSION foreign_key_checks = 0')
     try {
       await this.conn.query(`TRUNCATE TABLE ${quoteIdent(table.name)}`)
+    } finally {
+      await this.conn.query('SET SESSION foreign_key_checks = 1')
+    }
+  }
+  async triggersOf(tables: readonly TableRef[]): Promise<unknown[]> {
+    const names = new Set(tables.map((t) => t.name))
+    return (await readTriggers(this.conn)).filter((t) => names.has(t.table ?? ''))
+  }
+  async dropTriggers(triggers: readonly unknown[]): Promise<void> {
+    for (const t of triggers as SchemaObject[]) await this.conn.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}`)
+  }
+  async createTriggers(triggers: readonly unknown[]): Promise<void> {
+    for (const t of triggers as SchemaObject[]) {
+      await this.conn.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}`)
+      await createObject(this.conn, t)
+    }
+  }
+  async dropTable(table: TableRef): Promise<void> {
+    await this.conn.query('SET SESSION foreign_key_checks = 0')
+    try {
+      await this.conn.query(`DROP TABLE IF EXISTS ${quoteIdent(table.name)}`)
     } finally {
       await this.conn.query('SET SESSION foreign_key_checks = 1')
     }

@@ -23,11 +23,12 @@ export async function copySchema(
   const args = [...(section === 'pre-data' ? ['--schema-only'] : []), `--section=${section}`, '--no-password', '--quote-all-identifiers']
   if (options.snapshot) args.push(`--snapshot=${options.snapshot}`)
   for (const schema of options.schemas ?? []) args.push(`--schema=${schema}`)
+  for (const table of options.tables ?? []) args.push(`--table=${patternOf(table.schema)}.${patternOf(table.name)}`)
   // Post-data over several connections (indexes side by side, foreign keys after them) from 3
   // jobs on: each CREATE INDEX already uses parallel maintenance workers, and on 2 cores the
   // one-transaction path was as fast (bench/results.md: 6.5–8.2 s against 5.3–10.1 s).
   const jobs = options.jobs ?? 1
-  if (section === 'post-data' && jobs >= PARALLEL_POST_DATA_JOBS && tools.pgRestore) {
+  if (section === 'post-data' && jobs >= PARALLEL_POST_DATA_JOBS && tools.pgRestore && !options.tables) {
     await copyPostDataParallel({ ...tools, pgRestore: tools.pgRestore }, from, to, { ...options, jobs }, args)
     return
   }
@@ -55,4 +56,9 @@ export async function applySql(
       hint: `the transaction was rolled back; full output in ${logFile}`,
     })
   }
+}
+
+/** A name as a pg_dump pattern that matches only itself: quoted, with its quotes doubled. */
+function patternOf(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
 }

@@ -7,7 +7,7 @@ import { DrydockError } from '../../errors.ts'
 import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { FINGERPRINT_SQL } from './postgres-fingerprint.ts'
-import { checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL } from './postgres-checksum.ts'
+import { bucketChecksumSql, checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
 import * as rows from './postgres-rows.ts'
 import { copyPartSql, partCondition, pgPartBasis } from './postgres-parts.ts'
 import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
@@ -88,7 +88,9 @@ export class PostgresSession implements Session {
     const { part } = options
     await this.client.query('BEGIN')
     try {
-      if (!part) {
+      if (!part && options.emptyWithDelete) {
+        await this.client.query(`DELETE FROM ONLY ${qualify(table)}`)
+      } else if (!part) {
         // TRUNCATE in the same transaction makes a reload idempotent and lets COPY FREEZE skip
         // the later anti-wraparound vacuum of every row.
         await this.client.query(`TRUNCATE ONLY ${qualify(table)}`)
@@ -97,7 +99,7 @@ export class PostgresSession implements Session {
         await this.client.query(`DELETE FROM ONLY ${qualify(table)} AS dd_row WHERE ${partCondition(part.range)}`)
       }
       // Parts load side by side into one table, so only a whole-table load can FREEZE.
-      const sink = this.client.query(copyFrom(`COPY ${qualify(table)} FROM STDIN${part ? '' : ' (FREEZE)'}`))
+      const sink = this.client.query(copyFrom(`COPY ${qualify(table)} FROM STDIN${part || options.emptyWithDelete ? '' : ' (FREEZE)'}`))
       await pipeline([source, ...through, sink])
       await options.beforeCommit?.(sink.rowCount)
       await this.client.query('COMMIT')
@@ -112,6 +114,17 @@ export class PostgresSession implements Session {
     const columns = await checksumColumns(this.client, qualify(table))
     const { rows } = await this.client.query(checksumSql(qualify(table), columns, range && partCondition(range)))
     return { rows: Number(rows[0].rows), digest: rows[0].digest }
+  }
+
+  async checksumKeyRanges(table: TableRef, ranges: readonly PartRange[], within?: PartRange): Promise<TableChecksum[]> {
+    const first = ranges[0]
+    if (!first || first.kind !== 'key' || ranges.some((r) => r.kind !== 'key' || r.column !== first.column)) throw new Error('checksumKeyRanges takes key ranges of one column')
+    const bounds = ranges.slice(1).map((r) => (r as { from: string }).from)
+    const columns = await checksumColumns(this.client, qualify(table))
+    const { rows: found } = await this.client.query(bucketChecksumSql(qualify(table), columns, first.column, within && partCondition(within)), [bounds])
+    const sums: TableChecksum[] = ranges.map(() => ({ rows: 0, digest: '0' }))
+    for (const r of found) sums[Number(r.bucket)] = { rows: Number(r.rows), digest: r.digest }
+    return sums
   }
 
   partBasis(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null> { return pgPartBasis(this.client, table, prefer) }
@@ -144,6 +157,14 @@ export class PostgresSession implements Session {
   queryValue(sql: string): Promise<string | null> { return rows.queryValue(this.client, sql) }
   async truncate(table: TableRef): Promise<void> {
     await this.client.query(`TRUNCATE ONLY ${qualify(table)}`)
+  }
+  async dropTable(table: TableRef): Promise<void> {
+    // CASCADE: what depended on it (views, foreign keys) went with it on production too.
+    await this.client.query(`DROP TABLE IF EXISTS ${qualify(table)} CASCADE`)
+  }
+  async suspendChecks(): Promise<void> {
+    // Foreign keys are triggers too: replica mode fires neither (superuser, as on drydock's staging).
+    await this.client.query('SET session_replication_role = replica')
   }
   async rowCount(table: TableRef): Promise<number> {
     return Number((await this.client.query(`SELECT count(*)::text AS n FROM ONLY ${qualify(table)}`)).rows[0].n)
