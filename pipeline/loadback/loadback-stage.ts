@@ -8,6 +8,7 @@ import { copySchemaSection } from '../schema/schema-copy.ts'
 import { withSlots } from '../faults/slots.ts'
 import { startThrottle } from '../throttle/throttle.ts'
 import { decideKept } from './keep-tables.ts'
+import { keptTablesDatabase, prepareRehearsalCopy, rehearsesAside } from './rehearsal-target.ts'
 import { shadowName } from './shadow-names.ts'
 
 /**
@@ -62,8 +63,9 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
     if (stats.pauses > 0 || stats.limitedMs > 0) await manifest.update((m) => { m.throttle = stats })
   }
   await copySchemaSection(ctx, staging, target, 'post-data', 'migrated')
-  if (kept.size > 0 && ctx.driver.repointReferences) {
-    const keys = await ctx.driver.repointReferences(target, config.source.database, [...kept].map((key) => manifest.data.migrated[key]!.name))
+  const keptDatabase = keptTablesDatabase(ctx)
+  if (kept.size > 0 && ctx.driver.repointReferences && keptDatabase) {
+    const keys = await ctx.driver.repointReferences(target, keptDatabase, [...kept].map((key) => manifest.data.migrated[key]!.name))
     if (keys > 0) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${keys} foreign key(s) of copied tables now reference the kept live tables` })
   }
   await withSessions(ctx, staging, 1, ([from]) => withSessions(ctx, target, 1, async ([to]) => {
@@ -74,6 +76,7 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
 
 async function prepareTarget(ctx: RunContext) {
   const { driver, config, manifest } = ctx
+  if (rehearsesAside(ctx)) return prepareRehearsalCopy(ctx)
   if (config.target === 'in-place') {
     const shadow = shadowName(config.source.database, manifest.data.runId)
     if (await driver.databaseExists(config.source, shadow)) {

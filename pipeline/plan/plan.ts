@@ -5,6 +5,7 @@ import { driverFor } from '../drivers/registry.ts'
 import { describeEndpoint } from '../endpoint.ts'
 import { preflight, preflightStatus, preflightText } from '../preflight/preflight.ts'
 import { selectCarried } from '../snapshot/select-tables.ts'
+import { loadbackEstimate } from './loadback-basis.ts'
 import { pastRuns } from './past-runs.ts'
 import { sampleReadRate } from './sample-rate.ts'
 
@@ -17,6 +18,8 @@ export interface Plan {
   steps: { index: number; name: string; kind: string }[]
   disk: { place: string; where: string; needBytes: number; freeBytes: number | null }[]
   basis: string
+  /** How the load back estimate was measured (after a rehearsal or run), and how it was scaled. */
+  loadbackBasis?: string
   stages: StageEstimate[]
   totalSeconds: number
   /** Pre-flight checks, as `preflightText` prints them. */
@@ -42,12 +45,19 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
 
   const previous = pastRuns(config.runDir, config.file)[0]
   let basis: string
+  let loadbackBasis: string | undefined
   let stages: StageEstimate[]
   if (previous) {
     const before = Object.values(previous.tables).reduce((sum, t) => sum + t.bytes, 0)
     const scale = before > 0 ? totalBytes / before : 1
     basis = `${previous.mode === 'rehearsal' ? 'rehearsal' : 'run'} ${previous.runId}, scaled ×${scale.toFixed(2)} by data size`
     stages = Object.entries(previous.stages).map(([stage, r]) => ({ stage, seconds: r?.ms === undefined ? null : (r.ms / 1000) * scale }))
+    const loadback = stages.find((s) => s.stage === 'loadback')
+    if (loadback) {
+      const estimate = loadbackEstimate(previous, config, scale, loadback.seconds)
+      loadback.seconds = estimate.seconds
+      loadbackBasis = estimate.basis
+    }
   } else {
     const rate = largest ? await sampleReadRate(driver, config.source, largest) : undefined
     basis = rate ? `a ${(rate / 1e6).toFixed(0)} MB/s read sample of ${largest!.schema}.${largest!.name} (no rehearsal yet: run --rehearse for real numbers)` : 'no sample (empty database)'
@@ -88,6 +98,7 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
     steps: config.steps.map((s) => ({ index: s.index, name: s.name, kind: s.kind })),
     disk,
     basis,
+    ...(loadbackBasis ? { loadbackBasis } : {}),
     stages,
     totalSeconds: stages.reduce((sum, s) => sum + (s.seconds ?? 0), 0),
     checks: preflightText(info),
