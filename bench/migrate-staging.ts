@@ -13,7 +13,7 @@
  * Writes bench/results/migrate-<engine>-s<scale>[-label].json and prints it.
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { patchworkSteps } from '../fixtures/patchwork/upgrades.ts'
@@ -43,6 +43,7 @@ const files = expandSqlFiles(patchworkSteps(engine, 'sql')[0]!.sql!, 'upgrade')
 async function timeFiles(endpoint: typeof prod, pids: () => number[], log: string) {
   const counters = () => serverCounters(driver, endpoint)
   const before = await counters()
+  const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100)
   const sampler = startServerSampler(pids)
   const perFile: Record<string, number> = {}
   const t0 = Date.now()
@@ -53,8 +54,9 @@ async function timeFiles(endpoint: typeof prod, pids: () => number[], log: strin
   }
   const ms = Date.now() - t0
   const cpu = sampler.stop()
+  const load = loadavg().map((l) => Math.round(l * 100) / 100)
   const after = await counters()
-  return { ms, perFile, ...cpu, counters: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)])) }
+  return { ms, perFile, ...cpu, loadBefore, loadAfter: load, counters: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)])) }
 }
 
 const result: Record<string, unknown> = { engine, scale, label: values.label ?? null, at: new Date().toISOString() }
