@@ -13,7 +13,9 @@ import type { Driver, EphemeralServer } from '../../pipeline/drivers/driver.ts'
 import { driverFor } from '../../pipeline/drivers/registry.ts'
 import { type Endpoint, withDatabase } from '../../pipeline/endpoint.ts'
 import { planUpgrade } from '../../pipeline/plan/plan.ts'
+import { pastRuns } from '../../pipeline/plan/past-runs.ts'
 import { planText } from '../../pipeline/plan/plan-text.ts'
+import { compareWithPrevious } from '../../pipeline/plan/rehearsal-compare.ts'
 import { runUpgrade } from '../../pipeline/run.ts'
 import { configIn, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { ENGINES } from '../helpers/engine-servers.ts'
@@ -156,8 +158,12 @@ describe.each(ENGINES)('--rehearse loads back aside on $name', (engine) => {
     expect(readManifest(result.runDir).target.rehearsal).toMatchObject({ kind: 'url', database: chosen })
     expect(await engine.databaseExists(chosen)).toBe(false)
     expect(await serverMarks(driver, production.endpoint)).toEqual(marksBefore)
-    // The comparison with the rehearsal before does not mistake another place for a change.
     const plan = await planUpgrade(config({ rehearsalTarget: engine.url(chosen) }), 2)
-    expect(plan.loadbackBasis).toContain(`(rehearsalTarget)`)
+    expect(plan.loadbackBasis).toContain(`${chosen} (rehearsalTarget)`)
+    // The comparison with the rehearsal before does not mistake another place for a change.
+    const [latest, previous] = pastRuns(config().runDir, config().file, { rehearsalsOnly: true })
+    const changes = compareWithPrevious(latest!, previous!)
+    expect(changes.filter((line) => line.startsWith('loadback and verify-hop2 not compared: this rehearsal loaded into '))).toHaveLength(1)
+    expect(changes.filter((line) => /^(loadback|verify-hop2) took/.test(line))).toEqual([])
   }, 300_000)
 })
