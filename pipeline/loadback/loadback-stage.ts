@@ -8,7 +8,7 @@ import { copySchemaSection } from '../schema/schema-copy.ts'
 import { withSlots } from '../faults/slots.ts'
 import { startThrottle } from '../throttle/throttle.ts'
 import { decideKept } from './keep-tables.ts'
-import { keptTablesDatabase, prepareRehearsalCopy, rehearsesAside } from './rehearsal-target.ts'
+import { keptTablesDatabase, prepareRehearsalCopy, rehearsalThrottle, rehearsesAside } from './rehearsal-target.ts'
 import { shadowName } from './shadow-names.ts'
 
 /**
@@ -40,7 +40,7 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
   })
   if (kept.size > 0) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${kept.size} table(s) unchanged by the migration stay live and are not copied: ${keep.kept.join(', ')}` })
   // --max-rate and replica lag pauses (pipeline/throttle) hold the rows going into production.
-  const throttle = await startThrottle(ctx, { stage: 'loadback' })
+  const throttle = await startThrottle(rehearsalThrottle(ctx), { stage: 'loadback' })
   const copied = migratedTables.filter((t) => !kept.has(tableKey(t)))
   const job: MoveJob = {
     stage: 'loadback', dir: ctx.paths.migratedDir, resumed: false, fromName: 'staging', toName: 'the production copy',

@@ -5,6 +5,7 @@ import { describeEndpoint, type Endpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import type { Manifest, ManifestStore } from '../run-dir.ts'
 import { shadowName } from './shadow-names.ts'
+import type { ThrottleContext } from '../throttle/throttle.ts'
 
 /** A rehearsal whose copy goes anywhere but production. */
 export function rehearsesAside(ctx: Pick<RunContext, 'config' | 'options'>): boolean {
@@ -71,4 +72,17 @@ export function keptTablesDatabase(ctx: RunContext): string | undefined {
   const copy = ctx.manifest.data.target.rehearsal
   if (!copy) return ctx.config.source.database
   return copy.kind === 'staging' ? ctx.staging!.database : undefined
+}
+
+/**
+ * The throttle of a rehearsal's load back: `maxRate` as the real load back would run, but no
+ * replica-lag pauses, since nothing reaches production's replicas (and lag measured against
+ * another server's WAL position would be meaningless).
+ */
+export function rehearsalThrottle(ctx: RunContext): ThrottleContext {
+  const throttle = ctx.config.throttle
+  if (!rehearsesAside(ctx) || throttle?.maxReplicaLag === undefined) return ctx
+  ctx.log.write({ kind: 'info', stage: 'loadback', message: 'rehearsal: replica lag is not watched (the copy does not reach production\'s replicas); maxRate still applies' })
+  const { maxReplicaLag: _ignored, ...rest } = throttle
+  return { config: { ...ctx.config, throttle: { ...rest, replicas: [] } }, driver: ctx.driver, log: ctx.log, signal: ctx.signal, loadTarget: ctx.loadTarget }
 }
