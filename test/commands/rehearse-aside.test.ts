@@ -16,8 +16,8 @@ import { planUpgrade } from '../../pipeline/plan/plan.ts'
 import { pastRuns } from '../../pipeline/plan/past-runs.ts'
 import { planText } from '../../pipeline/plan/plan-text.ts'
 import { compareWithPrevious } from '../../pipeline/plan/rehearsal-compare.ts'
-import { runUpgrade } from '../../pipeline/run.ts'
-import { configIn, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
+import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
+import { configIn, onlyRun, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { ENGINES } from '../helpers/engine-servers.ts'
 
 const SEED = {
@@ -135,6 +135,22 @@ describe.each(ENGINES)('--rehearse loads back aside on $name', (engine) => {
     // Nothing on production moved: no WAL written / no CREATE DATABASE, the same databases, rows and columns.
     expect(await serverMarks(driver, production.endpoint)).toEqual(marksBefore)
     expect(await appState(driver, app)).toEqual(before)
+  }, 300_000)
+
+  it('a rehearsal stopped after its load back resumes onto the same copy on staging, and production stays unwritten', async () => {
+    const marksBefore = await serverMarks(driver, production.endpoint)
+    const dirResume = tempDir(`reh-resume-${engine.name}`)
+    writeFile(dirResume, 'up.sql', UPGRADE[engine.name])
+    const cfg = configIn(dirResume, { source: url(app), migrate: [{ sql: 'up.sql' }] })
+    const stop = (stage: string) => { if (stage === 'loadback') throw new Error('stopped by the test after the load back') }
+    await expect(runUpgrade(cfg, { ...RUN_OPTIONS, rehearse: true, afterStage: stop })).rejects.toThrow('stopped by the test after the load back')
+    const run = onlyRun(cfg)
+    expect(readManifest(run).target).toMatchObject({ rehearsal: { kind: 'staging' }, shadowCreated: true })
+    const result = await resumeUpgrade(run, cfg, RUN_OPTIONS)
+    expect(result.report.verdict).toBe('verified')
+    expect(result.report.hop2.verified).toBe(2)
+    expect(readManifest(run).target.shadowCreated).toBe(false)
+    expect(await serverMarks(driver, production.endpoint)).toEqual(marksBefore)
   }, 300_000)
 
   it('then --plan says the load back was measured on staging, not production', async () => {
