@@ -16,8 +16,10 @@ import { rehearsesAside } from '../loadback/rehearsal-target.ts'
 export async function stagingStage(ctx: RunContext): Promise<void> {
   const { driver, config, manifest } = ctx
   const source = config.source
+  const phase = (what: string) => { if (ctx.progress) ctx.progress.phase = what }
   if (config.staging === 'ephemeral') {
     const info = await driver.probe(source)
+    phase(`starting an ephemeral ${driver.engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} ${info.major} server in ${ctx.paths.stagingDir}`)
     ctx.ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, {
       major: info.major, logFile: ctx.paths.toolLog, superuser: source.user, dataBytes: productionBytes(ctx),
     })
@@ -42,7 +44,9 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
   }
   const version = await driver.probe(ctx.staging)
   await manifest.update((m) => { m.staging.version = version.version })
+  phase('preparing staging (roles, users)')
   await driver.prepareStaging(ctx.snapshot!.holder, ctx.staging)
+  phase('canary: nasty values through dump → staging → shadow')
   // Before real data moves: nasty values through the same dump → staging → shadow path; a
   // rehearsal that loads back aside keeps its scratch databases off production (on staging).
   const canaryHome = rehearsesAside(ctx) ? ctx.staging : source
