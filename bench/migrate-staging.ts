@@ -80,6 +80,9 @@ try {
       say('migrating on staging')
       const pidFile = engine === 'mysql' ? join(dirname(server.dataDir), 'server.pid') : join(server.dataDir, 'postmaster.pid')
       staged = await timeFiles(ctx.staging!, () => serverPids(pidFile), join(work, 'staging-migrate.log'))
+      // A failed run keeps its staging for --resume; this one is done with it.
+      await server.stop()
+      ctx.ephemeral = undefined
       throw STOP
     },
   }).catch((error: unknown) => { if (error !== STOP && !(error instanceof Error && error.message.includes(STOP.message))) throw error })
