@@ -37,7 +37,8 @@ const driver = await driverFor(engine)
 const prodMy = engine === 'mysql' ? await startProductionMariadb({ bufferPoolMB: 3072, logFileMB: 1024 }) : undefined
 const prodUrl = prodMy ? prodMy.url(database) : `postgres://postgres@127.0.0.1:5432/${database}`
 const prod = parseEndpoint(prodUrl, 'source')
-const files = expandSqlFiles(patchworkSteps(engine, 'sql')[0]!.sql!, 'upgrade')
+const step = patchworkSteps(engine, 'sql')[0]!
+const files = expandSqlFiles('sql' in step ? step.sql : '', 'upgrade')
 
 /** Each upgrade file through the driver's runSqlFile (what the migrate stage runs), timed, with the server's CPU sampled. */
 async function timeFiles(endpoint: typeof prod, pids: () => number[], log: string) {
