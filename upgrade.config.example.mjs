@@ -10,6 +10,9 @@ export default defineUpgrade({
   // database drydock creates (it must not exist, or be empty).
   staging: 'ephemeral',
   // target: 'postgres://patchwork@db2.example.org:5432/patchwork_new',  // load into another server instead of swapping in place
+  // Where --rehearse loads its copy back (verified, then dropped): 'staging' (a second database on the
+  // staging server), a database URL of your choice, or 'production' (the shadow on production, as a real run).
+  // rehearsalTarget: 'staging',
   // schemas: ['public'],
   tables: {
     // Rows you can lose travel empty (the tables themselves are kept): sessions, caches.
@@ -42,6 +45,8 @@ export default defineUpgrade({
   // Production's replicas: on MySQL/MariaDB each gets its own verified copy with no row through
   // the binary log ('direct', the default there); PostgreSQL standbys follow the WAL ('replicated').
   // replicas: [{ url: 'mysql://drydock@replica-1.example.org:3306/patchwork', load: 'direct' }],
+  // PostgreSQL: a populated materialized view whose contents are stale is refused unless it may be refreshed.
+  // refreshMaterializedViews: false,
   // jobs: 4,              // parallel workers (default: CPU cores)
   // partMB: 128,          // split tables bigger than this (MiB)
   // direct: true,         // stream each part straight into the next database while writing its file

@@ -64,6 +64,15 @@ export interface UpgradeConfig {
    * @defaultValue the source
    */
   target?: string
+  /**
+   * Where `--rehearse` loads the migrated copy back (hop 2 verifies it there, then it is
+   * dropped): `'staging'`, a second database on the staging server; `'production'`, the shadow
+   * database on the production server (or the target) as a real run would, at production's
+   * cost; or a database URL on a server of your choice (drydock creates that database: it must
+   * not exist or be empty). Production is written only with `'production'`.
+   * @defaultValue 'staging'
+   */
+  rehearsalTarget?: string
   /** PostgreSQL schemas to take. @defaultValue every non-system schema */
   schemas?: string[]
   /**
@@ -144,6 +153,8 @@ export interface ParsedConfig {
   readonly source: Endpoint
   readonly staging: Endpoint | 'ephemeral'
   readonly target: Endpoint | 'in-place'
+  /** Config `rehearsalTarget`: where a rehearsal's copy is loaded. */
+  readonly rehearsalTarget: Endpoint | 'staging' | 'production'
   readonly schemas: readonly string[] | undefined
   readonly include: readonly string[]
   readonly exclude: readonly string[]
@@ -173,7 +184,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-export const CONFIG_KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'refreshMaterializedViews', 'compress', 'hooks', 'expect', 'throttle', 'replicas', 'idleLimitSeconds'] as const
+export const CONFIG_KEYS = ['source', 'staging', 'target', 'rehearsalTarget', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'refreshMaterializedViews', 'compress', 'hooks', 'expect', 'throttle', 'replicas', 'idleLimitSeconds'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -204,6 +215,14 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     if (input.target === undefined) return 'in-place' as const
     return parseEndpoint(requireString(input.target, 'target'), 'target')
   })
+  const rehearsalTarget = check('rehearsalTarget', () => {
+    if (input.rehearsalTarget === undefined || input.rehearsalTarget === 'staging' || input.rehearsalTarget === 'production') return input.rehearsalTarget ?? 'staging'
+    return parseEndpoint(requireString(input.rehearsalTarget, 'rehearsalTarget', 'a database URL, "staging" or "production"'), 'rehearsalTarget')
+  }) as ParsedConfig['rehearsalTarget'] | undefined
+  if (source && rehearsalTarget && typeof rehearsalTarget === 'object') {
+    if (rehearsalTarget.engine !== source.engine) problems.push(`Invalid option rehearsalTarget: must be the same engine as source (${source.engine}), got ${rehearsalTarget.engine}`)
+    else if (sameDatabase(source, rehearsalTarget)) problems.push('Invalid option rehearsalTarget: rehearsalTarget is the source database itself; name another database, or "staging"')
+  }
   if (source && staging && staging !== 'ephemeral' && staging.engine !== source.engine) {
     problems.push(`Invalid option staging: must be the same engine as source (${source.engine}), got ${staging.engine}`)
   }
@@ -265,6 +284,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     source: source!,
     staging: staging!,
     target: target!,
+    rehearsalTarget: rehearsalTarget!,
     schemas,
     include: tables!.include,
     exclude: tables!.exclude,

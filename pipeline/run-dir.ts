@@ -161,7 +161,14 @@ export interface Manifest {
   /** Production's connection fields, so --rollback, --cleanup and --resume act on this run's database whatever config is near. */
   sourceEndpoint?: SourceRecord
   staging: { kind: 'ephemeral' | 'url'; endpoint?: string; dataDir?: string; version?: string; created?: boolean }
-  target: { kind: 'in-place' | 'url'; endpoint: string; shadow?: string; shadowCreated?: boolean; backup?: string }
+  target: {
+    kind: 'in-place' | 'url'; endpoint: string; shadow?: string; shadowCreated?: boolean; backup?: string
+    /**
+     * A rehearsal's copy loaded aside (config rehearsalTarget), never on production: `staging`, a
+     * second database on the staging server; `url`, the database rehearsalTarget names. `shadow` is its name.
+     */
+    rehearsal?: { kind: 'staging' | 'url'; endpoint: string; database: string }
+  }
   sourceVersion?: string
   snapshot?: { id: string; position: string; takenAt: string; fingerprint?: string }
   /** Each --resume: when, and the snapshot it had to take when the source was still needed. */

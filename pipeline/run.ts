@@ -32,6 +32,7 @@ import { provenance } from './report/run-provenance.ts'
 import { createRunDirs, type Manifest, ManifestStore, newRunId, type RunPaths, runPaths } from './run-dir.ts'
 import { closeSnapshot, resumeSnapshot, snapshotStage } from './snapshot/snapshot-stage.ts'
 import { attachStaging, stagingStage, stopStaging } from './staging/staging-stage.ts'
+import { dropRehearsalCopy, rehearsalCopyEndpoint } from './loadback/rehearsal-target.ts'
 import { settleInterruptedSwap } from './swap/settle-swap.ts'
 import { takeShadowFence } from './swap/shadow-fence.ts'
 import { swapStage } from './swap/swap-stage.ts'
@@ -266,7 +267,8 @@ async function hookOnce(ctx: RunContext, point: HookPoint): Promise<void> {
 /** After a verified hop 2, a resumed run only needs to know where the copy is. */
 async function reattachTarget(ctx: RunContext): Promise<void> {
   const { config, manifest } = ctx
-  ctx.loadTarget = config.target === 'in-place' ? withDatabase(config.source, manifest.data.target.shadow!) : config.target
+  if (manifest.data.target.rehearsal) ctx.loadTarget = rehearsalCopyEndpoint(config, manifest.data, ctx.ephemeral?.endpoint)
+  else ctx.loadTarget = config.target === 'in-place' ? withDatabase(config.source, manifest.data.target.shadow!) : config.target
 }
 
 /** Production's schema must be the one the run began with, whatever stage it stopped at. */
@@ -330,6 +332,10 @@ async function dropFailedShadow(ctx: RunContext): Promise<void> {
   const { manifest, config } = ctx
   if (!manifest.data.target.shadowCreated || manifest.data.swap || ctx.options.keepStaging) return
   if (manifest.data.verdict === 'verified') return
+  if (manifest.data.target.rehearsal) {
+    await dropRehearsalCopy(ctx.driver, config, manifest, ctx.ephemeral?.endpoint)
+    return
+  }
   if (config.target === 'in-place') await ctx.driver.dropDatabase(config.source, manifest.data.target.shadow!)
   else await ctx.driver.dropDatabase(config.target, config.target.database)
   await manifest.update((m) => { m.target.shadowCreated = false })

@@ -285,6 +285,12 @@ export interface EphemeralOptions {
    * directory; a server of that attempt still running (its drydock was killed) is stopped first.
    */
   reuse?: boolean
+  /**
+   * Catalog size of the data staging will hold (production's tables): the server's cache and
+   * redo/WAL are sized from it and from the memory free when it starts. A restart (`reuse`)
+   * keeps the sizing of the first start. @defaultValue unknown: sized from the machine
+   */
+  dataBytes?: number
 }
 
 /** Everything stage code may ask of a database engine. Stage code never imports a driver library. */

@@ -11,6 +11,7 @@ import { startThrottle } from '../throttle/throttle.ts'
 import { planReplication, recordLogPosition, throttled } from '../replication/replication-plan.ts'
 import { loadReplicaCopies, prepareReplicaCopies } from '../replication/replica-copies.ts'
 import { decideKept } from './keep-tables.ts'
+import { keptTablesDatabase, prepareRehearsalCopy, rehearsalThrottle, rehearsesAside } from './rehearsal-target.ts'
 import { shadowName } from './shadow-names.ts'
 
 /**
@@ -22,7 +23,8 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
   const { config, manifest } = ctx
   const staging = ctx.staging!
   // Replicas loaded directly (no row through the binary log) get their own copy beside the primary's.
-  const replicaCopies = await planReplication(ctx, shadowName(config.source.database, manifest.data.runId))
+  // A rehearsal's copy aside reaches no replica of production.
+  const replicaCopies = rehearsesAside(ctx) ? [] : await planReplication(ctx, shadowName(config.source.database, manifest.data.runId))
   ctx.loadTarget = await prepareTarget(ctx)
   const target = ctx.loadTarget
   await prepareReplicaCopies(ctx, replicaCopies)
@@ -45,7 +47,7 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
   })
   if (kept.size > 0) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${kept.size} table(s) unchanged by the migration stay live and are not copied: ${keep.kept.join(', ')}` })
   // --max-rate and replica lag pauses (pipeline/throttle) hold the rows going into production.
-  const throttle = await startThrottle(throttled(ctx), { stage: 'loadback' })
+  const throttle = await startThrottle(rehearsesAside(ctx) ? rehearsalThrottle(ctx) : throttled(ctx), { stage: 'loadback' })
   const copied = migratedTables.filter((t) => !kept.has(tableKey(t)))
   const job: MoveJob = {
     stage: 'loadback', dir: ctx.paths.migratedDir, resumed: false, fromName: 'staging', toName: 'the production copy',
@@ -82,8 +84,10 @@ async function finishCopy(ctx: RunContext, target: Endpoint, label: string, kept
   const { config, manifest } = ctx
   const staging = ctx.staging!
   await copySchemaSection(ctx, staging, target, 'post-data', label)
-  if (kept.length > 0 && ctx.driver.repointReferences) {
-    const keys = await ctx.driver.repointReferences(target, config.source.database, kept.map((key) => manifest.data.migrated[key]!.name))
+  // A rehearsal's copy on staging: the kept tables it points at are staging's (keptTablesDatabase).
+  const keptDatabase = label === 'migrated' ? keptTablesDatabase(ctx) : config.source.database
+  if (kept.length > 0 && ctx.driver.repointReferences && keptDatabase) {
+    const keys = await ctx.driver.repointReferences(target, keptDatabase, kept.map((key) => manifest.data.migrated[key]!.name))
     if (keys > 0 && label === 'migrated') ctx.log.write({ kind: 'info', stage: 'loadback', message: `${keys} foreign key(s) of copied tables now reference the kept live tables` })
   }
   await withSessions(ctx, staging, 1, ([from]) => withSessions(ctx, target, 1, async ([to]) => {
@@ -94,6 +98,7 @@ async function finishCopy(ctx: RunContext, target: Endpoint, label: string, kept
 
 async function prepareTarget(ctx: RunContext) {
   const { driver, config, manifest } = ctx
+  if (rehearsesAside(ctx)) return prepareRehearsalCopy(ctx)
   if (config.target === 'in-place') {
     const shadow = shadowName(config.source.database, manifest.data.runId)
     if (await driver.databaseExists(config.source, shadow)) {

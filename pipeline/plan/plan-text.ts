@@ -25,6 +25,7 @@ export function planText(plan: Plan): string {
     '', `Pre-flight checks (${plan.checksStatus === 'ok' ? 'all passed' : plan.checksStatus === 'warn' ? 'warnings' : 'FAILURES: the run would stop'}):`, plan.checks,
     '', tables, '', 'Migration steps, on staging:', steps, '', 'Where the bytes go:', disk,
     '', `Estimated durations (from ${plan.basis}):`, stages,
+    ...(plan.loadbackBasis ? [`Load back: ${plan.loadbackBasis}`] : []),
     '', `Maintenance window: about ${formatSeconds(plan.totalSeconds * 1000)} (${range(plan.window)})${plan.stages.some((s) => s.seconds === null) ? ' plus the migration steps' : ''}`,
   ].join('\n')
 }

@@ -5,6 +5,7 @@ import { driverFor } from '../drivers/registry.ts'
 import { describeEndpoint } from '../endpoint.ts'
 import { preflight, preflightStatus, preflightText } from '../preflight/preflight.ts'
 import { selectCarried } from '../snapshot/select-tables.ts'
+import { loadbackEstimate } from './loadback-basis.ts'
 import { pastRuns } from './past-runs.ts'
 import { sampleReadRate } from './sample-rate.ts'
 
@@ -21,6 +22,8 @@ export interface Plan {
   steps: { index: number; name: string; kind: string }[]
   disk: { place: string; where: string; needBytes: number; freeBytes: number | null }[]
   basis: string
+  /** How the load back estimate was measured (after a rehearsal or run), and how it was scaled. */
+  loadbackBasis?: string
   stages: StageEstimate[]
   totalSeconds: number
   /** The range the whole window should fall in (seconds, migration steps included only once rehearsed). */
@@ -51,6 +54,7 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
 
   const previous = pastRuns(config.runDir, config.file)[0]
   let basis: string
+  let loadbackBasis: string | undefined
   let stages: StageEstimate[]
   if (previous) {
     const before = Object.values(previous.tables).reduce((sum, t) => sum + t.bytes, 0)
@@ -66,6 +70,11 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
         if (r?.ms === undefined) return { stage, seconds: null, note: 'not timed by that run' }
         // A rehearsal's swap stage only dropped its shadow; a real swap is a rename.
         if (stage === 'swap' && previous.mode === 'rehearsal' && config.target === 'in-place') return ranged(stage, 1, 'a rename (the rehearsal only dropped its copy)')
+        if (stage === 'loadback') {
+          const estimate = loadbackEstimate(previous, config, scale, (r.ms / 1000) * scale)
+          loadbackBasis = estimate.basis
+          return estimate.seconds === null ? { stage, seconds: null, note: 'unknown' } : ranged(stage, estimate.seconds)
+        }
         return ranged(stage, (r.ms / 1000) * scale)
       }),
       ranged('report', 1),
@@ -119,6 +128,7 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
     steps: config.steps.map((s) => ({ index: s.index, name: s.name, kind: s.kind })),
     disk,
     basis,
+    ...(loadbackBasis ? { loadbackBasis } : {}),
     stages,
     totalSeconds: stages.reduce((sum, s) => sum + (s.seconds ?? 0), 0),
     window: { low: timed.reduce((sum, s) => sum + (s.low ?? s.seconds!), 0), high: timed.reduce((sum, s) => sum + (s.high ?? s.seconds!), 0) },

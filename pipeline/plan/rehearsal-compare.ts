@@ -1,4 +1,5 @@
 import type { Manifest } from '../run-dir.ts'
+import { loadbackPlace } from './loadback-basis.ts'
 
 /** Stages and steps whose time changed by more than half since the previous rehearsal. */
 export function compareWithPrevious(current: Manifest, previous: Manifest): string[] {
@@ -9,7 +10,12 @@ export function compareWithPrevious(current: Manifest, previous: Manifest): stri
     if (ratio >= 1.5) lines.push(`${what} took ${ratio.toFixed(1)}× longer than last time (${secs(now)} vs ${secs(before)})`)
     else if (ratio <= 1 / 1.5) lines.push(`${what} took ${(1 / ratio).toFixed(1)}× less time than last time (${secs(now)} vs ${secs(before)})`)
   }
+  // A load back into another place is another measurement, not a change.
+  const place = loadbackPlace(current)
+  const samePlace = place === loadbackPlace(previous)
+  if (!samePlace) lines.push(`loadback and verify-hop2 not compared: this rehearsal loaded into ${place}, the previous one into ${loadbackPlace(previous)}`)
   for (const [stage, record] of Object.entries(current.stages)) {
+    if (!samePlace && (stage === 'loadback' || stage === 'verify-hop2')) continue
     const before = previous.stages[stage as keyof Manifest['stages']]
     if (record?.ms !== undefined && before?.ms !== undefined) note(stage, record.ms, before.ms)
   }

@@ -8,6 +8,7 @@ import type { ManifestStore, RunPaths } from '../run-dir.ts'
 import { lockRunDir } from './run-dir-lock.ts'
 import { discardCheckpoint } from '../checkpoint/checkpoint.ts'
 import type { RunContext } from '../context.ts'
+import { dropRehearsalCopy } from '../loadback/rehearsal-target.ts'
 
 /**
  * `--cleanup` on a run that stopped before its swap: discards what it kept for --resume
@@ -37,7 +38,11 @@ export async function abandonRun(driver: Driver, config: ParsedConfig, paths: Ru
       await discardCheckpoint({ driver, config, manifest, paths } as unknown as RunContext)
       removed.push(`staging checkpoint ${where}`)
     }
-    if (m.target.shadowCreated) {
+    if (m.target.rehearsal) {
+      // On an ephemeral staging server the copy went with the server's files above.
+      const where = await dropRehearsalCopy(driver, config, manifest)
+      if (where) removed.push(`unfinished rehearsal copy ${m.target.rehearsal.database} on ${where}`)
+    } else if (m.target.shadowCreated) {
       if (config.target === 'in-place') await driver.dropDatabase(config.source, m.target.shadow!)
       else await driver.dropDatabase(config.target, config.target.database)
       removed.push(`unfinished copy ${config.target === 'in-place' ? m.target.shadow : config.target.database}`)

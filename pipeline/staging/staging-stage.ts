@@ -7,6 +7,7 @@ import { stopLeftoverServer } from '../resume/abandon-run.ts'
 import { runCanary } from '../canary/canary.ts'
 import { copySchemaSection } from '../schema/schema-copy.ts'
 import { stagingHalfMigrated } from '../checkpoint/checkpoint.ts'
+import { rehearsesAside } from '../loadback/rehearsal-target.ts'
 
 /**
  * Stage 3: a standalone staging database (a URL, or an ephemeral server started here) with
@@ -20,7 +21,7 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
     const info = await driver.probe(source)
     phase(`starting an ephemeral ${driver.engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} ${info.major} server in ${ctx.paths.stagingDir}`)
     ctx.ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, {
-      major: info.major, logFile: ctx.paths.toolLog, superuser: source.user,
+      major: info.major, logFile: ctx.paths.toolLog, superuser: source.user, dataBytes: productionBytes(ctx),
     })
     const server = ctx.ephemeral.endpoint
     await driver.createDatabase(server, source.database, source)
@@ -46,11 +47,18 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
   phase('preparing staging (roles, users)')
   await driver.prepareStaging(ctx.snapshot!.holder, ctx.staging)
   phase('canary: nasty values through dump → staging → shadow')
-  // Before real data moves: nasty values through the same dump → staging → shadow path.
-  const canary = await runCanary({ driver, source, staging: ctx.staging, workDir: join(ctx.paths.root, 'canary') })
+  // Before real data moves: nasty values through the same dump → staging → shadow path; a
+  // rehearsal that loads back aside keeps its scratch databases off production (on staging).
+  const canaryHome = rehearsesAside(ctx) ? ctx.staging : source
+  const canary = await runCanary({ driver, source: canaryHome, staging: ctx.staging, workDir: join(ctx.paths.root, 'canary') })
   await manifest.update((m) => { m.canary = { columns: canary.columns, rows: canary.rows, ms: canary.ms } })
   ctx.log.write({ kind: 'info', stage: 'staging', message: `canary: ${canary.columns} columns × ${canary.rows} rows came back equal in ${canary.ms} ms` })
   await copySchemaSection(ctx, source, ctx.staging, 'pre-data', 'source', ctx.snapshot!.id)
+}
+
+/** Catalog size of production's tables (snapshot): what ephemeral staging is sized for. */
+function productionBytes(ctx: RunContext): number {
+  return Object.values(ctx.manifest.data.tables).reduce((sum, t) => sum + t.bytes, 0)
 }
 
 /** Resume: the staging this run set up, started again (ephemeral) or found again (URL). */

@@ -6,6 +6,7 @@ import { checkFence } from '../fence/fence.ts'
 import { backupName, rejectedName } from '../loadback/shadow-names.ts'
 import type { ManifestStore } from '../run-dir.ts'
 import { pauseForTest } from '../util/test-pause.ts'
+import { dropRehearsalCopy } from '../loadback/rehearsal-target.ts'
 import { settleInterruptedSwap } from './settle-swap.ts'
 import { checkShadowFence } from './shadow-fence.ts'
 import { checkReplicaFences } from '../replication/replica-fences.ts'
@@ -18,6 +19,11 @@ export async function swapStage(ctx: RunContext): Promise<void> {
   if (manifest.data.swap?.status === 'swapped') {
     // A killed attempt swapped, and settleInterruptedSwap found it on the server.
     ctx.log.write({ kind: 'info', stage: 'swap', message: `already swapped by the previous attempt: ${manifest.data.swap.live} is the upgraded database, the old one is ${manifest.data.swap.backup}` })
+    return
+  }
+  if (ctx.options.rehearse && manifest.data.target.rehearsal) {
+    const where = await dropRehearsalCopy(ctx.driver, config, manifest, ctx.ephemeral?.endpoint)
+    ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: `rehearsal: production not swapped, copy ${manifest.data.target.rehearsal.database} dropped${where ? ` on ${where}` : ''}` })
     return
   }
   // Nobody may have written production since the snapshot; a rehearsal runs beside live traffic.

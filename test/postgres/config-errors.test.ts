@@ -15,7 +15,7 @@ import { dropDatabasesWithPrefix, pgUrl, uniquePrefix } from '../helpers/postgre
 const prefix = uniquePrefix('config')
 const HERE = tempDir('parse')
 const FILE = join(HERE, 'upgrade.config.mjs')
-const KEYS = 'source, staging, target, schemas, tables, runDir, migrate, jobs, partMB, direct, refreshMaterializedViews, compress, hooks, expect, throttle, replicas, idleLimitSeconds'
+const KEYS = 'source, staging, target, rehearsalTarget, schemas, tables, runDir, migrate, jobs, partMB, direct, refreshMaterializedViews, compress, hooks, expect, throttle, replicas, idleLimitSeconds'
 
 /** parseConfig's error, checked to be DD_CONFIG_INVALID from the config stage. */
 function configError(raw: unknown, file = FILE): DrydockError {
@@ -43,6 +43,7 @@ describe('parseConfig', () => {
     expect(config.source).toMatchObject({ engine: 'postgres', host: 'db.internal', port: 5432, user: 'app', database: 'shop' })
     expect(config.staging).toBe('ephemeral')
     expect(config.target).toBe('in-place')
+    expect(config.rehearsalTarget).toBe('staging')
     expect(config.runDir).toBe(join(HERE, 'drydock-runs'))
     expect(config.steps).toEqual([])
   })
@@ -102,6 +103,16 @@ describe('parseConfig', () => {
   it('refuses staging that is the source itself', () => {
     const error = configError({ source: 'postgres://app@localhost/shop', staging: 'postgres://other@127.0.0.1:5432/shop' })
     expect(error.message).toContain('- Invalid option staging: staging is the source database itself; name another database or use "ephemeral"')
+  })
+
+  it('refuses a rehearsalTarget that is the source itself, of another engine, or not a URL', () => {
+    expect(configError({ source: 'postgres://app@localhost/shop', rehearsalTarget: 'postgres://other@127.0.0.1:5432/shop' }).message)
+      .toContain('- Invalid option rehearsalTarget: rehearsalTarget is the source database itself; name another database, or "staging"')
+    expect(configError({ source: 'postgres://app@localhost/shop', rehearsalTarget: 'mysql://root@127.0.0.1/shop' }).message)
+      .toContain('- Invalid option rehearsalTarget: must be the same engine as source (postgres), got mysql')
+    expect(configError({ source: 'postgres://app@localhost/shop', rehearsalTarget: 42 }).message)
+      .toContain('- Invalid option rehearsalTarget: expected a database URL, "staging" or "production", got 42')
+    expect(parseConfig({ source: 'postgres://app@localhost/shop', rehearsalTarget: 'production' }, FILE).rehearsalTarget).toBe('production')
   })
 })
 

@@ -59,6 +59,8 @@ describe('--rehearse', () => {
     expect(result.report.verdict).toBe('verified')
     expect(result.report.hop2.verified).toBe(2)
     expect(readManifest(result.runDir).mode).toBe('rehearsal')
+    // rehearsalTarget's default: the copy went to a second database on the staging server.
+    expect(readManifest(result.runDir).target.rehearsal).toMatchObject({ kind: 'staging', endpoint: expect.stringContaining(`${source}_dd_shadow_`) })
     expect(result.report.swap).toBeNull()
     expect(await schemaDump(source)).toBe(schemaBefore)
     expect(await tableDigests(source)).toEqual(dataBefore)

@@ -1,36 +1,41 @@
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RunContext } from '../../pipeline/context.ts'
 import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
 import { configIn, expectDrydockError, onlyRun, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
-import { createDatabase, dropDatabasesWithPrefix, pgUrl, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
+import { ENGINES } from '../helpers/engine-servers.ts'
 
-const prefix = uniquePrefix('stgdie')
+afterAll(() => removeTempDirs())
 
-afterAll(async () => {
-  await dropDatabasesWithPrefix(prefix)
-  removeTempDirs()
-})
+/** The ephemeral server's main process: PostgreSQL's postmaster.pid, MariaDB's server.pid beside its data directory. */
+function serverPid(engine: string, dataDir: string): number {
+  const file = engine === 'postgres' ? join(dataDir, 'postmaster.pid') : join(dirname(dataDir), 'server.pid')
+  return Number(readFileSync(file, 'utf8').split('\n')[0]!.trim())
+}
 
-describe('an ephemeral staging server that dies mid-run', () => {
+// Staging runs without durability (fsync off / no doublewrite, lazy log flush): only because a
+// crash of it is detected and the run recovers from the files and checksums, as here.
+describe.each(ENGINES)('an ephemeral staging server that dies mid-run on $name', (engine) => {
+  const prefix = engine.uniquePrefix('stgdie')
+  afterAll(() => engine.dropDatabasesWithPrefix(prefix))
+
   it('stops the run with the cause after bounded retries, and --resume restarts it and completes', async () => {
     const source = `${prefix}_src`
-    await createDatabase(source)
-    await sql(source, `CREATE TABLE public.item (id serial PRIMARY KEY, label text);
-      INSERT INTO public.item (label) SELECT md5(i::text) FROM generate_series(1, 5000) i;`)
-    const before = await tableDigests(source)
-    const config = configIn(tempDir('stgdie'), { source: pgUrl(source) })
+    await engine.createDatabase(source)
+    await engine.sql(source, engine.seedSql(5000))
+    const before = await engine.tableDigests(source)
+    const config = configIn(tempDir('stgdie'), { source: engine.url(source) })
     const killStaging = (stage: string, ctx: RunContext) => {
       if (stage !== 'load') return
-      const pid = Number(readFileSync(join(ctx.ephemeral!.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-      process.kill(pid, 'SIGKILL')
+      process.kill(serverPid(engine.name, ctx.ephemeral!.dataDir), 'SIGKILL')
     }
     const error = await expectDrydockError(runUpgrade(config, { ...RUN_OPTIONS, afterStage: killStaging }), 'DD_TRANSIENT_EXHAUSTED')
-    expect(error.message).toMatch(new RegExp(`^connect to postgres://postgres@127\\.0\\.0\\.1:\\d+/${source} failed 4 times on transient errors`))
+    expect(error.message).toMatch(new RegExp(`failed 4 times on transient errors`))
+    expect(error.message).toMatch(new RegExp(`127\\.0\\.0\\.1:\\d+/${source}`))
     expect(error.ctx.hint).toContain(`--resume ${onlyRun(config)}`)
     const result = await resumeUpgrade(onlyRun(config), config, RUN_OPTIONS)
     expect(result.report.verdict).toBe('verified')
-    expect(await tableDigests(source)).toEqual(before)
-  })
+    expect(await engine.tableDigests(source)).toEqual(before)
+  }, 300_000)
 })

