@@ -13,6 +13,7 @@ import { mysqlReplicaLag } from './mysql-replica-lag.ts'
 import { openSnapshot } from './mysql-snapshot.ts'
 import { swapDatabases, swapSide } from './mysql-swap.ts'
 import { repointReferences } from './mysql-keep.ts'
+import { copyEvents } from './mysql-events.ts'
 import { findClient, runSqlFile } from './mysql-tools.ts'
 
 // The kind of the server probed last decides which client (mariadb or mysql) runs SQL files.
@@ -65,6 +66,7 @@ export const mysqlDriver: Driver = {
   swapSide,
   keepsLiveTables: true,
   repointReferences,
+  copyLiveOnly: copyEvents,
   lockSource,
   isTransient: isTransientMysql,
   preflightChecks: mysqlPreflightChecks,
