@@ -97,6 +97,7 @@ export async function swapDatabases(live: Endpoint, shadow: string, backup: stri
       }, { cause: error })
     }
     try {
+      await ownSequenceDefaults(conn, live.database, shadow)
       await dropObjects(conn, live.database, old, true)
       await createObjects(conn, live.database, next, true)
       await createObjects(conn, backup, old, true)
@@ -129,10 +130,26 @@ export async function swapDatabases(live: Endpoint, shadow: string, backup: stri
 async function undoSwap(conn: MysqlConn, live: string, shadow: string, backup: string, old: Movable, next: Movable, moves: Move[]): Promise<void> {
   await dropObjects(conn, live, next, true)
   await renameTables(conn, moves.map(([from, to]): Move => [to, from]))
+  await ownSequenceDefaults(conn, shadow, live)
   await createObjects(conn, live, old, true)
   await createObjects(conn, shadow, next, false)
   // What was recreated in the backup goes with it.
   await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(backup)}`)
+}
+
+/**
+ * MariaDB stores a column default's sequence with its database (`nextval(\`shadow\`.\`seq\`)`),
+ * and RENAME TABLE keeps it: the tables that came from `from` would draw from a sequence of a
+ * database that is gone. They are pointed at `db`'s sequence of the same name (metadata only).
+ */
+async function ownSequenceDefaults(conn: MysqlConn, db: string, from: string): Promise<void> {
+  const rows = await conn.query(`SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col, COLUMN_DEFAULT AS def FROM information_schema.COLUMNS
+    WHERE TABLE_SCHEMA = ? AND COLUMN_DEFAULT LIKE '%nextval(%'`, [db])
+  for (const r of rows) {
+    const def = r.def!.split(`nextval(${quoteIdent(from)}.`).join(`nextval(${quoteIdent(db)}.`)
+    if (def === r.def) continue
+    await conn.query(`ALTER TABLE ${quoteIdent(db)}.${quoteIdent(r.tbl!)} ALTER COLUMN ${quoteIdent(r.col!)} SET DEFAULT ${def}`)
+  }
 }
 
 /** One RENAME TABLE for every move (atomic). */
