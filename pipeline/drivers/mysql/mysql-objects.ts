@@ -1,6 +1,7 @@
 import { DrydockError } from '../../errors.ts'
 import { errno, type MysqlConn, quoteIdent, quoteString } from './mysql-connect.ts'
 import { splitCreateTable, type SplitTable } from './mysql-create-table.ts'
+import { declaredIndexes } from './mysql-fk-indexes.ts'
 
 /** A statement that recreates one object; `sqlMode` is the mode it was created under. */
 export interface SchemaObject {
@@ -79,17 +80,25 @@ export async function readTables(conn: MysqlConn): Promise<{ name: string; split
      ORDER BY TABLE_TYPE = 'BASE TABLE', TABLE_NAME`)
   const [current] = await conn.query('SELECT DATABASE() AS db')
   const out: { name: string; split: SplitTable }[] = []
+  const creates = new Map<string, string>()
   for (const r of rows) {
     if (r.type === 'SEQUENCE') {
       const [def] = await conn.query(`SHOW CREATE SEQUENCE ${quoteIdent(r.name!)}`)
-      out.push({ name: r.name!, split: { create: def!['Create Table']!, indexes: [], foreignKeys: [] } })
+      out.push({ name: r.name!, split: { create: def!['Create Table']!, indexes: [], foreignKeys: [], implicitIndexes: [] } })
       continue
     }
     const [def] = await conn.query(`SHOW CREATE TABLE ${quoteIdent(r.name!)}`)
     const create = asCreated(ownSequences(def!['Create Table']!, current!.db!), r.engine ?? '', r.options!)
+    creates.set(r.name!, create)
     out.push({ name: r.name!, split: splitCreateTable(create, { mariadb: conn.flavor.mariadb }) })
   }
-  return out
+  // Candidates for an index the foreign key made: the server tells which were declared.
+  const candidates = new Map(out.filter((t) => t.split.implicitIndexes.length > 0).map((t) => [t.name, t.split.implicitIndexes]))
+  const declared = await declaredIndexes(conn, candidates)
+  return out.map((t) => {
+    const explicit = declared?.get(t.name)
+    return explicit && explicit.size > 0 ? { name: t.name, split: splitCreateTable(creates.get(t.name)!, { mariadb: conn.flavor.mariadb, explicit }) } : t
+  })
 }
 
 /**

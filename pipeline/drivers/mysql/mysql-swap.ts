@@ -129,10 +129,13 @@ export async function swapDatabases(live: Endpoint, shadow: string, backup: stri
  */
 async function undoSwap(conn: MysqlConn, live: string, shadow: string, backup: string, old: Movable, next: Movable, moves: Move[]): Promise<void> {
   await dropObjects(conn, live, next, true)
-  await renameTables(conn, moves.map(([from, to]): Move => [to, from]))
+  // In reverse order: the live names are free again before the old tables take them back.
+  await renameTables(conn, [...moves].reverse().map(([from, to]): Move => [to, from]))
   await ownSequenceDefaults(conn, shadow, live)
   await createObjects(conn, live, old, true)
-  await createObjects(conn, shadow, next, false)
+  // The copy's own objects as far as they can be made again (the one that failed cannot): the
+  // shadow is not live, and the next attempt starts the load back over.
+  await createObjects(conn, shadow, next, false).catch(() => {})
   // What was recreated in the backup goes with it.
   await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(backup)}`)
 }
