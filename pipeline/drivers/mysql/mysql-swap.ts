@@ -67,8 +67,9 @@ function listSessions(conn: MysqlConn, databases: string[]) {
  * Every table of live → backup and of shadow → live in ONE `RENAME TABLE`, which is atomic.
  * Views, triggers and routines cannot move between databases that way: they are read
  * first, dropped, and recreated on their tables' side right after the rename, so for a
- * moment (with the application stopped) the tables exist without them. Events stay with
- * the live database name. The emptied shadow database is dropped. Kept tables (unchanged by
+ * moment (with the application stopped) the tables exist without them; if they cannot be
+ * recreated, the rename is taken back (all or nothing). Events stay with the live database
+ * name. The emptied shadow database is dropped. Kept tables (unchanged by
  * the migration, see pipeline/loadback/keep-tables.ts) stay live with their triggers; their
  * empty twins in the shadow go with it.
  */
