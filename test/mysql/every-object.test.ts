@@ -7,9 +7,11 @@
  * independent digest (mariadb-dump --no-data, the catalog, the sequences, CHECKSUM TABLE;
  * no drydock code) must be the same. A system-versioned table makes the run refuse up front.
  */
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import { preflight } from '../../pipeline/preflight/preflight.ts'
+import { runPaths } from '../../pipeline/run-dir.ts'
 import { runUpgrade } from '../../pipeline/run.ts'
 import { configIn, expectDrydockError, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, ident, myUrl, sql, uniquePrefix } from '../helpers/mysql.ts'
@@ -114,6 +116,8 @@ describe('MariaDB: every object, through every staging and a target, digest for 
     const config = configIn(dir, { source: myUrl(live), ...where(dir), migrate: [{ sql: 'nothing.sql' }], hooks: { afterMigrate: 'true' } })
     const run = await runUpgrade(config, RUN_OPTIONS)
     expect(readReport(run.runDir).verdict).toBe('verified')
+    const warnings = readFileSync(runPaths(run.runDir).events, 'utf8').split('\n').filter((line) => line.includes('"kind":"warning"'))
+    expect(warnings.join('\n')).toMatch(/"stage":"preflight".*`flat` \(MyISAM\).*DD_PREFLIGHT_NON_TRANSACTIONAL/)
     const after = await independentDigest(result)
     expect(after.dump).toBe(before.dump)
     expect(after.catalog).toEqual(before.catalog)
