@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { appendFile, readFile, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import type { ParsedStep } from '../config.ts'
 import type { RunContext } from '../context.ts'
 import type { StepRecord } from '../run-dir.ts'
@@ -24,26 +25,46 @@ export async function migrateStage(ctx: RunContext): Promise<void> {
     }
     const started = Date.now()
     const log = join(ctx.paths.stepsDir, `${String(step.index).padStart(2, '0')}-${step.kind}.log`)
-    ctx.progress && (ctx.progress.totalTables = ctx.config.steps.length)
+    if (ctx.progress) {
+      ctx.progress.totalTables = ctx.config.steps.length
+      ctx.progress.unit = 'steps'
+    }
     const tick = ctx.progress?.start(`step ${step.index}: ${step.name}`)
     let transform: TransformRecord | undefined
+    let sqlFiles: StepRecord['files']
+    if (ctx.progress) ctx.progress.phase = `step ${step.index}: ${step.name}`
     await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'running', ms: 0, log })
     try {
       if (step.kind === 'sql') {
-        for (const file of expandSqlFiles(step.spec, step.name)) await ctx.driver.runSqlFile(ctx.staging!, file, log)
+        const files = expandSqlFiles(step.spec, step.name)
+        const applied: NonNullable<StepRecord['files']> = []
+        for (const [i, file] of files.entries()) {
+          if (ctx.progress) ctx.progress.phase = `step ${step.index}: ${basename(file)} (file ${i + 1}/${files.length})`
+          const sha256 = createHash('sha256').update(await readFile(file)).digest('hex')
+          await appendFile(log, `==> ${file} (sha256 ${sha256}), started ${new Date().toISOString()}\n`)
+          const fileStarted = Date.now()
+          applied.push({ file, sha256 })
+          await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'running', ms: Date.now() - started, log, files: applied })
+          await ctx.driver.runSqlFile(ctx.staging!, file, log)
+          applied[applied.length - 1]!.ms = Date.now() - fileStarted
+          await appendFile(log, `<== ${basename(file)} done in ${((Date.now() - fileStarted) / 1000).toFixed(1)} s\n`)
+        }
+        sqlFiles = applied
       } else if (step.kind === 'transform') {
         transform = await runTransformStep(ctx, step, log)
       } else {
         await runCommand(ctx, step, log)
       }
     } catch (error) {
-      await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'failed', ms: Date.now() - started, log })
+      const files = ctx.manifest.data.steps.find((s) => s.index === step.index)?.files
+      await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'failed', ms: Date.now() - started, log, ...(files ? { files } : {}) })
       const e = inStage('migrate', error)
       Object.assign(e.ctx, { stage: 'migrate', hint: `${e.ctx.hint ? `${e.ctx.hint}; ` : ''}${failedStepHint(step.index)}` })
       throw e
     }
     tick?.done()
-    await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'done', ms: Date.now() - started, log, ...(transform ? { transform } : {}) })
+    if (ctx.progress) ctx.progress.phase = undefined
+    await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'done', ms: Date.now() - started, log, ...(transform ? { transform } : {}), ...(sqlFiles ? { files: sqlFiles } : {}) })
     ctx.log.write({ kind: 'info', stage: 'migrate', message: `step ${step.index} (${step.name}) done in ${Date.now() - started} ms` })
   }
   await checkExpectations(ctx)

@@ -16,12 +16,15 @@ export function planText(plan: Plan): string {
     const warn = d.freeBytes !== null && d.freeBytes < d.needBytes ? '  ✗ NOT ENOUGH' : ''
     return `  ${d.place}: needs about ${formatBytes(d.needBytes)} at ${d.where} (${free})${warn}`
   }).join('\n')
-  const stages = columns([['stage', 'estimate'], ...plan.stages.map((s) => [s.stage, s.seconds === null ? `? (${s.note ?? 'unknown'})` : formatSeconds(s.seconds * 1000)])])
+  const range = (s: { low?: number; high?: number }) => (s.low === undefined || s.high === undefined ? '' : `${formatSeconds(s.low * 1000)} – ${formatSeconds(s.high * 1000)}`)
+  const stages = columns([['stage', 'estimate', 'range', ''], ...plan.stages.map((s) => s.seconds === null
+    ? [s.stage, '?', '', s.note ?? 'unknown']
+    : [s.stage, formatSeconds(s.seconds * 1000), range(s), s.note ?? ''])])
   return [
     `Plan for ${plan.source} (${plan.version}) — nothing was written`,
     '', `Pre-flight checks (${plan.checksStatus === 'ok' ? 'all passed' : plan.checksStatus === 'warn' ? 'warnings' : 'FAILURES: the run would stop'}):`, plan.checks,
     '', tables, '', 'Migration steps, on staging:', steps, '', 'Where the bytes go:', disk,
     '', `Estimated durations (from ${plan.basis}):`, stages,
-    '', `Maintenance window: about ${formatSeconds(plan.totalSeconds * 1000)}${plan.stages.some((s) => s.seconds === null) ? ' plus the migration steps' : ''}`,
+    '', `Maintenance window: about ${formatSeconds(plan.totalSeconds * 1000)} (${range(plan.window)})${plan.stages.some((s) => s.seconds === null) ? ' plus the migration steps' : ''}`,
   ].join('\n')
 }

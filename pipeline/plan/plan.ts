@@ -8,7 +8,11 @@ import { selectCarried } from '../snapshot/select-tables.ts'
 import { pastRuns } from './past-runs.ts'
 import { sampleReadRate } from './sample-rate.ts'
 
-export interface StageEstimate { stage: string; seconds: number | null; note?: string }
+/** A stage's expected time and the range it should fall in (seconds); `note` says what it rests on. */
+export interface StageEstimate { stage: string; seconds: number | null; low?: number; high?: number; note?: string }
+
+/** Per-worker read speed assumed when the sample cannot be trusted: a modest server's. */
+const FALLBACK_RATE = 30e6
 
 export interface Plan {
   source: string
@@ -19,6 +23,8 @@ export interface Plan {
   basis: string
   stages: StageEstimate[]
   totalSeconds: number
+  /** The range the whole window should fall in (seconds, migration steps included only once rehearsed). */
+  window: { low: number; high: number }
   /** Pre-flight checks, as `preflightText` prints them. */
   checks: string
   checksStatus: 'ok' | 'warn' | 'fail'
@@ -32,7 +38,10 @@ export interface Plan {
 export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<Plan> {
   const driver = await driverFor(config.source.engine)
   // Every check is shown, failures included; only an unreachable source stops the plan.
+  const checksStarted = Date.now()
   const info = await preflight(config, driver, { throwOnFail: false, jobs })
+  // Pre-flight runs again at the start of the real run: it is part of the window.
+  const preflightSeconds = (Date.now() - checksStarted) / 1000
   const session = await driver.connect(config.source)
   const inventory = await session.inventory(config.schemas).finally(() => session.close())
   const carried = selectCarried(inventory, config.include, config.exclude)
@@ -47,25 +56,47 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
     const before = Object.values(previous.tables).reduce((sum, t) => sum + t.bytes, 0)
     const scale = before > 0 ? totalBytes / before : 1
     basis = `${previous.mode === 'rehearsal' ? 'rehearsal' : 'run'} ${previous.runId}, scaled ×${scale.toFixed(2)} by data size`
-    stages = Object.entries(previous.stages).map(([stage, r]) => ({ stage, seconds: r?.ms === undefined ? null : (r.ms / 1000) * scale }))
+    // A rehearsal at about this size predicts within ±15 %; scaled further, ±25 %.
+    const spread = scale > 0.8 && scale < 1.25 ? 0.15 : 0.25
+    const ranged = (stage: string, seconds: number, note?: string): StageEstimate =>
+      ({ stage, seconds, low: seconds * (1 - spread), high: seconds * (1 + spread), ...(note ? { note } : {}) })
+    stages = [
+      ranged('pre-flight', preflightSeconds, 'measured just now'),
+      ...Object.entries(previous.stages).map(([stage, r]): StageEstimate => {
+        if (r?.ms === undefined) return { stage, seconds: null, note: 'not timed by that run' }
+        // A rehearsal's swap stage only dropped its shadow; a real swap is a rename.
+        if (stage === 'swap' && previous.mode === 'rehearsal' && config.target === 'in-place') return ranged(stage, 1, 'a rename (the rehearsal only dropped its copy)')
+        return ranged(stage, (r.ms / 1000) * scale)
+      }),
+      ranged('report', 1),
+    ]
   } else {
-    const rate = largest ? await sampleReadRate(driver, config.source, largest) : undefined
-    basis = rate ? `a ${(rate / 1e6).toFixed(0)} MB/s read sample of ${largest!.schema}.${largest!.name} (no rehearsal yet: run --rehearse for real numbers)` : 'no sample (empty database)'
+    const sample = largest ? await sampleReadRate(driver, config.source, largest, largest.bytes) : undefined
+    const rate = sample?.untrusted ? FALLBACK_RATE : sample?.rate
+    basis = !sample ? 'no sample (empty database)'
+      : sample.untrusted ? `no trustworthy read sample (${sample.untrusted}): assuming ${FALLBACK_RATE / 1e6} MB/s per worker; run --rehearse for real numbers`
+        : `a ${(sample.rate / 1e6).toPrecision(2)} MB/s read sample of ${largest!.schema}.${largest!.name} (no rehearsal yet: run --rehearse for real numbers)`
     const copy = rate ? Math.max(carriedBytes / (rate * jobs), (largest?.bytes ?? 0) / rate) : 0
     // Factors over a bare read, measured on the Patchwork fixture (file writes and fsync, COPY
     // FROM with index builds, checksums on both sides): rough by nature; a rehearsal is exact.
+    // Before any rehearsal: within a factor of 2 either way at best.
+    const rough = (stage: string, seconds: number): StageEstimate => ({ stage, seconds, low: seconds / 2, high: seconds * 2 })
     stages = [
-      { stage: 'snapshot', seconds: 0.1 },
-      { stage: 'staging', seconds: config.staging === 'ephemeral' ? 2 : 0.5 },
-      { stage: 'dump', seconds: copy * 2 },
-      { stage: 'load', seconds: copy * 6 },
-      { stage: 'verify-hop1', seconds: copy * 2 },
+      { stage: 'pre-flight', seconds: preflightSeconds, low: preflightSeconds / 2, high: preflightSeconds * 2, note: 'measured just now' },
+      rough('snapshot', 0.1),
+      // Starting a server, the canary and the schema.
+      rough('staging', config.staging === 'ephemeral' ? 8 : 3),
+      rough('dump', copy * 2),
+      rough('load', copy * 6),
+      rough('verify-hop1', copy * 2),
       { stage: 'migrate', seconds: null, note: 'unknown until rehearsed' },
-      { stage: 'loadback', seconds: copy * 9 },
-      { stage: 'verify-hop2', seconds: copy * 2 },
-      { stage: 'swap', seconds: config.target === 'in-place' ? 1 : 0 },
+      rough('loadback', copy * 9),
+      rough('verify-hop2', copy * 2),
+      rough('swap', config.target === 'in-place' ? 1 : 0),
+      rough('report', 1),
     ]
   }
+  const timed = stages.filter((s) => s.seconds !== null)
   const runDir = config.runDir
   const freeAt = (path: string) => {
     let dir = path
@@ -90,6 +121,7 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
     basis,
     stages,
     totalSeconds: stages.reduce((sum, s) => sum + (s.seconds ?? 0), 0),
+    window: { low: timed.reduce((sum, s) => sum + (s.low ?? s.seconds!), 0), high: timed.reduce((sum, s) => sum + (s.high ?? s.seconds!), 0) },
     checks: preflightText(info),
     checksStatus: preflightStatus(info),
   }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import type { TableChecksum } from '../drivers/driver.ts'
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import { el, esc } from './html.ts'
@@ -75,9 +76,11 @@ export function hop2Table(r: ReportData): string {
 
 export function stepsTable(r: ReportData): string {
   return htmlTable(`${r.steps.filter((s) => s.status === 'done').length} of ${r.steps.length} steps done`, [
-    { head: '#', num: true }, { head: 'step' }, { head: 'kind' }, { head: 'status' }, { head: 'time', num: true }, { head: 'log' },
+    { head: '#', num: true }, { head: 'step' }, { head: 'kind' }, { head: 'status' }, { head: 'time', num: true }, { head: 'files' }, { head: 'log' },
   ], r.steps.map((s) => ({
     cls: s.status === 'done' ? 'row-ok' : 'row-mismatch',
-    cells: [num(s.index), td(s.name), td(s.kind), td(s.status === 'done' ? '✓ done' : '✗ failed'), td(formatSeconds(s.ms), 'num'), td(s.log, 'mono')],
+    cells: [num(s.index), td(s.name), td(s.kind), td(s.status === 'done' ? '✓ done' : s.status === 'running' ? '… running' : '✗ failed'), td(formatSeconds(s.ms), 'num'),
+      td((s.files ?? []).map((f) => `${basename(f.file)}${f.ms === undefined ? '' : ` (${formatSeconds(f.ms)})`}`).join(', ') || '–', 'mono'),
+      `<td class="mono">${esc(s.log)}${r.stepLogs[String(s.index)] ? `<details><summary>end of the log</summary><pre>${esc(r.stepLogs[String(s.index)]!)}</pre></details>` : ''}</td>`],
   })))
 }
