@@ -23,6 +23,7 @@ import { loadStage } from './load/load-stage.ts'
 import { dumpStage } from './dump/dump-stage.ts'
 import { migrateStage } from './migrate/migrate-stage.ts'
 import { preflight } from './preflight/preflight.ts'
+import type { PreflightCheck } from './preflight/preflight-types.ts'
 import { writeReport } from './report/report-write.ts'
 import { recordPrestage } from './prestage/record-prestage.ts'
 import { refreshStage } from './prestage/refresh-stage.ts'
@@ -69,7 +70,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
     stages: {}, tables: {}, migrated: {}, steps: [],
   })
   await manifest.save()
-  return executeRun(config, driver, paths, manifest, options, false)
+  return executeRun(config, driver, paths, manifest, options, false, info.checks.filter((c) => c.status === 'warn'))
 }
 
 /**
@@ -115,6 +116,7 @@ const NOT_RESUMABLE = new Set(['DD_SOURCE_LOCKED', 'DD_RUN_LOCKED', 'DD_CHECKPOI
 
 async function executeRun(
   config: ParsedConfig, driver: Driver, paths: RunPaths, manifest: ManifestStore, options: RunOptions, resumed: boolean,
+  warnings: readonly PreflightCheck[] = [],
 ): Promise<UpgradeResult> {
   const runId = manifest.data.runId
   const unlockDir = lockRunDir(paths.root)
@@ -136,6 +138,8 @@ async function executeRun(
     }))
     for (const session of ctx.openSessions) void session.close().catch(() => {})
   }
+  // Pre-flight warnings (say, tables without transactions) are part of the run's record.
+  for (const w of warnings) ctx.log.write({ kind: 'warning', stage: 'preflight', message: `${w.title}: ${w.detail}${w.code ? ` (${w.code})` : ''}` })
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   try {

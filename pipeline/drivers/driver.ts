@@ -353,6 +353,11 @@ export interface Driver {
    */
   repointReferences?(copy: Endpoint, live: string, keep: readonly string[]): Promise<number>
   /**
+   * A separate target: objects that stay with the live database in place and are not staged
+   * (MySQL events) are copied from the source after the load; returns how many.
+   */
+  copyLiveOnly?(source: Endpoint, target: Endpoint): Promise<number>
+  /**
    * Default part size (MiB) for copies when the config sets none; null: whole-table loads are
    * cheaper (PostgreSQL: TRUNCATE and COPY FREEZE in one transaction, no WAL on a minimally
    * logged server; parts loaded side by side cannot), so tables are copied whole unless more

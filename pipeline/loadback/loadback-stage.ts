@@ -90,6 +90,10 @@ async function finishCopy(ctx: RunContext, target: Endpoint, label: string, kept
     const keys = await ctx.driver.repointReferences(target, keptDatabase, kept.map((key) => manifest.data.migrated[key]!.name))
     if (keys > 0 && label === 'migrated') ctx.log.write({ kind: 'info', stage: 'loadback', message: `${keys} foreign key(s) of copied tables now reference the kept live tables` })
   }
+  if (config.target !== 'in-place' && ctx.driver.copyLiveOnly) {
+    const copied = await ctx.driver.copyLiveOnly(config.source, target)
+    if (copied > 0) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${copied} event(s) of the source created on the target` })
+  }
   await withSessions(ctx, staging, 1, ([from]) => withSessions(ctx, target, 1, async ([to]) => {
     await to!.setSequences(await from!.sequences())
     await to!.analyze(migratedTables)

@@ -155,6 +155,20 @@ describe('MySQL write fence', () => {
     expect(error.message).toMatch(/order lines: table_id \d+ → \d+/)
   })
 
+  it('MyISAM and Aria: a flush moves their file time but is settled by checksum; a write is caught', async () => {
+    const flat = [{ schema: db, name: 'flat' }, { schema: db, name: 'aria' }]
+    await write("CREATE TABLE flat (id int PRIMARY KEY, v text) ENGINE=MyISAM; CREATE TABLE aria (id int PRIMARY KEY, v text) ENGINE=Aria; INSERT INTO flat VALUES (1, 'a'); INSERT INTO aria VALUES (1, 'a')")
+    const expected = await checksums(mysqlDriver, ep, flat)
+    const fence = await takeFence(mysqlDriver, ep, flat)
+    await write('FLUSH TABLES flat, aria')
+    const result = await checkFence(mysqlDriver, ep, fence, { expected })
+    expect([...result.byMarks, ...result.byChecksum].sort()).toEqual([`${db}.aria`, `${db}.flat`])
+    await write("INSERT INTO flat VALUES (2, 'late')")
+    const error = await expectDrydockError(checkFence(mysqlDriver, ep, fence, { expected }), 'DD_WRITE_FENCE')
+    expect(error.ctx.table).toBe(`${db}.flat`)
+    await write('DROP TABLE flat, aria')
+  })
+
   it('a DELETE is a write; a table created after the fence too', async () => {
     await write("INSERT INTO `order lines` SELECT seq, 'again' FROM seq_1_to_20")
     const fence = await takeFence(mysqlDriver, ep, tables)

@@ -53,6 +53,41 @@ describe('splitCreateTable', () => {
   })
 })
 
+describe('splitCreateTable: indexes a foreign key made', () => {
+  const table = [
+    'CREATE TABLE `t` (',
+    '  `id` int(11) NOT NULL,',
+    '  `a` int(11) DEFAULT NULL,',
+    '  `b` int(11) DEFAULT NULL,',
+    '  `c` int(11) DEFAULT NULL,',
+    '  PRIMARY KEY (`id`),',
+    '  KEY `early` (`c`),',
+    '  KEY `t_a` (`a`),',
+    '  KEY `b` (`b`),',
+    '  KEY `late` (`c`,`id`),',
+    '  CONSTRAINT `t_a` FOREIGN KEY (`a`) REFERENCES `u` (`id`) ON DELETE CASCADE,',
+    '  CONSTRAINT `t_ibfk_1` FOREIGN KEY (`b`) REFERENCES `u` (`id`)',
+    ') ENGINE=InnoDB',
+  ].join('\n')
+
+  it('leaves them to their keys, in their place in the index order; MariaDB names an unnamed key\'s index after its column', () => {
+    const split = splitCreateTable(table, { mariadb: true })
+    expect(split.indexes).toEqual(['ADD KEY `early` (`c`)'])
+    expect(split.foreignKeys).toEqual([
+      'ADD CONSTRAINT `t_a` FOREIGN KEY (`a`) REFERENCES `u` (`id`) ON DELETE CASCADE',
+      'ADD CONSTRAINT `b` FOREIGN KEY `t_ibfk_1` (`b`) REFERENCES `u` (`id`)',
+      'ADD KEY `late` (`c`,`id`)',
+    ])
+    expect(split.implicitIndexes).toEqual([{ index: 't_a', columns: ['a'] }, { index: 'b', columns: ['b'] }])
+  })
+
+  it('keeps declared ones (the server said so) and ones another index could serve', () => {
+    const split = splitCreateTable(table.replace('  KEY `late` (`c`,`id`),', '  KEY `late` (`b`,`id`),'), { mariadb: true, explicit: new Set(['t_a']) })
+    expect(split.indexes).toEqual(['ADD KEY `early` (`c`)', 'ADD KEY `t_a` (`a`)', 'ADD KEY `b` (`b`)', 'ADD KEY `late` (`b`,`id`)'])
+    expect(split.implicitIndexes).toEqual([])
+  })
+})
+
 describe('MySQL driver on the local MariaDB', () => {
   const from = `${prefix}_from`
   const to = `${prefix}_to`

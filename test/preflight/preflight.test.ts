@@ -148,7 +148,7 @@ describe('MySQL pre-flight', () => {
     expect(result.checks.map((x) => x.id)).toEqual([
       'source.connect', 'source.tools', 'source.tables', 'source.silent-statement', 'staging.connect', 'disk.run-dir', 'source.privileges.read',
       'source.privileges.reload', 'source.privileges.process', 'source.privileges.shadow', 'source.privileges.swap',
-      'source.local-infile', 'source.connections', 'source.names',
+      'source.local-infile', 'source.versioned', 'source.transactional', 'source.connections', 'source.names',
     ])
     expect(await my.databasesWithPrefix(prefix)).toEqual([db])
     expect(existsSync(c.runDir)).toBe(false)

@@ -14,6 +14,7 @@ import { binlogBytes, binlogPosition, binlogReaders, probeDirectReplica, skipBin
 import { openSnapshot } from './mysql-snapshot.ts'
 import { swapDatabases, swapSide } from './mysql-swap.ts'
 import { repointReferences } from './mysql-keep.ts'
+import { copyEvents } from './mysql-events.ts'
 import { findClient, runSqlFile } from './mysql-tools.ts'
 
 // The kind of the server probed last decides which client (mariadb or mysql) runs SQL files.
@@ -66,6 +67,7 @@ export const mysqlDriver: Driver = {
   swapSide,
   keepsLiveTables: true,
   repointReferences,
+  copyLiveOnly: copyEvents,
   lockSource,
   isTransient: isTransientMysql,
   preflightChecks: mysqlPreflightChecks,

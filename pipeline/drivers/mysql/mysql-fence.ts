@@ -6,7 +6,8 @@
  * - UPDATE_TIME (information_schema.TABLES): InnoDB keeps it in memory, in whole seconds; on
  *   MariaDB it is the start time of the last transaction that changed the table. Lost at a
  *   restart and when the table leaves InnoDB's table cache (possible once more tables are open
- *   than half of table_definition_cache); TRUNCATE leaves it as it was. MyISAM/Aria: the file time.
+ *   than half of table_definition_cache); TRUNCATE leaves it as it was. MyISAM/Aria: the file time,
+ *   which a flush moves too: there it is a soft mark (a change is settled by checksum).
  * - InnoDB TABLE_ID (INNODB_SYS_TABLES / INNODB_TABLES, needs PROCESS): TRUNCATE and table
  *   rebuilds assign a new one. Matched by the server's file-name encoding of the name (ASCII names).
  * - AUTO_INCREMENT: every insert into such a table moves it (rolled-back ones too), TRUNCATE resets it.
@@ -146,12 +147,18 @@ export async function mysqlFenceMarks(conn: MysqlConn, tables: readonly TableRef
         ? `no last-write time known and the table may have left InnoDB's cache (${innodbTables} tables, table_definition_cache ${settings!.tdc})`
         : `engine ${r.engine} keeps no last-write time`
     }
+    // A MyISAM or Aria table's file time also moves when the server flushes it (the snapshot's
+    // FLUSH TABLES writes Aria's header): a change is a doubt, settled by the table's checksum.
+    const fileTime = r.engine !== 'InnoDB'
     marks[key] = {
       exists: true,
       exact,
       counters: count === undefined ? {} : { count_write: count },
-      lastWrite: r.update_time ?? null,
-      soft: { table_rows: r.table_rows ?? null, data_length: r.data_length ?? null, index_length: r.index_length ?? null },
+      lastWrite: fileTime ? null : r.update_time ?? null,
+      soft: {
+        table_rows: r.table_rows ?? null, data_length: r.data_length ?? null, index_length: r.index_length ?? null,
+        ...(fileTime ? { file_time: r.update_time ?? null } : {}),
+      },
       ...(tableUncertain ? { uncertain: tableUncertain } : {}),
     }
   }

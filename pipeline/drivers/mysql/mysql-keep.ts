@@ -65,11 +65,19 @@ async function foreignKeysOf(conn: MysqlConn, schema: string): Promise<ForeignKe
 
 const list = (names: readonly string[]) => names.map(quoteIdent).join(', ')
 
+/**
+ * A rule clause, left out for RESTRICT (the default): MariaDB stores an explicit `RESTRICT`
+ * added by ALTER with checks off as NO ACTION.
+ */
+export function ruleClause(event: 'DELETE' | 'UPDATE', rule: string): string {
+  return rule === 'RESTRICT' ? '' : ` ON ${event} ${rule}`
+}
+
 /** Re-creates `key` on `schema`.`key.table`, referencing `refSchema`.`key.refTable`. Checks must be off. */
 async function addKey(conn: MysqlConn, schema: string, key: ForeignKey, refSchema: string): Promise<void> {
   await conn.query(`ALTER TABLE ${quoteIdent(schema)}.${quoteIdent(key.table)} ADD CONSTRAINT ${quoteIdent(key.name)}
-    FOREIGN KEY (${list(key.columns)}) REFERENCES ${quoteIdent(refSchema)}.${quoteIdent(key.refTable)} (${list(key.refColumns)})
-    ON DELETE ${key.onDelete} ON UPDATE ${key.onUpdate}`)
+    FOREIGN KEY (${list(key.columns)}) REFERENCES ${quoteIdent(refSchema)}.${quoteIdent(key.refTable)} (${list(key.refColumns)})`
+    + ruleClause('DELETE', key.onDelete) + ruleClause('UPDATE', key.onUpdate))
 }
 
 async function dropKey(conn: MysqlConn, schema: string, key: ForeignKey): Promise<void> {

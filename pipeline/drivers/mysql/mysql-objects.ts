@@ -1,6 +1,7 @@
 import { DrydockError } from '../../errors.ts'
 import { errno, type MysqlConn, quoteIdent, quoteString } from './mysql-connect.ts'
 import { splitCreateTable, type SplitTable } from './mysql-create-table.ts'
+import { declaredIndexes } from './mysql-fk-indexes.ts'
 
 /** A statement that recreates one object; `sqlMode` is the mode it was created under. */
 export interface SchemaObject {
@@ -38,13 +39,19 @@ export async function readRoutines(conn: MysqlConn): Promise<SchemaObject[]> {
   return out
 }
 
+/**
+ * Views with their DEFINER and SQL SECURITY. A view whose definer may not read its tables
+ * (a locked account without rights on the shadow, say) is printed with its own database
+ * named in the column references; recreated elsewhere it would point back there, so its own
+ * database's name is taken out: the view uses the tables of whatever database holds it.
+ */
 export async function readViews(conn: MysqlConn): Promise<SchemaObject[]> {
-  const rows = await conn.query(`SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`)
+  const rows = await conn.query(`SELECT TABLE_NAME AS name, DATABASE() AS db FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`)
   const out: SchemaObject[] = []
   for (const r of rows) {
     const [def] = await conn.query(`SHOW CREATE VIEW ${quoteIdent(r.name!)}`)
     if (!def?.['Create View']) throw missingDefinition('view', r.name!, conn.endpoint.user)
-    out.push({ kind: 'view', name: r.name!, sql: def['Create View'] })
+    out.push({ kind: 'view', name: r.name!, sql: def['Create View'].split(`${quoteIdent(r.db!)}.`).join('') })
   }
   return out
 }
@@ -62,19 +69,46 @@ export async function readTriggers(conn: MysqlConn): Promise<SchemaObject[]> {
   return out
 }
 
-/** Base tables and (MariaDB) sequences, sequences first: a column default may call NEXTVAL. */
+/**
+ * Base tables and (MariaDB) sequences, sequences first: a column default may call NEXTVAL.
+ * A sequence is read with SHOW CREATE SEQUENCE (SHOW CREATE TABLE drops its options).
+ */
 export async function readTables(conn: MysqlConn): Promise<{ name: string; split: SplitTable }[]> {
   const rows = await conn.query(`
-    SELECT TABLE_NAME AS name FROM information_schema.TABLES
+    SELECT TABLE_NAME AS name, TABLE_TYPE AS type, ENGINE AS engine, IFNULL(CREATE_OPTIONS, '') AS options FROM information_schema.TABLES
      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE')
      ORDER BY TABLE_TYPE = 'BASE TABLE', TABLE_NAME`)
   const [current] = await conn.query('SELECT DATABASE() AS db')
   const out: { name: string; split: SplitTable }[] = []
+  const creates = new Map<string, string>()
   for (const r of rows) {
+    if (r.type === 'SEQUENCE') {
+      const [def] = await conn.query(`SHOW CREATE SEQUENCE ${quoteIdent(r.name!)}`)
+      out.push({ name: r.name!, split: { create: def!['Create Table']!, indexes: [], foreignKeys: [], implicitIndexes: [] } })
+      continue
+    }
     const [def] = await conn.query(`SHOW CREATE TABLE ${quoteIdent(r.name!)}`)
-    out.push({ name: r.name!, split: splitCreateTable(ownSequences(def!['Create Table']!, current!.db!)) })
+    const create = asCreated(ownSequences(def!['Create Table']!, current!.db!), r.engine ?? '', r.options!)
+    creates.set(r.name!, create)
+    out.push({ name: r.name!, split: splitCreateTable(create, { mariadb: conn.flavor.mariadb }) })
   }
-  return out
+  // Candidates for an index the foreign key made: the server tells which were declared.
+  const candidates = new Map(out.filter((t) => t.split.implicitIndexes.length > 0).map((t) => [t.name, t.split.implicitIndexes]))
+  const declared = await declaredIndexes(conn, candidates)
+  return out.map((t) => {
+    const explicit = declared?.get(t.name)
+    return explicit && explicit.size > 0 ? { name: t.name, split: splitCreateTable(creates.get(t.name)!, { mariadb: conn.flavor.mariadb, explicit }) } : t
+  })
+}
+
+/**
+ * SHOW CREATE TABLE prints an Aria table's PAGE_CHECKSUM=1 when it comes from the server's
+ * default (aria_page_checksum); declared, it would become the table's own option. Left out
+ * unless CREATE_OPTIONS says the table was created with it.
+ */
+export function asCreated(createTable: string, engine: string, createOptions: string): string {
+  if (engine.toLowerCase() !== 'aria' || /\bpage_checksum=/i.test(createOptions)) return createTable
+  return createTable.replace(/ PAGE_CHECKSUM=1(?=( |\n|$))/, '')
 }
 
 /**

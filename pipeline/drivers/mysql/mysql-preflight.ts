@@ -89,6 +89,32 @@ async function localInfileCheck(ep: Endpoint, id: string, what: string): Promise
   }
 }
 
+/**
+ * Tables drydock cannot carry exactly (system-versioned: their history) fail; tables of
+ * engines without transactions (MyISAM, Aria, …) warn: the snapshot is consistent for them only
+ * if nothing writes them, which the write fence proves before the swap.
+ */
+async function tableKindChecks(conn: MysqlConn, db: string): Promise<PreflightCheck[]> {
+  const rows = await conn.query(`
+    SELECT t.TABLE_NAME AS name, t.TABLE_TYPE AS type, t.ENGINE AS engine, IFNULL(e.TRANSACTIONS, 'NO') AS transactions
+      FROM information_schema.TABLES t LEFT JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE
+     WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY t.TABLE_NAME`)
+  const versioned = rows.filter((r) => r.type === 'SYSTEM VERSIONED').map((r) => quoteIdent(r.name!))
+  const plain = rows.filter((r) => r.type === 'BASE TABLE' && r.transactions !== 'YES').map((r) => `${quoteIdent(r.name!)} (${r.engine})`)
+  return [
+    versioned.length === 0
+      ? ok('source.versioned', 'no system-versioned tables', 'none')
+      : bad('fail', 'source.versioned', 'no system-versioned tables',
+        `${db} has system-versioned table(s) ${versioned.join(', ')} (WITH SYSTEM VERSIONING): drydock cannot carry their history rows and period columns exactly, and would lose them`,
+        'DD_PREFLIGHT_VERSIONED', `upgrade them in place, or take the history out first (ALTER TABLE … DROP SYSTEM VERSIONING, after saving the history) and add it back afterwards`),
+    plain.length === 0
+      ? ok('source.transactional', 'every table is transactional', 'all tables are of engines with transactions')
+      : bad('warn', 'source.transactional', 'every table is transactional',
+        `non-transactional table(s) ${plain.join(', ')}: the snapshot is consistent for them only if nothing writes them during the run; the write fence proves before the swap that they did not change`,
+        'DD_PREFLIGHT_NON_TRANSACTIONAL', 'keep every writer stopped for the whole run (a write to them stops the run at the swap with DD_WRITE_FENCE), or convert them to InnoDB first'),
+  ]
+}
+
 export async function mysqlPreflightChecks(needs: PreflightNeeds): Promise<PreflightCheck[]> {
   const { source } = needs
   const db = source.database
@@ -120,6 +146,7 @@ export async function mysqlPreflightChecks(needs: PreflightNeeds): Promise<Prefl
         'the swap renames every table of the live database and recreates its views, triggers and routines'))
       checks.push(await localInfileCheck(source, 'source.local-infile', 'the shadow database'))
     }
+    checks.push(...await tableKindChecks(conn, db))
     const [status] = await conn.query("SELECT @@GLOBAL.max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST) AS free, @@GLOBAL.log_bin AS log_bin")
     const needed = needs.jobs + 3
     checks.push(Number(status!.free) >= needed

@@ -46,7 +46,8 @@ const alterOf = (name: string, clauses: readonly string[]): SchemaObject[] =>
  * and foreign keys (AUTO_INCREMENT counters kept in the CREATE), and views; post-data is one
  * ALTER TABLE per table for its indexes, one per table for its foreign keys (checks off: the
  * rows were verified elsewhere), then triggers, which must not fire during the load.
- * Events are not copied: they stay with the live database. The SQL applied is saved.
+ * Events are not copied here: they stay with the live database (a separate target gets them
+ * from mysql-events.ts). The SQL applied is saved.
  */
 export async function copySchema(from: Endpoint, to: Endpoint, section: SchemaSection, options: SchemaCopyOptions): Promise<void> {
   const source = await mysqlConnect(from)

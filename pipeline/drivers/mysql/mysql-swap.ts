@@ -6,6 +6,9 @@ import type { SwapOptions, SwapResult, SwapSide } from '../driver.ts'
 import { type ForeignKey, parkCrossKeys, restoreKeys } from './mysql-keep.ts'
 import { createObject, createViews, readRoutines, readTriggers, readViews, type SchemaObject } from './mysql-objects.ts'
 
+/** A table's qualified name before and after a rename. */
+type Move = [from: string, to: string]
+
 interface Movable {
   tables: string[]
   routines: SchemaObject[]
@@ -64,8 +67,9 @@ function listSessions(conn: MysqlConn, databases: string[]) {
  * Every table of live → backup and of shadow → live in ONE `RENAME TABLE`, which is atomic.
  * Views, triggers and routines cannot move between databases that way: they are read
  * first, dropped, and recreated on their tables' side right after the rename, so for a
- * moment (with the application stopped) the tables exist without them. Events stay with
- * the live database name. The emptied shadow database is dropped. Kept tables (unchanged by
+ * moment (with the application stopped) the tables exist without them; if they cannot be
+ * recreated, the rename is taken back (all or nothing). Events stay with the live database
+ * name. The emptied shadow database is dropped. Kept tables (unchanged by
  * the migration, see pipeline/loadback/keep-tables.ts) stay live with their triggers; their
  * empty twins in the shadow go with it.
  */
@@ -78,14 +82,14 @@ export async function swapDatabases(live: Endpoint, shadow: string, backup: stri
     const next = await readMovable(conn, shadow, kept)
     await conn.query('SET SESSION foreign_key_checks = 0')
     await createDatabase(live, backup, live)
-    const renames = [
-      ...old.tables.map((t) => `${quoteIdent(live.database)}.${quoteIdent(t)} TO ${quoteIdent(backup)}.${quoteIdent(t)}`),
-      ...next.tables.map((t) => `${quoteIdent(shadow)}.${quoteIdent(t)} TO ${quoteIdent(live.database)}.${quoteIdent(t)}`),
+    const moves = [
+      ...old.tables.map((t): Move => [`${quoteIdent(live.database)}.${quoteIdent(t)}`, `${quoteIdent(backup)}.${quoteIdent(t)}`]),
+      ...next.tables.map((t): Move => [`${quoteIdent(shadow)}.${quoteIdent(t)}`, `${quoteIdent(live.database)}.${quoteIdent(t)}`]),
     ]
     await dropObjects(conn, live.database, old, false)
     await dropObjects(conn, shadow, next, false)
     try {
-      if (renames.length > 0) await conn.query(`RENAME TABLE ${renames.join(', ')}`)
+      await renameTables(conn, moves)
     } catch (error) {
       await createObjects(conn, live.database, old, false).catch(() => {})
       await createObjects(conn, shadow, next, false).catch(() => {})
@@ -94,10 +98,18 @@ export async function swapDatabases(live: Endpoint, shadow: string, backup: stri
       }, { cause: error })
     }
     try {
+      await ownSequenceDefaults(conn, live.database, shadow)
       await dropObjects(conn, live.database, old, true)
       await createObjects(conn, live.database, next, true)
       await createObjects(conn, backup, old, true)
     } catch (error) {
+      // All or nothing: the tables go back where they were, with their objects.
+      const undone = await undoSwap(conn, live.database, shadow, backup, old, next, moves).then(() => true, () => false)
+      if (undone) {
+        throw new DrydockError('DD_SWAP_FAILED', `swap of ${live.database} failed and was undone: recreating views, triggers or routines failed: ${(error as Error).message}`, {
+          stage: 'swap', hint: 'production is unchanged; fix the cause (the object named in the message) and run the upgrade again',
+        }, { cause: error })
+      }
       throw new DrydockError('DD_SWAP_INCOMPLETE', `the tables of ${live.database} were swapped (old ones in ${backup}), but recreating views, triggers or routines failed: ${(error as Error).message}`, {
         stage: 'swap', hint: `recreate them from the run directory's schema/migrated-*.sql before starting the application; the old ones are listed in ${backup}'s schema/source-*.sql`,
       }, { cause: error })
@@ -110,6 +122,43 @@ export async function swapDatabases(live: Endpoint, shadow: string, backup: stri
   } finally {
     await conn.close()
   }
+}
+
+/**
+ * Takes back a RENAME TABLE whose objects could not be recreated: the objects made so far on
+ * either side are dropped, the tables renamed back, and the objects recreated where they were.
+ */
+async function undoSwap(conn: MysqlConn, live: string, shadow: string, backup: string, old: Movable, next: Movable, moves: Move[]): Promise<void> {
+  await dropObjects(conn, live, next, true)
+  // In reverse order: the live names are free again before the old tables take them back.
+  await renameTables(conn, [...moves].reverse().map(([from, to]): Move => [to, from]))
+  await ownSequenceDefaults(conn, shadow, live)
+  await createObjects(conn, live, old, true)
+  // The copy's own objects as far as they can be made again (the one that failed cannot): the
+  // shadow is not live, and the next attempt starts the load back over.
+  await createObjects(conn, shadow, next, false).catch(() => {})
+  // What was recreated in the backup goes with it.
+  await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(backup)}`)
+}
+
+/**
+ * MariaDB stores a column default's sequence with its database (`nextval(\`shadow\`.\`seq\`)`),
+ * and RENAME TABLE keeps it: the tables that came from `from` would draw from a sequence of a
+ * database that is gone. They are pointed at `db`'s sequence of the same name (metadata only).
+ */
+async function ownSequenceDefaults(conn: MysqlConn, db: string, from: string): Promise<void> {
+  const rows = await conn.query(`SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col, COLUMN_DEFAULT AS def FROM information_schema.COLUMNS
+    WHERE TABLE_SCHEMA = ? AND COLUMN_DEFAULT LIKE '%nextval(%'`, [db])
+  for (const r of rows) {
+    const def = r.def!.split(`nextval(${quoteIdent(from)}.`).join(`nextval(${quoteIdent(db)}.`)
+    if (def === r.def) continue
+    await conn.query(`ALTER TABLE ${quoteIdent(db)}.${quoteIdent(r.tbl!)} ALTER COLUMN ${quoteIdent(r.col!)} SET DEFAULT ${def}`)
+  }
+}
+
+/** One RENAME TABLE for every move (atomic). */
+async function renameTables(conn: MysqlConn, moves: readonly Move[]): Promise<void> {
+  if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.map(([from, to]) => `${from} TO ${to}`).join(', ')}`)
 }
 
 /**
