@@ -8,6 +8,7 @@ import { writeFileAtomic } from './util/files.ts'
 import type { CheckpointRecord } from './checkpoint/checkpoint.ts'
 import type { CarryOverRecord, ExpectationResult } from './invariants/expectations.ts'
 import type { TransformRecord } from './transform/run-transform.ts'
+import type { SchemaMove } from './drivers/driver.ts'
 
 /**
  * Every path of a run directory, in one place:
@@ -155,7 +156,10 @@ export interface Manifest {
   /** Production's connection fields, so --rollback, --cleanup and --resume act on this run's database whatever config is near. */
   sourceEndpoint?: SourceRecord
   staging: { kind: 'ephemeral' | 'url'; endpoint?: string; dataDir?: string; version?: string; created?: boolean }
-  target: { kind: 'in-place' | 'url'; endpoint: string; shadow?: string; shadowCreated?: boolean; backup?: string }
+  /** `schemas`: the copy is in shadow schemas of the live database (schema swap), keyed by the schema each stands in for. */
+  target: { kind: 'in-place' | 'url'; endpoint: string; shadow?: string; shadowCreated?: boolean; backup?: string; schemas?: Record<string, string> }
+  /** How the copy goes live (in-place upgrades): by swapping schemas inside the live database or the whole database, and why. */
+  swapPath?: { kind: 'schema' | 'database'; reason: string }
   sourceVersion?: string
   snapshot?: { id: string; position: string; takenAt: string; fingerprint?: string }
   /** Each --resume: when, and the snapshot it had to take when the source was still needed. */
@@ -178,7 +182,11 @@ export interface Manifest {
   /** Whole-definition digests of staging's tables before the migration (engines that keep unchanged tables live). */
   tableDefinitionsBefore?: Record<string, string>
   /** Load back only what changed (pipeline/loadback/keep-tables.ts): tables left live, and why others were copied. */
-  keep?: { tables: string[]; bytes: number; copiedAnyway: { table: string; reason: string }[]; estimatedMsSaved?: number }
+  keep?: {
+    tables: string[]; bytes: number; copiedAnyway: { table: string; reason: string }[]; estimatedMsSaved?: number
+    /** Schema swap: each kept table's storage file (relfilenode) before and after the swap. */
+    files?: Record<string, { before: string; after: string }>
+  }
   /** Column definition fingerprints of staging's tables before the first migration step (pipeline/invariants). */
   definitionsBefore?: Record<string, string>
   /** Config `expect`, checked after the migration, with the values found. */
@@ -199,6 +207,8 @@ export interface Manifest {
   swap?: {
     status: 'swapping' | 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string
     shadow?: string; parked?: unknown[]; note?: string
+    /** Schema swap: the schemas renamed (live ↔ backup or rejected); `live` is then the database, `backup` lists the schemas. */
+    schemas?: SchemaMove[]
   }
   verdict?: 'verified' | 'failed' | 'rolled-back' | 'abandoned'
   failure?: { code: string; message: string; stage?: string; table?: string }

@@ -28,6 +28,7 @@ import { createRunDirs, type Manifest, ManifestStore, newRunId, type RunPaths, r
 import { closeSnapshot, resumeSnapshot, snapshotStage } from './snapshot/snapshot-stage.ts'
 import { attachStaging, stagingStage, stopStaging } from './staging/staging-stage.ts'
 import { settleInterruptedSwap } from './swap/settle-swap.ts'
+import { dropInPlaceCopy, inPlaceCopy } from './loadback/copy-target.ts'
 import { takeShadowFence } from './swap/shadow-fence.ts'
 import { swapStage } from './swap/swap-stage.ts'
 import { runStages } from './ui.ts'
@@ -234,7 +235,7 @@ async function hookOnce(ctx: RunContext, point: HookPoint): Promise<void> {
 /** After a verified hop 2, a resumed run only needs to know where the copy is. */
 async function reattachTarget(ctx: RunContext): Promise<void> {
   const { config, manifest } = ctx
-  ctx.loadTarget = config.target === 'in-place' ? withDatabase(config.source, manifest.data.target.shadow!) : config.target
+  ctx.loadTarget = config.target === 'in-place' ? inPlaceCopy(config.source, manifest.data) : config.target
 }
 
 /** Production's schema must be the one the run began with, whatever stage it stopped at. */
@@ -298,7 +299,7 @@ async function dropFailedShadow(ctx: RunContext): Promise<void> {
   const { manifest, config } = ctx
   if (!manifest.data.target.shadowCreated || manifest.data.swap || ctx.options.keepStaging) return
   if (manifest.data.verdict === 'verified') return
-  if (config.target === 'in-place') await ctx.driver.dropDatabase(config.source, manifest.data.target.shadow!)
+  if (config.target === 'in-place') await dropInPlaceCopy(ctx.driver, config.source, manifest.data)
   else await ctx.driver.dropDatabase(config.target, config.target.database)
   await manifest.update((m) => { m.target.shadowCreated = false })
 }

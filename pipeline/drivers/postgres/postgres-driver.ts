@@ -14,6 +14,9 @@ import { PostgresSession } from './postgres-session.ts'
 import { postgresReplicaLag } from './postgres-replica-lag.ts'
 import { openSnapshot } from './postgres-snapshot.ts'
 import { findClientTools } from './postgres-tools.ts'
+import { pgKeepBindings } from './postgres-keep.ts'
+import { attachKept, dropSwapSchemas, schemaSwapSide, swapSchemas } from './postgres-schema-swap.ts'
+import { schemaSwapCheck } from './postgres-swap-path.ts'
 
 let serverMajor = 0
 
@@ -53,7 +56,7 @@ export const postgresDriver: Driver = {
   },
 
   async connect(ep) {
-    return new PostgresSession(await pgConnect(ep))
+    return new PostgresSession(await pgConnect(ep), ep.schemaMap)
   },
 
   openSnapshot,
@@ -81,6 +84,22 @@ export const postgresDriver: Driver = {
 
   swap: swapDatabases,
   swapSide,
+  keepsLiveTables: true,
+  schemaSwap: {
+    check: schemaSwapCheck,
+    async bindings(staging, schemas) {
+      const client = await pgConnect(staging)
+      try {
+        return await pgKeepBindings(client, schemas)
+      } finally {
+        await client.end().catch(() => {})
+      }
+    },
+    attachKept,
+    swap: swapSchemas,
+    side: schemaSwapSide,
+    dropSchemas: dropSwapSchemas,
+  },
   copyPartMB: null,
   lockSource,
   isTransient: isTransientPostgres,
