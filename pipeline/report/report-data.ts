@@ -59,6 +59,7 @@ export function reportData(m: Manifest) {
     hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length },
     // Load back only what changed: the tables left live, why others were copied, time saved.
     keep: m.keep ?? null,
+    swapPath: m.swapPath ?? null,
     // Row transforms, expectations, tables carried over unchanged, staging checkpoint.
     ...migrationReport(m),
     swap: m.swap ?? null,

@@ -5,6 +5,7 @@ import { REPORT_CSS } from './report-html-style.ts'
 import { migrationHtml } from './report-migration.ts'
 import { hop1Table, hop2Table, stepsTable } from './report-html-tables.ts'
 import { timelineSvg } from './report-html-timeline.ts'
+import { swapPathLine } from './report-swap-path.ts'
 
 // Nothing may load or run: the file is read offline and may be mailed around with the sign-off.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -104,6 +105,11 @@ ${body.join('\n')}
 
 /** Load back only what changed: which tables stayed live and the time it saved. */
 function keptNote(r: ReportData): string {
+  const path = swapPathLine(r)
+  return `${path ? `<p>${esc(`${path.charAt(0).toUpperCase()}${path.slice(1)}`)}.</p>` : ''}${keptTablesNote(r)}`
+}
+
+function keptTablesNote(r: ReportData): string {
   if (!r.keep || r.keep.tables.length === 0) return ''
   const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (estimate: at the speed of this run's dump)`
   return `<p>Kept live, not copied (unchanged by the migration: same definition, same checksum before and after; the write fence shows them untouched): ${esc(String(r.keep.tables.length))} table(s), ${esc(formatBytes(r.keep.bytes))}${esc(saved)}.</p>`

@@ -1,6 +1,7 @@
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
 import { migrationMarkdown } from './report-migration.ts'
+import { swapPathLine } from './report-swap-path.ts'
 
 const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–', kept: '= kept' }
 
@@ -46,6 +47,8 @@ export function reportMarkdown(r: ReportData): string {
     const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (estimate: at the speed of this run's dump)`
     parts.push('', `Kept live (unchanged by the migration, not copied): ${r.keep.tables.length} table(s), ${formatBytes(r.keep.bytes)}${saved}.`)
   }
+  const path = swapPathLine(r)
+  if (path) parts.push('', `${path.charAt(0).toUpperCase()}${path.slice(1)}.`)
   const byReason = new Map<string, string[]>()
   for (const c of r.keep?.copiedAnyway ?? []) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), c.table])
   for (const [reason, tables] of byReason) {

@@ -4,6 +4,7 @@ import { reportData, type ReportData } from './report-data.ts'
 import { reportHtml } from './report-html.ts'
 import { reportMarkdown } from './report-markdown.ts'
 import { migrationSummary } from './report-migration.ts'
+import { swapPathLine } from './report-swap-path.ts'
 
 /** Stage 11: report.json, report.md and report.html in the run directory; returns the data for the summary. */
 export async function writeReport(paths: RunPaths, manifest: ManifestStore): Promise<ReportData> {
@@ -33,6 +34,7 @@ export function summaryText(r: ReportData): string {
     line(rows[0]!), ...rows.slice(1).map(line), '',
     `stages: ${stages}`,
     ...migrationSummary(r),
+    ...(swapPathLine(r) ? [swapPathLine(r)!] : []),
     ...(r.keep && r.keep.tables.length > 0
       ? [`kept live (unchanged, not copied): ${r.keep.tables.length} table(s), ${formatBytes(r.keep.bytes)}${r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved`}`]
       : []),
