@@ -308,7 +308,9 @@ async function confirmLoadBack(ctx: RunContext): Promise<void> {
   if (ctx.options.yes || ctx.options.rehearse) return
   const { config, manifest } = ctx
   const where = config.target === 'in-place'
-    ? `into shadow database "${manifest.data.target.shadow}" on ${describeEndpoint(withDatabase(config.source, manifest.data.target.shadow!))} and then swap it with the live database "${config.source.database}"`
+    ? ctx.driver.schemaSwap
+      ? `into a shadow copy on ${describeEndpoint(config.source)} (shadow schemas inside the live database where the migration allows, else a shadow database) and then swap it with the live data`
+      : `into shadow database "${manifest.data.target.shadow}" on ${describeEndpoint(withDatabase(config.source, manifest.data.target.shadow!))} and then swap it with the live database "${config.source.database}"`
     : `into ${describeEndpoint(config.target)}`
   if (!process.stdin.isTTY) {
     throw new DrydockError('DD_CONFIRMATION_NEEDED', `about to load the migrated data ${where}, but there is no terminal to confirm it`, {

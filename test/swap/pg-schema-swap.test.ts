@@ -10,7 +10,7 @@ import { parseEndpoint } from '../../pipeline/endpoint.ts'
 import { ManifestStore, runPaths } from '../../pipeline/run-dir.ts'
 import { runUpgrade } from '../../pipeline/run.ts'
 import { cleanupRun, rollbackRun } from '../../pipeline/swap/swap-stage.ts'
-import { configIn, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
+import { configIn, expectDrydockError, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { createDatabase, dropDatabasesWithPrefix, ident, pgUrl, sql, uniquePrefix } from '../helpers/postgres.ts'
 import { appDigests, appSchemaDump, drydockSchemas, fails, migrateInPlace, storageOf } from './pg-schema-swap-helpers.ts'
 
@@ -99,8 +99,15 @@ describe('PostgreSQL: schema swap keeps unchanged tables live', () => {
       WHERE k.contype = 'f' AND c.relnamespace = $1::regnamespace AND k.confrelid = 'public.authors'::regclass`, [backup])).toEqual([{ n: '0' }])
     expect(readReport(result.runDir).hop2.tables.filter((t) => t.check === 'kept').map((t) => t.table).sort()).toEqual(['public.authors', 'public.tags'])
 
-    // Rollback: the pre-upgrade schema and rows, the kept tables still the same, keys and views working.
+    // --cleanup refuses to drop the backup while a live object uses it (CASCADE would take it), and drops nothing.
     const store = ManifestStore.load(runPaths(result.runDir).manifest)
+    await sql(db, `CREATE VIEW public.v_old_books AS SELECT id FROM ${ident(backup)}.books`)
+    const refused = await expectDrydockError(cleanupRun(postgresDriver, parseEndpoint(pgUrl(db), 'source'), store), 'DD_SWAP_SCHEMA_IN_USE')
+    expect(refused.message).toMatch(/view v_old_books uses column id of table public_dd_backup_\d+\.books/)
+    expect(await drydockSchemas(db)).toEqual([backup])
+    await sql(db, 'DROP VIEW public.v_old_books')
+
+    // Rollback: the pre-upgrade schema and rows, the kept tables still the same, keys and views working.
     const rejected = await rollbackRun(postgresDriver, parseEndpoint(pgUrl(db), 'source'), store)
     expect(await appSchemaDump(db)).toBe(before.schema)
     expect(await appDigests(db)).toEqual(before.data)
