@@ -123,4 +123,44 @@ describe('PostgreSQL: schema swap keeps unchanged tables live', () => {
     expect(await drydockSchemas(db)).toEqual([])
     expect(await appDigests(db)).toEqual(before.data)
   })
+
+  it('swaps several schemas at once: a view in one schema on a kept table of another works after the swap and the rollback', async () => {
+    const db = `${prefix}_multi`
+    await createDatabase(db)
+    await sql(db, `
+      CREATE SCHEMA app; CREATE SCHEMA ref;
+      CREATE TABLE ref.country (code text PRIMARY KEY, name text);
+      CREATE TABLE app.customer (id int PRIMARY KEY, country text REFERENCES ref.country (code), name text);
+      CREATE VIEW app.v_countries AS SELECT code, name FROM ref.country;
+      CREATE VIEW ref.v_customers AS SELECT c.name, k.name AS country FROM app.customer c JOIN ref.country k ON k.code = c.country;
+      INSERT INTO ref.country VALUES ('de', 'Germany'), ('fr', 'France');
+      INSERT INTO app.customer SELECT g, CASE WHEN g % 2 = 0 THEN 'de' ELSE 'fr' END, 'c' || g FROM generate_series(1, 100) g`)
+    const inPlace = `${prefix}_multi_inplace`
+    await sql('postgres', `CREATE DATABASE ${ident(inPlace)} TEMPLATE ${ident(db)}`)
+    const before = { schema: await appSchemaDump(db), data: await appDigests(db), country: await storageOf(db, 'ref.country') }
+    const change = 'UPDATE app.customer SET name = upper(name)'
+    const dir = tempDir('pgss-multi')
+    writeFile(dir, 'migrate.sql', change)
+    const result = await runUpgrade(configIn(dir, { source: pgUrl(db), staging: pgUrl(`${db}_stg`), migrate: [{ sql: 'migrate.sql' }] }), RUN_OPTIONS)
+    expect(result.report.verdict).toBe('verified')
+    const manifest = readManifest(result.runDir)
+    expect(manifest.keep!.tables).toEqual(['ref.country'])
+    expect(manifest.swap!.schemas!.map((m) => m.schema).sort()).toEqual(['app', 'public', 'ref'])
+    expect(await storageOf(db, 'ref.country')).toBe(before.country)
+    await migrateInPlace(inPlace, change)
+    expect(await appSchemaDump(db)).toBe(await appSchemaDump(inPlace))
+    expect(await appDigests(db)).toEqual(await appDigests(inPlace))
+    await sql(db, "INSERT INTO ref.country VALUES ('it', 'Italy')")
+    expect(await sql(db, "SELECT name FROM app.v_countries WHERE code = 'it'")).toEqual([{ name: 'Italy' }])
+    expect(await sql(db, "SELECT count(*)::text AS n FROM ref.v_customers WHERE name = 'C2'")).toEqual([{ n: '1' }])
+    expect(await fails(db, "INSERT INTO app.customer VALUES (999, 'xx', 'x')")).toBe(true)
+    await sql(db, "DELETE FROM ref.country WHERE code = 'it'")
+
+    await rollbackRun(postgresDriver, parseEndpoint(pgUrl(db), 'source'), ManifestStore.load(runPaths(result.runDir).manifest))
+    expect(await appSchemaDump(db)).toBe(before.schema)
+    expect(await appDigests(db)).toEqual(before.data)
+    expect(await storageOf(db, 'ref.country')).toBe(before.country)
+    expect(await sql(db, 'SELECT count(*)::text AS n FROM app.v_countries')).toEqual([{ n: '2' }])
+    expect(await fails(db, "DELETE FROM ref.country WHERE code = 'de'")).toBe(true)
+  })
 })
