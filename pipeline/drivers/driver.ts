@@ -358,6 +358,11 @@ export interface SchemaSwap {
   swap(live: Endpoint, plan: SchemaSwapPlan): Promise<SchemaSwapResult>
   /** Which side of the swap production is on, read from the server. */
   side(live: Endpoint, plan: SchemaSwapPlan): Promise<SwapSide>
+  /**
+   * Staging's schemas carry the shadow names while pg_dump reads them (`map`: schema → shadow);
+   * renames back any an attempt killed in between left so. Idempotent.
+   */
+  repairStaging(staging: Endpoint, map: Readonly<Record<string, string>>): Promise<void>
   /** Drops these (drydock's) schemas with their contents; refuses when objects outside use them. */
   dropSchemas(live: Endpoint, schemas: readonly string[]): Promise<void>
 }

@@ -18,6 +18,8 @@ import { shadowName } from './shadow-names.ts'
 export async function loadbackStage(ctx: RunContext): Promise<void> {
   const { config, manifest } = ctx
   const staging = ctx.staging!
+  // An attempt killed while pg_dump read staging under the shadow names left them so.
+  if (manifest.data.target.schemas) await ctx.driver.schemaSwap?.repairStaging(staging, manifest.data.target.schemas)
   const migratedTables = await withSessions(ctx, staging, 1, ([s]) => s!.inventory(config.schemas))
   // Files written by an earlier attempt stay valid (staging only changes in the migrate stage,
   // and --from migrate forgets them); the production copy is new, so nothing in it is loaded.

@@ -138,4 +138,19 @@ describe('PostgreSQL: which swap, and why', () => {
     expect(await sql(db, "INSERT INTO item VALUES (999, 424242, 'x')").then(() => 'inserted', () => 'refused')).toBe('refused')
     expect(await sql(db, 'DELETE FROM big WHERE id = 7').then(() => 'deleted', () => 'refused')).toBe('refused')
   })
+
+  it('kill -9 while staging carries the shadow names: --resume renames them back and swaps', async () => {
+    const db = await seeded('killstg')
+    const big = await storageOf(db, 'public.big')
+    const run = cliRun(db)
+    await runCliKilledAt('staging-renamed-pre-data', ['--config', run.configFile, '--yes'])
+    const staging = `${db}_stg`
+    expect((await drydockSchemas(staging)).length).toBe(1)
+    const resumed = await runCli(['--resume', run.runDir(), '--yes'])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(resumed.stdout).toMatch(/verdict: VERIFIED/)
+    expect(readManifest(run.runDir()).swapPath?.kind).toBe('schema')
+    expect(await storageOf(db, 'public.big')).toBe(big)
+    expect(await sql(db, 'SELECT v, flag::text FROM item WHERE id = 1')).toEqual([{ v: 'V1', flag: '1' }])
+  })
 })

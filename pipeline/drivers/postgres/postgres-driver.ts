@@ -6,7 +6,7 @@ import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging, 
 import { cloneDatabase } from './postgres-clone.ts'
 import { startEphemeralPostgres } from './postgres-ephemeral.ts'
 import { migrationEnv } from './postgres-env.ts'
-import { applySql, copySchema } from './postgres-schema.ts'
+import { applySql, copySchema, renameSchemas } from './postgres-schema.ts'
 import { lockSource } from './postgres-lock.ts'
 import { isTransientPostgres } from './postgres-transient.ts'
 import { postgresPreflightChecks } from './postgres-preflight.ts'
@@ -99,6 +99,7 @@ export const postgresDriver: Driver = {
     swap: swapSchemas,
     side: schemaSwapSide,
     dropSchemas: dropSwapSchemas,
+    repairStaging: (staging, map) => renameSchemas(staging, Object.entries(map).map(([schema, shadow]) => [shadow, schema])),
   },
   copyPartMB: null,
   lockSource,

@@ -4,6 +4,7 @@ import { DrydockError } from '../../errors.ts'
 import { execProgram, lastLines } from '../../util/exec.ts'
 import { readFileSync, writeFileSync } from 'node:fs'
 import type pg from 'pg'
+import { pauseForTest } from '../../util/test-pause.ts'
 import type { SchemaCopyOptions, SchemaSection, TableRef } from '../driver.ts'
 import { childEnv, libpqEnv } from './postgres-env.ts'
 import { copyPostDataParallel } from './postgres-post-data.ts'
@@ -31,6 +32,7 @@ export async function copySchema(
     // pg_dump reads them, so every name in the dump (views, defaults, keys) is already the shadow's.
     for (const [, shadow] of shadows) args.push(`--schema="${shadow.replace(/"/g, '""')}"`)
     await renameSchemas(from, shadows)
+    pauseForTest(`staging-renamed-${section}`)
     try {
       await dumpAndApply(tools, from, to, section, options, args)
       if (section === 'pre-data') await copySchemaPrivileges(from, to, shadows.map(([, shadow]) => shadow))
@@ -47,7 +49,7 @@ export async function copySchema(
  * Renames schemas (`[from, to]` pairs) in one transaction; a pair whose `from` is gone was renamed
  * already (an attempt killed in between), so running it again repairs what that attempt left.
  */
-async function renameSchemas(ep: Endpoint, pairs: readonly (readonly [string, string])[]): Promise<void> {
+export async function renameSchemas(ep: Endpoint, pairs: readonly (readonly [string, string])[]): Promise<void> {
   const client = await pgConnect(ep)
   try {
     await client.query('BEGIN')
