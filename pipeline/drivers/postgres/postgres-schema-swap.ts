@@ -69,7 +69,8 @@ export async function attachKept(copy: Endpoint, kept: readonly TableRef[]): Pro
         await client.query(`ALTER TABLE ${k.tbl} ADD CONSTRAINT ${k.name} ${k.definition}`)
       }
       try {
-        for (const t of kept) await client.query(`DROP TABLE ${qualify({ schema: twinOf(t.schema), name: t.name })}`)
+        // One statement: twins that depend on each other (inheritance, keys) go together.
+        await client.query(`DROP TABLE ${kept.map((t) => qualify({ schema: twinOf(t.schema), name: t.name })).join(', ')}`)
         for (const schema of live) await client.query(`DROP SCHEMA ${quoteIdent(twinOf(schema))}`)
       } catch (error) {
         throw new DrydockError('DD_SCHEMA_SWAP_KEPT', `a kept table's copy in the shadow schema is still used by another object: ${(error as Error).message}`, {
