@@ -5,7 +5,7 @@ import { REPORT_CSS } from './report-html-style.ts'
 import { migrationHtml } from './report-migration.ts'
 import { hop1Table, hop2Table, stepsTable } from './report-html-tables.ts'
 import { timelineSvg } from './report-html-timeline.ts'
-import { swapPathLine } from './report-swap-path.ts'
+import { shadowLabel, swapPathLine } from './report-swap-path.ts'
 
 // Nothing may load or run: the file is read offline and may be mailed around with the sign-off.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -52,7 +52,7 @@ function facts(r: ReportData): string {
     ['staging', `${r.staging.kind}${r.staging.endpoint ? ` ${r.staging.endpoint}` : ''}${r.staging.version ? ` (${r.staging.version})` : ''}`],
     ['target', r.target.kind === 'in-place' ? `in place on ${r.target.endpoint}` : `separate database ${r.target.endpoint}`],
   ]
-  if (r.target.kind === 'in-place') rows.push(['shadow', r.target.shadow ?? '–'], ['backup', r.target.backup ?? '–'])
+  if (r.target.kind === 'in-place') rows.push(['shadow', shadowLabel(r)], ['backup', r.target.backup ?? '–'])
   rows.push(['swap', swapText(r).replace(/^Swap: /, '')], ['total time', formatSeconds(r.totalMs)])
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`
 }

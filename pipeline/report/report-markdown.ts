@@ -1,7 +1,7 @@
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
 import { migrationMarkdown } from './report-migration.ts'
-import { swapPathLine } from './report-swap-path.ts'
+import { shadowLabel, swapPathLine } from './report-swap-path.ts'
 
 const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–', kept: '= kept' }
 
@@ -24,7 +24,7 @@ export function reportMarkdown(r: ReportData): string {
     `- Source: ${r.source} (${r.sourceVersion ?? 'version unknown'})`,
     `- Snapshot: ${r.snapshot ? `${r.snapshot.id} at ${r.snapshot.position}, ${r.snapshot.takenAt}` : '–'}`,
     `- Staging: ${r.staging.kind}${r.staging.endpoint ? ` ${r.staging.endpoint}` : ''}${r.staging.version ? ` (${r.staging.version})` : ''}`,
-    `- Target: ${r.target.kind === 'in-place' ? `in place, shadow ${r.target.shadow ?? '–'}, backup ${r.target.backup ?? '–'}` : r.target.endpoint}`,
+    `- Target: ${r.target.kind === 'in-place' ? `in place, shadow ${shadowLabel(r)}, backup ${r.target.backup ?? '–'}` : r.target.endpoint}`,
     `- Swap: ${r.swap ? `${r.swap.status} at ${r.swap.at} (old data kept as ${r.swap.backup})` : 'not done'}`,
   ]
   if (r.failure) parts.push(`- Failure: ${r.failure.code} in ${r.failure.stage ?? '?'}${r.failure.table ? ` (${r.failure.table})` : ''}: ${r.failure.message}`)

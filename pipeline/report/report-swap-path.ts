@@ -13,3 +13,8 @@ export function swapPathLine(r: ReportData): string | undefined {
   const storage = files.length > 0 ? `; kept tables' storage files (relfilenode) unchanged: ${same} of ${files.length}` : ''
   return `swap: schemas inside the live database, because ${path.reason}${storage}`
 }
+
+/** The in-place copy: a shadow database, or the shadow schemas of a schema swap. */
+export function shadowLabel(r: ReportData): string {
+  return r.target.shadow ?? (r.target.schemas ? `schemas ${Object.values(r.target.schemas).join(', ')}` : '–')
+}

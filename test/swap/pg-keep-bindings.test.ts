@@ -47,4 +47,18 @@ describe('PostgreSQL: tables bound to what the schema swap replaces', () => {
     expect(chooseKept(['public.animal', 'public.dog'], before, deps, bindings).kept).toEqual(['public.animal', 'public.dog'])
     expect(chooseKept(['public.dog'], before, deps, bindings).copiedAnyway).toEqual([{ table: 'public.dog', reason: expect.stringMatching(/^it uses table animal /) }])
   })
+
+  it('sends the run to the shadow database when an extension lives in a swapped schema or production has publications', async () => {
+    const db = `${prefix}_c`
+    await createDatabase(db)
+    const ep = parseEndpoint(pgUrl(db), 'source')
+    await sql(db, 'CREATE TABLE t (id int PRIMARY KEY)')
+    expect(await postgresDriver.schemaSwap!.check(ep, ep)).toEqual({ schemas: ['public'], blockers: [] })
+    await sql(db, 'CREATE EXTENSION citext; CREATE PUBLICATION pub_t FOR TABLE t')
+    const { blockers } = await postgresDriver.schemaSwap!.check(ep, ep)
+    expect(blockers).toEqual([
+      expect.stringMatching(/^extension citext has its objects in schema public, which the swap renames/),
+      expect.stringMatching(/^publications \(pub_t\) name their tables by OID/),
+    ])
+  })
 })

@@ -83,6 +83,8 @@ export async function schemaSwapCheck(live: Endpoint, staging: Endpoint, schemas
         if (!blockers.includes(reason)) blockers.push(reason)
       }
     }
+    const publications = await items(prod, 'SELECT pubname AS item FROM pg_publication')
+    if (publications.length > 0) blockers.push(`publications (${publications.join(', ')}) name their tables by OID and would keep publishing the old ones after a schema swap`)
     if (schemas) {
       const bound = await items(prod, BOUND_FROM_OUTSIDE_SQL, [swapped])
       if (bound.length > 0) blockers.push(`objects outside the swapped schemas (${swapped.join(', ')}) are bound to objects inside: ${bound.join('; ')}`)
