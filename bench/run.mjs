@@ -32,6 +32,19 @@ if (!engines || scales.length === 0) {
   process.exit(2)
 }
 
+if (argv.window) {
+  // --window: drydock's window against the same migration in place, on throwaway production
+  // servers (bench/lib/window/, bench/README.md "Window vs in place"); no anchors, no rehearsal.
+  const options = {
+    engines, scales, jobs, work: WORK, out: OUT, command: `npm run bench -- ${process.argv.slice(3).join(' ')}`,
+    ...(argv.migrations ? { migrations: String(argv.migrations).split(',') } : {}), ...(argv['small-table'] ? { smallTable: String(argv['small-table']) } : {}),
+    ...(argv['keep-production'] ? { keepProduction: true } : {}),
+    ...(argv['from-json'] ? { fromJson: String(argv['from-json']).split(',') } : {}),
+  }
+  await $({ cwd: ROOT, stdio: 'inherit' })`node --import tsx bench/lib/window/window-bench.ts ${JSON.stringify(options)}`
+  process.exit(0)
+}
+
 /** apt-get what the anchors need, once (Debian packages). */
 async function ensureTools() {
   const need = []

@@ -3,9 +3,10 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { verifyCommand, verifyOptionsError } from './compare/verify-command.ts'
-import { loadConfig, parseIdleLimit } from './config.ts'
+import { loadConfig, type ParsedConfig, parseIdleLimit } from './config.ts'
+import { listCommand, statusCommand } from './commands/run-status.ts'
 import { DrydockError, isDrydockError } from './errors.ts'
-import { summaryText } from './report/report-write.ts'
+import { nextStepsText, summaryText } from './report/report-write.ts'
 import { ManifestStore } from './run-dir.ts'
 import { resumeUpgrade, runUpgrade } from './run.ts'
 import { openRun } from './resume/run-of.ts'
@@ -15,6 +16,7 @@ import { planUpgrade } from './plan/plan.ts'
 import { planText } from './plan/plan-text.ts'
 import { compareWithPrevious } from './plan/rehearsal-compare.ts'
 import { redactUrls } from './util/redact.ts'
+import { versionText } from './util/version.ts'
 import { sampleCommand } from './transform/sample.ts'
 import { parseThrottleFlags, withThrottleFlags } from './throttle/throttle-config.ts'
 import { type Compression, COMPRESSIONS } from './util/file-codec.ts'
@@ -31,12 +33,20 @@ Usage:
   npx zx scripts/offline-upgrade.mjs --rollback RUN               swap the run's old database back (RUN: its directory or run id)
   npx zx scripts/offline-upgrade.mjs --cleanup RUN                drop the run's old-database backup (after a swap),
                                                                    or discard a stopped run's staging and copies
+  npx zx scripts/offline-upgrade.mjs --list [--config FILE]        the runs in the run directory and where each stands
+  npx zx scripts/offline-upgrade.mjs --status RUN                 one run's state, stage by stage, and what to do next
   npx zx scripts/offline-upgrade.mjs --verify --left URL --right URL [--locate] [--out DIR]
                                                                    compare two databases table by table
 
 Options:
   -c, --config FILE     config file (.mjs or .ts)       default: upgrade.config.mjs, then .ts
   -y, --yes             do not ask before loading the migrated data into production
+  -t, --table PATTERN   carry only these tables' rows (repeatable; replaces tables.include;
+                        the other tables travel empty, like pg_dump --exclude-table-data)
+  -T, --exclude-table PATTERN
+                        also leave these tables' rows out (repeatable; adds to tables.exclude)
+  -v, --verbose         also print the run's events (tables done, retries, decisions) to stderr
+  -q, --quiet           no progress display: only errors and the final summary
       --keep-staging    keep the ephemeral staging server's data directory (stopped)
       --checkpoint      keep a checkpoint of staging after hop 1 (always on with --rehearse)
   -j, --jobs N          parallel workers                default: config jobs, else CPU cores
@@ -52,6 +62,7 @@ Options:
       --idle-limit SECONDS
                         the longest a connection to a   default: config idleLimitSeconds, else 60
                         server may stay silent (below every proxy's idle timeout on the way)
+  -V, --version         drydock's version and commit
   -h, --help            this help
 
 Verify (read-only on both sides; no config needed):
@@ -98,6 +109,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         'max-replica-lag': { type: 'string' },
         'idle-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'V', default: false },
+        list: { type: 'boolean', default: false },
+        status: { type: 'string' },
+        table: { type: 'string', short: 't', multiple: true },
+        'exclude-table': { type: 'string', short: 'T', multiple: true },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -110,6 +128,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`)
     return 0
   }
+  if (args.version) {
+    process.stdout.write(`${versionText()}\n`)
+    return 0
+  }
   const verifyError = verifyOptionsError(args)
   if (verifyError) {
     process.stderr.write(`drydock: ${verifyError}\nRun with --help for usage.\n`)
@@ -119,9 +141,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`drydock: Invalid option --from: only "--from migrate" with --resume RUN_DIR is supported, got "${args.from}"\n`)
     return 2
   }
-  const modes = (['rollback', 'cleanup', 'plan', 'rehearse', 'resume'] as const).filter((m) => args[m])
+  const modes = (['rollback', 'cleanup', 'plan', 'rehearse', 'resume', 'status', 'list'] as const).filter((m) => args[m])
   if (modes.length > 1) {
     process.stderr.write(`drydock: options --${modes[0]} and --${modes[1]} are not compatible\n`)
+    return 2
+  }
+  if (args.verbose && args.quiet) {
+    process.stderr.write('drydock: options --verbose and --quiet are not compatible\n')
+    return 2
+  }
+  const tableFlags = { include: args.table ?? [], exclude: args['exclude-table'] ?? [] }
+  if ((tableFlags.include.length || tableFlags.exclude.length) && (args.resume || args.rollback || args.cleanup || args.status || args.list)) {
+    process.stderr.write('drydock: -t/--table and -T/--exclude-table choose the tables of a new run (or --plan, --rehearse); a run keeps the tables it began with\n')
     return 2
   }
   const jobs = args.jobs === undefined ? undefined : Number(args.jobs)
@@ -154,6 +185,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.verify) {
       return await verifyCommand({ left: args.left, right: args.right, locate: args.locate, out: args.out, jobs, schemas: args.schema })
     }
+    if (args.status) {
+      process.stdout.write(`${await statusCommand(args.status, args.config)}\n`)
+      return 0
+    }
+    if (args.list) {
+      const config = args.config !== undefined || existsSync(defaultConfigPath()) ? await loadConfig(args.config ?? defaultConfigPath()) : undefined
+      process.stdout.write(`${listCommand(config, resolve('drydock-runs'))}\n`)
+      return 0
+    }
     if (args.rollback) {
       process.stdout.write(`${await rollbackCommand(args.rollback, args.config)}\n`)
       return 0
@@ -169,7 +209,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       })
     }
     const loaded = withThrottleFlags(resumed?.config ?? await loadConfig(args.config ?? defaultConfigPath()), throttleFlags)
-    const config = idleLimit === undefined ? loaded : Object.freeze({ ...loaded, idleLimitSeconds: idleLimit })
+    const config = withTableFlags(idleLimit === undefined ? loaded : Object.freeze({ ...loaded, idleLimitSeconds: idleLimit }), tableFlags)
     // --sample N --transform FILE: try a row transform on the source's first N rows (reads only).
     if (args.sample !== undefined || args.transform !== undefined) return await sampleCommand(config, args.sample, args.transform)
     const workers = jobs ?? config.jobs ?? availableParallelism()
@@ -184,9 +224,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(args.checkpoint ? { checkpoint: true } : {}), ...(args.from === 'migrate' ? { from: 'migrate' as const } : {}),
       ...(partMB !== undefined ? { partBytes: Math.round(partMB * 1024 * 1024) } : {}), ...(args['no-direct'] ? { direct: false } : {}),
       ...(args.compress !== undefined ? { compress: args.compress as Compression } : {}),
+      ...(args.verbose ? { verbosity: 'verbose' as const } : args.quiet ? { verbosity: 'quiet' as const } : {}),
     }
     const result = resumed ? await resumeUpgrade(resumed.paths.root, config, options) : await runUpgrade(config, options)
-    process.stdout.write(`${summaryText(result.report)}\nreport: ${join(result.runDir, 'report.md')}\n`)
+    const reportPaths = { md: join(result.runDir, 'report.md'), html: join(result.runDir, 'report.html') }
+    process.stdout.write(`${summaryText(result.report)}\n${nextStepsText(result.report, result.runDir, reportPaths)}\n`)
     if (args.rehearse) {
       const previous = pastRuns(config.runDir, config.file, { rehearsalsOnly: true, before: result.report.runId })[0]
       const manifest = ManifestStore.load(join(result.runDir, 'manifest.json')).data
@@ -200,6 +242,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     printError(error)
     return isDrydockError(error) && error.code === 'DD_INTERRUPTED' ? 130 : 1
   }
+}
+
+/** `-t` replaces the config's tables.include (only these tables' rows are carried); `-T` adds to tables.exclude. */
+function withTableFlags(config: ParsedConfig, flags: { include: string[]; exclude: string[] }): ParsedConfig {
+  if (flags.include.length === 0 && flags.exclude.length === 0) return config
+  return Object.freeze({
+    ...config,
+    include: flags.include.length ? flags.include : config.include,
+    exclude: [...config.exclude, ...flags.exclude],
+  })
 }
 
 function defaultConfigPath(): string {

@@ -9,6 +9,7 @@ import { type Expectation, type ExpectationSpec, parseExpectations } from './inv
 import { loadTransform, TRANSFORM_EXTENSIONS } from './transform/load-transform.ts'
 import { DEFAULT_IDLE_LIMIT_SECONDS } from './faults/keep-alive.ts'
 import { parseThrottle, type ThrottleConfig, type ThrottleSettings } from './throttle/throttle-config.ts'
+import { parseReplicas, type ReplicaConfig, type ReplicaSetting } from './replication/replicas-config.ts'
 
 /** A migration step that runs SQL files on staging, each file in its own transaction. */
 export interface SqlStep {
@@ -107,6 +108,12 @@ export interface UpgradeConfig {
    */
   throttle?: ThrottleConfig
   /**
+   * The replicas of production, loaded directly (no row events in the binary log) or through
+   * replication (see "Replicas" in the README). @example [{ url: 'mysql://drydock@replica-1/app' }]
+   * @defaultValue [] (the load is replicated as before)
+   */
+  replicas?: (ReplicaConfig | string)[]
+  /**
    * The longest any connection to a server may stay silent: below the idle timeout of every
    * proxy or balancer on the way (HAProxy `timeout client/server`, pgbouncer). Held connections
    * send `SELECT 1` after half of it; checksum parts and the plan's longest silent statement are
@@ -144,6 +151,8 @@ export interface ParsedConfig {
   readonly expectations: readonly Expectation[]
   /** Config `throttle`, with `--max-rate` / `--max-replica-lag` applied by the CLI (pipeline/throttle). */
   readonly throttle?: ThrottleSettings
+  /** Config `replicas` (pipeline/replication). */
+  readonly replicas: readonly ReplicaSetting[]
   /** Config `idleLimitSeconds` (or `--idle-limit`). */
   readonly idleLimitSeconds: number
   /** The config file's folder: relative paths and hooks start here. */
@@ -155,7 +164,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-const KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'compress', 'hooks', 'expect', 'throttle', 'idleLimitSeconds'] as const
+export const CONFIG_KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'compress', 'hooks', 'expect', 'throttle', 'replicas', 'idleLimitSeconds'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -175,7 +184,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
   }
   const input = raw as Record<string, unknown>
   for (const key of Object.keys(input)) {
-    if (!(KEYS as readonly string[]).includes(key)) problems.push(`Unknown option ${key}: expected one of ${KEYS.join(', ')}`)
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) problems.push(`Unknown option ${key}: expected one of ${CONFIG_KEYS.join(', ')}`)
   }
   const source = check('source', () => parseEndpoint(requireString(input.source, 'source'), 'source'))
   const staging = check('staging', () => {
@@ -233,6 +242,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
   const hooks = check('hooks', () => parseHooks(input.hooks))
   const expectations = parseExpectations(input.expect, problems)
   const throttle = parseThrottle(input.throttle, source?.engine, problems)
+  const replicas = parseReplicas(input.replicas, source?.engine, problems)
   if (problems.length > 0) throw configError(problems, file)
   return Object.freeze({
     file,
@@ -251,6 +261,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     hooks: Object.freeze(hooks!),
     expectations: Object.freeze(expectations),
     throttle,
+    replicas,
     idleLimitSeconds: idleLimitSeconds!,
     baseDir,
   })

@@ -22,6 +22,8 @@ export interface RunOptions {
   rehearse?: boolean
   /** Keep a checkpoint of staging after hop 1, for `--from migrate`. @defaultValue true when rehearsing */
   checkpoint?: boolean
+  /** `quiet`: no progress display; `verbose`: the run's events on stderr too (--quiet, --verbose). @defaultValue 'normal' */
+  verbosity?: 'quiet' | 'normal' | 'verbose'
   /** With --resume: restore staging from its checkpoint and run every stage from the migration on. */
   from?: 'migrate'
   /**

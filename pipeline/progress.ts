@@ -2,20 +2,64 @@ import { formatBytes } from './util/files.ts'
 
 interface Active { rows: number; bytes: number; startedAt: number }
 
-/** Per-stage counters that the UI renders: tables done, rows, bytes, MB/s, tables under way. */
+/** Counts of one side of a stage that reads two databases at once (verify: production and staging). */
+interface Side { done: number; total: number; unit: string; rows: number }
+
+export interface ProgressTick {
+  /** Bytes moved and rows passed since the last call. */
+  add(bytes: number, rows: number): void
+  /** The unit is finished; `exactRows`, when known, replaces the rows counted along the way. */
+  done(exactRows?: number): void
+}
+
+/**
+ * Per-stage counters that the UI renders: what the stage is doing, units done (tables or
+ * parts, per side when it reads two databases), rows, bytes, MB/s, units under way, ETAs.
+ */
 export class StageProgress {
   readonly startedAt = Date.now()
   doneTables = 0
   rows = 0
   bytes = 0
+  /** Units (tables, or parts of them) the stage will finish; 0 while unknown. */
+  totalTables = 0
+  /** What the units are called (`tables`, `parts`, `steps`). */
+  unit = 'tables'
+  /** The phase under way when it is not a table copy (`building 14 indexes`, `step 2: 0002-foo.sql`). */
+  phase: string | undefined
   /** Bytes the stage will move, when known: gives the stage's ETA from its measured speed. */
   expectedBytes = 0
-  /** What the stages after this one took last time (scaled), for the whole run's ETA. */
-  laterMs = 0
+  /**
+   * What the stages after this one took last time (scaled), for the whole run's ETA;
+   * undefined when there is no earlier run to go by (the run's ETA is then not shown).
+   */
+  laterMs: number | undefined
   /** This stage's time last time (scaled), for stages that move no bytes. */
   estimateMs: number | undefined
   private readonly active = new Map<string, Active>()
-  constructor(public totalTables = 0) {}
+  private readonly sides = new Map<string, Side>()
+  constructor(totalTables = 0) {
+    this.totalTables = totalTables
+  }
+
+  /** Adds units to the stage's total (a stage may plan its units in several rounds). */
+  expect(units: number, unit?: string): void {
+    this.totalTables += units
+    if (unit) this.unit = unit
+  }
+
+  /** Units of one side (`production`, `staging`) the stage will finish, and what they are called there. */
+  expectOn(side: string, units: number, unit = 'tables'): void {
+    const entry = this.sides.get(side) ?? { done: 0, total: 0, unit, rows: 0 }
+    entry.total += units
+    if (unit === 'parts') entry.unit = unit
+    this.sides.set(side, entry)
+  }
+
+  /** Whether there is anything worth a line yet. */
+  hasNews(): boolean {
+    return this.doneTables + this.rows + this.bytes > 0 || this.estimateMs !== undefined || this.phase !== undefined || this.active.size > 0 || this.sides.size > 0
+  }
 
   /** Seconds left in this stage: measured speed over the bytes left, else last time's duration. */
   remainingSeconds(): number | undefined {
@@ -26,9 +70,10 @@ export class StageProgress {
     return this.estimateMs === undefined ? undefined : Math.max(0, this.estimateMs / 1000 - elapsed)
   }
 
-  start(table: string): { add(bytes: number, rows: number): void; done(): void } {
+  start(label: string, side?: string): ProgressTick {
     const entry: Active = { rows: 0, bytes: 0, startedAt: Date.now() }
-    this.active.set(table, entry)
+    const key = side ? `${label} on ${side}` : label
+    this.active.set(key, entry)
     return {
       add: (bytes, rows) => {
         entry.bytes += bytes
@@ -36,27 +81,76 @@ export class StageProgress {
         this.bytes += bytes
         this.rows += rows
       },
-      done: () => {
-        this.active.delete(table)
-        this.doneTables++
+      done: (exactRows) => {
+        if (exactRows !== undefined) {
+          this.rows += exactRows - entry.rows
+          entry.rows = exactRows
+        }
+        this.active.delete(key)
+        if (!side) this.doneTables++
+        else {
+          const counts = this.sides.get(side) ?? { done: 0, total: 0, unit: 'tables', rows: 0 }
+          counts.rows += entry.rows
+          counts.done++
+          this.sides.set(side, counts)
+        }
       },
     }
   }
 
-  /** One line: the stage's totals, then the tables under way with their own speed. */
+  /** One line: the phase, the stage's totals, ETAs, then the units under way with their own speed. */
   render(): string {
     const seconds = Math.max(0.001, (Date.now() - this.startedAt) / 1000)
-    const head = `${this.doneTables}/${this.totalTables} tables · ${this.rows.toLocaleString('en')} rows · ${formatBytes(this.bytes)} · ${formatBytes(this.bytes / seconds)}/s`
-    const active = [...this.active.entries()].slice(0, 3).map(([table, a]) => {
+    const head = [
+      ...(this.phase ? [this.phase] : []),
+      this.units(),
+      ...(this.shownRows() > 0 ? [`${this.shownRows().toLocaleString('en')} rows`] : []),
+      ...(this.bytes > 0 ? [`${formatBytes(this.bytes)}`, `${formatBytes(this.bytes / seconds)}/s`] : []),
+    ].join(' · ')
+    const active = [...this.active.entries()].slice(0, 3).map(([label, a]) => {
       const s = Math.max(0.001, (Date.now() - a.startedAt) / 1000)
-      return a.bytes > 0
-        ? `${table} ${a.rows.toLocaleString('en')} rows ${formatBytes(a.bytes / s)}/s`
-        : table
+      return a.bytes > 0 ? `${label} ${a.rows.toLocaleString('en')} rows ${formatBytes(a.bytes / s)}/s` : label
     })
     const more = this.active.size > 3 ? ` +${this.active.size - 3}` : ''
     const left = this.remainingSeconds()
-    const eta = left === undefined ? '' : ` · ETA ${clock(left)} (run ${clock(left + this.laterMs / 1000)})`
+    const run = left === undefined || this.laterMs === undefined ? '' : ` (run ${clock(left + this.laterMs / 1000)})`
+    const eta = left === undefined ? '' : ` · ETA ${clock(left)}${run}`
     return active.length ? `${head}${eta} │ ${active.join(', ')}${more}` : `${head}${eta}`
+  }
+
+  /** Rows of the stage; where it reads two sides, those of the side furthest on (the same rows are read on both). */
+  shownRows(): number {
+    if (this.sides.size === 0) return this.rows
+    return Math.max(...[...this.sides.values()].map((c) => c.rows))
+  }
+
+  private units(): string {
+    const own = this.totalTables > 0 ? `${this.doneTables}/${this.totalTables} ${this.unit}` : `${this.doneTables} ${this.unit}`
+    const sides = [...this.sides].map(([side, c]) => `${side} ${c.done}${c.total > 0 ? `/${c.total}` : ''} ${c.unit}`)
+    if (sides.length === 0) return own
+    return [...(this.totalTables > 0 || this.doneTables > 0 ? [own] : []), ...sides].join(' · ')
+  }
+}
+
+/** A progress tick for a stream whose rows are counted as it flows (`rowsNow`) or, failing that, by line ends. */
+export function streamTicker(tick: ProgressTick | undefined, rowsNow?: () => number): (bytes: number, lines: number) => void {
+  let shown = 0
+  return (bytes, lines) => {
+    const now = rowsNow ? rowsNow() : shown + lines
+    tick?.add(bytes, now - shown)
+    shown = now
+  }
+}
+
+/** Rows of a file of known size and row count, pro rata of the bytes read so far: exact at the end. */
+export function fileTicker(tick: ProgressTick | undefined, fileRows: number, fileBytes: number): (bytes: number) => void {
+  let read = 0
+  let shown = 0
+  return (bytes) => {
+    read += bytes
+    const now = fileBytes > 0 ? Math.min(fileRows, Math.floor((fileRows * read) / fileBytes)) : 0
+    tick?.add(bytes, now - shown)
+    shown = now
   }
 }
 

@@ -7,8 +7,10 @@ import type { Fence } from './fence/fence.ts'
 import { writeFileAtomic } from './util/files.ts'
 import type { CheckpointRecord } from './checkpoint/checkpoint.ts'
 import type { CarryOverRecord, ExpectationResult } from './invariants/expectations.ts'
+import type { Provenance } from './report/run-provenance.ts'
 import type { TransformRecord } from './transform/run-transform.ts'
 import type { SchemaMove } from './drivers/driver.ts'
+import type { ReplicationRecord } from './replication/replication-record.ts'
 
 /**
  * Every path of a run directory, in one place:
@@ -170,6 +172,10 @@ export interface Manifest {
   shadowFence?: Fence
   /** The type-fidelity canary's result (staging stage). */
   canary?: { columns: number; rows: number; ms: number }
+  /** Who ran it, where, with which drydock and config (report sign-off block). */
+  provenance?: Provenance
+  /** The write fences as the swap checked them: tables proven unchanged by their marks or by checksum. */
+  fenceCheck?: { at: string; production?: { byMarks: number; byChecksum: number }; copy?: { byMarks: number; byChecksum: number } }
   /** Staging has its indexes, constraints and triggers (post-data applied). */
   stagingPostData?: boolean
   /** Hooks already run, so a resumed run does not repeat them. */
@@ -199,6 +205,8 @@ export interface Manifest {
   restoringStaging?: string
   /** Loadback under --max-rate / replica lag limits: time spent paused or rate-limited. */
   throttle?: { pausedMs: number; pauses: number; limitedMs: number }
+  /** Replication cost of the load back and swap, and how each replica was loaded (pipeline/replication). */
+  replication?: ReplicationRecord
   /**
    * `swapping`: the intent, written just before the rename (pipeline/swap/settle-swap.ts settles
    * it after a kill). `parked`: what the swap took off the old tables around kept ones, for

@@ -15,6 +15,7 @@ import { pastRuns } from './plan/past-runs.ts'
 import { setIdleLimit } from './faults/keep-alive.ts'
 import { asLostConnection } from './faults/lost-connection.ts'
 import { EventLog } from './log.ts'
+import { redactUrls } from './util/redact.ts'
 import { runHook } from './hooks/run-hook.ts'
 import { loadbackStage } from './loadback/loadback-stage.ts'
 import { shadowName } from './loadback/shadow-names.ts'
@@ -24,6 +25,8 @@ import { migrateStage } from './migrate/migrate-stage.ts'
 import { preflight } from './preflight/preflight.ts'
 import { writeReport } from './report/report-write.ts'
 import type { ReportData } from './report/report-data.ts'
+import { confirmSummary } from './report/confirm-summary.ts'
+import { provenance } from './report/run-provenance.ts'
 import { createRunDirs, type Manifest, ManifestStore, newRunId, type RunPaths, runPaths } from './run-dir.ts'
 import { closeSnapshot, resumeSnapshot, snapshotStage } from './snapshot/snapshot-stage.ts'
 import { attachStaging, stagingStage, stopStaging } from './staging/staging-stage.ts'
@@ -59,7 +62,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
     target: config.target === 'in-place'
       ? { kind: 'in-place', endpoint: describeEndpoint(config.source), shadow: shadowName(config.source.database, runId) }
       : { kind: 'url', endpoint: describeEndpoint(config.target) },
-    mode: options.rehearse ? 'rehearsal' : 'upgrade',
+    mode: options.rehearse ? 'rehearsal' : 'upgrade', provenance: provenance(config),
     stages: {}, tables: {}, migrated: {}, steps: [],
   })
   await manifest.save()
@@ -109,11 +112,12 @@ async function executeRun(
   const runId = manifest.data.runId
   const unlockDir = lockRunDir(paths.root)
   let sourceLock: SourceLock | undefined
-  const secrets = [config.source, config.staging, config.target]
+  const secrets = [config.source, config.staging, config.target, ...config.replicas.map((r) => r.endpoint)]
     .map((e) => (typeof e === 'object' ? e.password : undefined)).filter((p): p is string => !!p)
   const interrupt = new AbortController()
   const ctx: RunContext = {
-    config, driver, paths, manifest, log: new EventLog(paths.events, secrets), options,
+    config, driver, paths, manifest, options,
+    log: new EventLog(paths.events, secrets, options.verbosity === 'verbose' ? (line) => process.stderr.write(`${redactUrls(line)}\n`) : undefined),
     sourceWorkers: [], tables: [], signal: interrupt.signal, resumed, openSessions: new Set(),
     lastTimings: lastTimings(config, runId),
   }
@@ -322,7 +326,8 @@ async function confirmLoadBack(ctx: RunContext): Promise<void> {
   prompt.on('SIGINT', () => process.kill(process.pid, 'SIGINT'))
   let answer: string
   try {
-    answer = await prompt.question(`Staging is migrated and verified. Load the migrated data ${where}? [y/N] `, { signal: ctx.signal })
+    process.stderr.write(`\n${confirmSummary(manifest.data, where)}\n`)
+    answer = await prompt.question('Write production now? [y/N] ', { signal: ctx.signal })
   } catch (error) {
     throw ctx.signal.aborted ? ctx.signal.reason : error
   } finally {

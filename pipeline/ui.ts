@@ -41,11 +41,11 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
       const timings = ctx.lastTimings ?? []
       const at = timings.findIndex((t) => t.stage === spec.name)
       progress.estimateMs = timings[at]?.ms
-      progress.laterMs = at < 0 ? 0 : timings.slice(at + 1).reduce((sum, t) => sum + t.ms, 0)
+      progress.laterMs = at < 0 ? undefined : timings.slice(at + 1).reduce((sum, t) => sum + t.ms, 0)
       ctx.progress = progress
       const started = Date.now()
       const timer = setInterval(() => {
-        if (progress.doneTables + progress.rows + progress.bytes > 0 || progress.estimateMs !== undefined) task.output = progress.render()
+        if (progress.hasNews()) task.output = progress.render()
       }, tty ? 250 : 15_000)
       await ctx.manifest.update((m) => { m.stages[spec.name] = { status: 'running', startedAt: new Date(started).toISOString() } })
       ctx.log.write({ kind: 'stage-start', stage: spec.name })
@@ -69,11 +69,13 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
         m.stages[spec.name] = { ...m.stages[spec.name]!, status: 'done', finishedAt: new Date().toISOString(), ms }
       })
       ctx.log.write({ kind: 'stage-done', stage: spec.name, ms })
-      task.title = `${spec.title} (${formatSeconds(ms)}${progress.rows ? `, ${progress.rows.toLocaleString('en')} rows` : ''})`
+      task.title = `${spec.title} (${formatSeconds(ms)}${progress.shownRows() ? `, ${progress.shownRows().toLocaleString('en')} rows` : ''})`
     },
   }))
   const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) })
-  const list = tty
+  const list = ctx.options.verbosity === 'quiet'
+    ? new Listr(tasks, { concurrent: false, exitOnError: true, registerSignalListeners: false, renderer: 'silent' })
+    : tty
     ? new Listr(tasks, {
       concurrent: false, exitOnError: true, registerSignalListeners: false, renderer: 'default',
       rendererOptions: { logger, collapseErrors: true, showErrorMessage: false },

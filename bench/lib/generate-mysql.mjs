@@ -7,8 +7,9 @@ const SCHEMA = fileURLToPath(new URL('../../fixtures/patchwork/mysql/schema.sql'
 
 export const MY = { host: '127.0.0.1', port: 3306, user: 'root' }
 export const myUrl = (db) => `mysql://${MY.user}@${MY.host}:${MY.port}/${db}`
-export const mysqlCli = (db = '', extra = '') =>
-  `mariadb --no-defaults --protocol=TCP -h ${MY.host} -P ${MY.port} -u ${MY.user} --default-character-set=utf8mb4 ${extra} ${db ? q(db) : ''}`
+/** `server` defaults to the local shared server; the window bench passes its own throwaway one. */
+export const mysqlCli = (db = '', extra = '', server = MY) =>
+  `mariadb --no-defaults --protocol=TCP -h ${server.host} -P ${server.port} -u ${server.user} --default-character-set=utf8mb4 ${extra} ${db ? q(db) : ''}`
 
 /** `n` lines (~54 bytes each) of diff-like text derived from the SQL expression `seed`. */
 function text(seed, n) {
@@ -115,21 +116,21 @@ SELECT k, b, (n DIV 5) * 6 + n % 5 + 1, j + 1 FROM (
   }
 }
 
-export async function dropMysql(db) {
-  await must(`${mysqlCli()} -e ${q(`DROP DATABASE IF EXISTS \`${db}\``)}`)
+export async function dropMysql(db, server = MY) {
+  await must(`${mysqlCli('', '', server)} -e ${q(`DROP DATABASE IF EXISTS \`${db}\``)}`)
 }
 
 /** Creates `db` with the fixture schema and `scale` × 50k submissions, big tables in parallel sessions. */
-export async function generateMysql(db, scale, log = () => {}) {
+export async function generateMysql(db, scale, log = () => {}, server = MY) {
   const s = sections(counts(scale))
-  await dropMysql(db)
-  await must(`${mysqlCli()} -e ${q(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)}`)
-  await must(`${mysqlCli(db)} < ${q(SCHEMA)}`)
+  await dropMysql(db, server)
+  await must(`${mysqlCli('', '', server)} -e ${q(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)}`)
+  await must(`${mysqlCli(db, '', server)} < ${q(SCHEMA)}`)
   const t0 = Date.now()
-  const run = (name) => must(mysqlCli(db), { input: s[name] })
+  const run = (name) => must(mysqlCli(db, '', server), { input: s[name] })
   await run('small')
   await Promise.all(['submission', 'patch', 'comment', 'check'].map(run))
-  const tables = (await must(`${mysqlCli(db, '-N -B')} -e 'SHOW TABLES'`)).stdout.trim().split('\n')
-  await must(`${mysqlCli(db)} -e ${q(`ANALYZE TABLE ${tables.map((t) => `\`${t}\``).join(', ')}`)}`)
+  const tables = (await must(`${mysqlCli(db, '-N -B', server)} -e 'SHOW TABLES'`)).stdout.trim().split('\n')
+  await must(`${mysqlCli(db, '', server)} -e ${q(`ANALYZE TABLE ${tables.map((t) => `\`${t}\``).join(', ')}`)}`)
   log(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
 }

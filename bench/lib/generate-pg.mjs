@@ -9,7 +9,8 @@ const GENERATOR = `${HERE}../gen/pg-generate.sql`
 
 export const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' }
 export const pgUrl = (db) => `postgres://${PG.user}@${PG.host}:${PG.port}/${db}`
-export const psql = (db, extra = '') => `psql -X -q -v ON_ERROR_STOP=1 -h ${PG.host} -p ${PG.port} -U ${PG.user} -d ${q(db)} ${extra}`
+/** `server` defaults to the local shared server; the window bench passes its own throwaway one. */
+export const psql = (db, extra = '', server = PG) => `psql -X -q -v ON_ERROR_STOP=1 -h ${server.host} -p ${server.port} -U ${server.user} -d ${q(db)} ${extra}`
 
 /** `-- @section NAME` blocks of the generator. */
 function sections() {
@@ -23,8 +24,8 @@ function sections() {
   return out
 }
 
-export async function dropPg(db) {
-  await must(`${psql('postgres')} -c ${q(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`)}`)
+export async function dropPg(db, server = PG) {
+  await must(`${psql('postgres', '', server)} -c ${q(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`)}`)
 }
 
 /**
@@ -32,16 +33,16 @@ export async function dropPg(db) {
  * by parallel sessions. Ends with VACUUM (FREEZE, ANALYZE) and a CHECKPOINT, so that neither
  * drydock nor the anchors pay for hint bits or first-read effects the other did not.
  */
-export async function generatePg(db, scale, log = () => {}) {
+export async function generatePg(db, scale, log = () => {}, server = PG) {
   const s = sections()
-  await dropPg(db)
-  await must(`${psql('postgres')} -c ${q(`CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'UTF8'`)}`)
-  await must(`${psql(db)} -f ${q(SCHEMA)}`)
+  await dropPg(db, server)
+  await must(`${psql('postgres', '', server)} -c ${q(`CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'UTF8'`)}`)
+  await must(`${psql(db, '', server)} -f ${q(SCHEMA)}`)
   const t0 = Date.now()
-  const run = (name) => must(`${psql(db, `-v scale=${scale}`)}`, { input: s[name] })
+  const run = (name) => must(`${psql(db, `-v scale=${scale}`, server)}`, { input: s[name] })
   await run('small')
   await Promise.all(['submission', 'patch', 'comment', 'check'].map(run))
   await run('finish')
   log(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s; vacuum freeze analyze…`)
-  await must(`${psql(db)} -c 'VACUUM (FREEZE, ANALYZE)' -c CHECKPOINT`)
+  await must(`${psql(db, '', server)} -c 'VACUUM (FREEZE, ANALYZE)' -c CHECKPOINT`)
 }

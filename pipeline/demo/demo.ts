@@ -51,7 +51,7 @@ export async function runDemo(engine: EngineName = 'postgres'): Promise<number> 
     await rm(join(result.runDir, 'migrated'), { recursive: true, force: true })
     process.stdout.write(`\n${summaryText(result.report)}\n`)
     process.stdout.write(`moved ${formatBytes(moved)} of production data (dump files removed after the demo)\n`)
-    process.stdout.write(`report: ${join(result.runDir, 'report.md')} and report.json\n`)
+    process.stdout.write(`report: ${join(result.runDir, 'report.html')} (also report.md and report.json)\n`)
     return 0
   } catch (error) {
     if (error instanceof DrydockError) throw error

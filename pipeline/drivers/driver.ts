@@ -66,6 +66,11 @@ export interface WriteOptions {
 export interface TableReader {
   readonly stream: Readable
   rows(): number
+  /**
+   * Rows sent so far, for progress, where the format is not one row per line (CSV with line
+   * ends inside values); absent: progress counts line ends.
+   */
+  liveRows?(): number
 }
 
 /**
@@ -297,6 +302,31 @@ export interface Driver {
    * standbys. `seconds` null: unknown or not replaying (counts as lagging; `note` says why).
    */
   replicaLag?(primary: Endpoint, replicas: readonly Endpoint[]): Promise<ReplicaLag[]>
+  /**
+   * Where the server's replication log stands (MySQL binlog `file:position`, PostgreSQL WAL LSN);
+   * null when it has none (binary log off) or may not be read. Reads only.
+   */
+  logPosition?(server: Endpoint): Promise<string | null>
+  /** Bytes of replication log written between two `logPosition` readings; null when unknown (rotated away). */
+  logBytes?(server: Endpoint, from: string, to: string): Promise<number | null>
+  /** Loading each replica directly instead of through replication (MySQL; pipeline/replication). */
+  readonly directReplicas?: DirectReplicaLoads
+}
+
+/**
+ * What a direct load of replicas needs of an engine: the copy is written on the primary and on
+ * each replica with the replication log off for its sessions, so no row reaches the log, while
+ * the swap's statements replicate as usual and every server ends the same.
+ */
+export interface DirectReplicaLoads {
+  /** Every session of this process on `database` of `server` (its creation included) skips the log; throws when the account may not. */
+  skipLog(server: Endpoint, database: string): Promise<void>
+  /** Sessions reading the primary's log (replicas, CDC); null when it cannot tell. */
+  logReaders(primary: Endpoint): Promise<number | null>
+  /** Why drydock cannot write `database` on this replica without the log (undefined: it can); drops a copy left there. */
+  probe(replica: Endpoint, database: string): Promise<string | undefined>
+  /** Waits until the replica has applied the primary's log up to where it stands now. */
+  catchUp(primary: Endpoint, replica: Endpoint, timeoutSeconds: number): Promise<void>
 }
 
 /** One replica's lag as `Driver.replicaLag` reads it; `replica` never holds a password. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { PartRange, Session, TableRef } from '../drivers/driver.ts'
 import { DrydockError } from '../errors.ts'
-import type { StageProgress } from '../progress.ts'
+import { type StageProgress, streamTicker } from '../progress.ts'
 import { type FileRecord, tableKey } from '../run-dir.ts'
 import { fsyncPath } from '../util/files.ts'
 import { Meter } from '../util/meter.ts'
@@ -34,7 +34,7 @@ export async function tableToFile(session: Session, table: TableRef, dir: string
   const partial = `${path}.partial`
   const tick = options.progress?.start(options.label ?? tableKey(table))
   const reader = await session.readTable(table, options.range)
-  const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
+  const meter = new Meter(streamTicker(tick, reader.liveRows))
   const compression = options.compression ?? 'none'
   // Without compression the file holds exactly the bytes `meter` hashed.
   const stored = compression === 'none' ? meter : new Meter()
@@ -46,7 +46,7 @@ export async function tableToFile(session: Session, table: TableRef, dir: string
     throw diskFullOr(error, dir, file, stored.bytes, table)
   }
   await rename(partial, path)
-  tick?.done()
+  tick?.done(reader.rows())
   return fileRecord(file, reader.rows(), stored, compression, meter.bytes)
 }
 

@@ -24,9 +24,7 @@ export async function captureDefinitions(ctx: RunContext): Promise<void> {
   const m = ctx.manifest.data
   if (m.definitionsBefore && m.steps.some((s) => s.status === 'done')) return
   const definitions = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.definitions?.(ctx.config.schemas) ?? Promise.resolve(undefined))
-  const whole = ctx.driver.keepsLiveTables
-    ? await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies?.() ?? Promise.resolve(undefined))
-    : undefined
+  const whole = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies?.() ?? Promise.resolve(undefined))
   await ctx.manifest.update((mf) => {
     if (definitions) mf.definitionsBefore = Object.fromEntries(definitions)
     else delete mf.definitionsBefore
@@ -80,6 +78,9 @@ async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryO
   const session = sessions[0]!
   if (!before || !session.definitions) return undefined
   const after = await session.definitions(ctx.config.schemas)
+  // Indexes, keys and triggers too, where the engine can tell: a table whose index changed is not "unchanged".
+  const wholeBefore = m.tableDefinitionsBefore
+  const wholeAfter = wholeBefore && session.tableDependencies ? (await session.tableDependencies()).definitions : undefined
   const tables = await session.inventory(ctx.config.schemas)
   const records: CarryOverRecord[] = []
   const same: TableInfo[] = []
@@ -87,7 +88,8 @@ async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryO
     const key = tableKey(table)
     const hop1 = hop1Record(m, key, table.name)
     if (before[key] === undefined) { records.push({ table: key, status: 'new' }); continue }
-    if (before[key] !== after.get(key) || !hop1?.staging) {
+    const wholeChanged = wholeAfter !== undefined && wholeBefore![key] !== wholeAfter.get(key)
+    if (before[key] !== after.get(key) || wholeChanged || !hop1?.staging) {
       records.push({ table: key, status: 'definition-changed', ...(hop1?.staging ? { before: hop1.staging } : {}) })
       continue
     }
@@ -100,7 +102,6 @@ async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryO
       records.push({ table: key, status: 'dropped', ...(hop1?.staging ? { before: hop1.staging } : {}) })
     }
   }
-  if (ctx.progress) ctx.progress.totalTables = (ctx.progress.totalTables ?? 0) + same.length
   // In parts side by side, like every checksum of a verify stage.
   const sums: Map<string, TableChecksum> = await withSlots(ctx, ctx.staging!, Math.max(1, ctx.options.jobs), (slots) => checksumAllRetrying(ctx, same, slots, 'staging'))
   for (const table of same) {

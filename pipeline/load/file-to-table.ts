@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Transform } from 'node:stream'
 import type { Session, TableRef, WriteOptions } from '../drivers/driver.ts'
 import { DrydockError } from '../errors.ts'
-import type { StageProgress } from '../progress.ts'
+import { fileTicker, type StageProgress } from '../progress.ts'
 import { type FileRecord, tableKey } from '../run-dir.ts'
 import { Meter } from '../util/meter.ts'
 import { decoder } from '../util/file-codec.ts'
@@ -28,7 +28,7 @@ export async function fileToTable(
   const path = join(dir, record.file)
   const tick = options.progress?.start(options.label ?? tableKey(table))
   // `meter` hashes the file's bytes; `raw` counts the rows' text after decompression, if any.
-  const raw = new Meter((bytes, lines) => tick?.add(bytes, lines))
+  const raw = new Meter(fileTicker(tick, record.rows, record.rawBytes ?? record.bytes))
   const meter = record.compression ? new Meter() : raw
   const decode = record.compression ? [...decoder(record.compression), raw] : []
   const rows = await session.writeTable(table, createReadStream(path), [meter, ...decode, ...(options.through ?? [])], {
@@ -43,7 +43,7 @@ export async function fileToTable(
       if (rows !== record.rows) throw countMismatch(rows, record, table)
     },
   })
-  tick?.done()
+  tick?.done(rows)
   return rows
 }
 

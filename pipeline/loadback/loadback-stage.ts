@@ -1,5 +1,6 @@
 import { withSessions, type RunContext } from '../context.ts'
-import { describeEndpoint, withDatabase } from '../endpoint.ts'
+import type { TableInfo } from '../drivers/driver.ts'
+import { describeEndpoint, type Endpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import { dropBadFiles, loadParts, type MoveJob, planAllParts, writeParts } from '../parts/move-parts.ts'
 import { copySizing, directMode } from '../parts/settings.ts'
@@ -7,6 +8,8 @@ import { tableKey } from '../run-dir.ts'
 import { copySchemaSection } from '../schema/schema-copy.ts'
 import { withSlots } from '../faults/slots.ts'
 import { startThrottle } from '../throttle/throttle.ts'
+import { planReplication, recordLogPosition, throttled } from '../replication/replication-plan.ts'
+import { loadReplicaCopies, prepareReplicaCopies } from '../replication/replica-copies.ts'
 import { decideKept } from './keep-tables.ts'
 import { shadowName } from './shadow-names.ts'
 
@@ -20,6 +23,8 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
   const staging = ctx.staging!
   // An attempt killed while pg_dump read staging under the shadow names left them so.
   if (manifest.data.target.schemas) await ctx.driver.schemaSwap?.repairStaging(staging, manifest.data.target.schemas)
+  // Replicas loaded directly (no row through the binary log) get their own copy beside the primary's.
+  const replicaCopies = await planReplication(ctx, shadowName(config.source.database, manifest.data.runId))
   const migratedTables = await withSessions(ctx, staging, 1, ([s]) => s!.inventory(config.schemas))
   // Files written by an earlier attempt stay valid (staging only changes in the migrate stage,
   // and --from migrate forgets them); the production copy is new, so nothing in it is loaded.
@@ -42,9 +47,10 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
   if (kept.size > 0) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${kept.size} table(s) unchanged by the migration stay live and are not copied: ${keep.kept.join(', ')}` })
   ctx.loadTarget = await prepareTarget(ctx, keep.path?.kind === 'schema' ? keep.path.schemas : undefined)
   const target = ctx.loadTarget
-  await copySchemaSection(ctx, staging, target, 'pre-data', 'migrated')
+  await prepareReplicaCopies(ctx, replicaCopies)
+  await Promise.all([target, ...replicaCopies].map((to, i) => copySchemaSection(ctx, staging, to, 'pre-data', copyLabel(i))))
   // --max-rate and replica lag pauses (pipeline/throttle) hold the rows going into production.
-  const throttle = await startThrottle(ctx, { stage: 'loadback' })
+  const throttle = await startThrottle(throttled(ctx), { stage: 'loadback' })
   const copied = migratedTables.filter((t) => !kept.has(tableKey(t)))
   const job: MoveJob = {
     stage: 'loadback', dir: ctx.paths.migratedDir, resumed: false, fromName: 'staging', toName: 'the production copy',
@@ -59,6 +65,7 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
         await writeParts(ctx, job, from, directMode(ctx) ? to : undefined)
         await loadParts(ctx, job, to)
       }))
+    await loadReplicaCopies(ctx, job, replicaCopies)
     await throttle.whenClear(ctx.signal)
     await recordTimeSaved(ctx)
   } finally {
@@ -66,17 +73,30 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
     const stats = throttle.stats()
     if (stats.pauses > 0 || stats.limitedMs > 0) await manifest.update((m) => { m.throttle = stats })
   }
-  const keptRefs = [...kept].map((key) => manifest.data.migrated[key]!)
-  await copySchemaSection(ctx, staging, target, 'post-data', 'migrated', undefined, target.schemaMap ? { liveReferences: keptRefs } : {})
-  if (kept.size > 0 && ctx.driver.repointReferences && !target.schemaMap) {
-    const keys = await ctx.driver.repointReferences(target, config.source.database, [...kept].map((key) => manifest.data.migrated[key]!.name))
-    if (keys > 0) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${keys} foreign key(s) of copied tables now reference the kept live tables` })
+  await Promise.all([target, ...replicaCopies].map((to, i) => finishCopy(ctx, to, copyLabel(i), [...kept], migratedTables)))
+  await recordLogPosition(ctx, 'loadbackEnd')
+}
+
+/** Schema files of the primary's copy are `migrated-*.sql`; of replica N's, `migrated-replicaN-*.sql`. */
+function copyLabel(index: number): string {
+  return index === 0 ? 'migrated' : `migrated-replica${index}`
+}
+
+/** Post-data, keys to kept tables, sequences and statistics of one loaded copy. */
+async function finishCopy(ctx: RunContext, target: Endpoint, label: string, kept: readonly string[], migratedTables: TableInfo[]): Promise<void> {
+  const { config, manifest } = ctx
+  const staging = ctx.staging!
+  const keptRefs = kept.map((key) => manifest.data.migrated[key]!)
+  await copySchemaSection(ctx, staging, target, 'post-data', label, undefined, target.schemaMap ? { liveReferences: keptRefs } : {})
+  if (kept.length > 0 && ctx.driver.repointReferences && !target.schemaMap) {
+    const keys = await ctx.driver.repointReferences(target, config.source.database, kept.map((key) => manifest.data.migrated[key]!.name))
+    if (keys > 0 && label === 'migrated') ctx.log.write({ kind: 'info', stage: 'loadback', message: `${keys} foreign key(s) of copied tables now reference the kept live tables` })
   }
   await withSessions(ctx, staging, 1, ([from]) => withSessions(ctx, target, 1, async ([to]) => {
     await to!.setSequences(await from!.sequences())
     await to!.analyze(migratedTables)
   }))
-  if (kept.size > 0 && target.schemaMap) {
+  if (kept.length > 0 && target.schemaMap) {
     const attached = await ctx.driver.schemaSwap!.attachKept(target, keptRefs)
     ctx.log.write({ kind: 'info', stage: 'loadback', message: `${attached.keys} foreign key(s) and ${attached.views} view(s) of the copy now reach the kept live tables` })
   }

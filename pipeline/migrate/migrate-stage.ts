@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { ParsedStep } from '../config.ts'
 import type { RunContext } from '../context.ts'
 import type { StepRecord } from '../run-dir.ts'
@@ -24,13 +24,21 @@ export async function migrateStage(ctx: RunContext): Promise<void> {
     }
     const started = Date.now()
     const log = join(ctx.paths.stepsDir, `${String(step.index).padStart(2, '0')}-${step.kind}.log`)
-    ctx.progress && (ctx.progress.totalTables = ctx.config.steps.length)
+    if (ctx.progress) {
+      ctx.progress.totalTables = ctx.config.steps.length
+      ctx.progress.unit = 'steps'
+    }
     const tick = ctx.progress?.start(`step ${step.index}: ${step.name}`)
     let transform: TransformRecord | undefined
+    if (ctx.progress) ctx.progress.phase = `step ${step.index}: ${step.name}`
     await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'running', ms: 0, log })
     try {
       if (step.kind === 'sql') {
-        for (const file of expandSqlFiles(step.spec, step.name)) await ctx.driver.runSqlFile(ctx.staging!, file, log)
+        const files = expandSqlFiles(step.spec, step.name)
+        for (const [i, file] of files.entries()) {
+          if (ctx.progress) ctx.progress.phase = `step ${step.index}: ${basename(file)} (file ${i + 1}/${files.length})`
+          await ctx.driver.runSqlFile(ctx.staging!, file, log)
+        }
       } else if (step.kind === 'transform') {
         transform = await runTransformStep(ctx, step, log)
       } else {
@@ -43,6 +51,7 @@ export async function migrateStage(ctx: RunContext): Promise<void> {
       throw e
     }
     tick?.done()
+    if (ctx.progress) ctx.progress.phase = undefined
     await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'done', ms: Date.now() - started, log, ...(transform ? { transform } : {}) })
     ctx.log.write({ kind: 'info', stage: 'migrate', message: `step ${step.index} (${step.name}) done in ${Date.now() - started} ms` })
   }

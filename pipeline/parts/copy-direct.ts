@@ -5,7 +5,7 @@ import type { PartRange, Session, TableRef, WriteOptions } from '../drivers/driv
 import { diskFullOr, fileRecord } from '../dump/table-to-file.ts'
 import type { Compression } from '../util/file-codec.ts'
 import { countMismatch } from '../load/file-to-table.ts'
-import type { StageProgress } from '../progress.ts'
+import { type StageProgress, streamTicker } from '../progress.ts'
 import type { FileRecord } from '../run-dir.ts'
 import { fsyncPath } from '../util/files.ts'
 import { Meter } from '../util/meter.ts'
@@ -39,7 +39,7 @@ export async function copyDirect(
   // The writer opens its transaction before it pipes the rows: an error of the reading side in
   // that moment must not go unhandled (the writer's pipeline still sees it: the stream is errored).
   reader.stream.on('error', () => {})
-  const meter = new Meter((bytes, lines) => tick?.add(bytes, lines))
+  const meter = new Meter(streamTicker(tick, reader.liveRows))
   let record: FileRecord | undefined
   const compression = options.compression ?? 'none'
   const tee = new TeeToFile(partial, compression)
@@ -59,6 +59,6 @@ export async function copyDirect(
     if (record && record.rows !== undefined) return { record, committed: false, error: failure }
     throw failure
   }
-  tick?.done()
+  tick?.done(record!.rows)
   return { record: record!, committed: true }
 }

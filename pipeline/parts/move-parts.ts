@@ -92,6 +92,11 @@ function fileName(ctx: RunContext, unit: Unit): string {
   return dataFileName(unit.table.position, unit.table.info, ctx.driver.fileExtension, { index: unit.index, count }, fileSuffix(compressionOf(ctx)))
 }
 
+/** Progress counts parts when any table is split, else tables. */
+function unitName(job: MoveJob, units: readonly Unit[]): string {
+  return units.length > new Set(units.map((u) => u.table)).size || job.tables.some((t) => (t.record.parts?.length ?? 1) > 1) ? 'parts' : 'tables'
+}
+
 function label(unit: Unit): string {
   const count = unit.table.record.parts?.length ?? 1
   return count > 1 ? `${tableKey(unit.table.info)} [${unit.index + 1}/${count}]` : tableKey(unit.table.info)
@@ -131,8 +136,8 @@ export async function dropBadFiles(ctx: RunContext, job: MoveJob): Promise<void>
 export async function writeParts(ctx: RunContext, job: MoveJob, from: readonly Slot[], to?: readonly Slot[]): Promise<void> {
   const units = unitsOf(job, (part) => !part.file)
   if (ctx.progress) {
-    ctx.progress.totalTables = units.length
-    ctx.progress.expectedBytes = units.reduce((sum, u) => sum + u.weight, 0)
+    ctx.progress.expect(units.length, unitName(job, units))
+    ctx.progress.expectedBytes += units.reduce((sum, u) => sum + u.weight, 0)
   }
   const slots = from.map((slot, i) => ({ from: slot, to: to?.[i] }))
   await forEachWithSlot(units, slots.slice(0, to ? Math.min(from.length, to.length) : from.length), async (unit, pair) => {
@@ -175,8 +180,8 @@ export async function writeParts(ctx: RunContext, job: MoveJob, from: readonly S
 export async function loadParts(ctx: RunContext, job: MoveJob, to: readonly Slot[]): Promise<void> {
   const units = unitsOf(job, (part) => Boolean(part.file) && !part.loaded)
   if (ctx.progress) {
-    ctx.progress.totalTables = units.length
-    ctx.progress.expectedBytes = units.reduce((sum, u) => sum + u.part.file!.bytes, 0)
+    ctx.progress.expect(units.length, unitName(job, units))
+    ctx.progress.expectedBytes += units.reduce((sum, u) => sum + u.part.file!.bytes, 0)
   }
   await forEachWithSlot(units, to, async (unit, slot) => {
     const key = tableKey(unit.table.info)

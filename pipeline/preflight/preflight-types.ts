@@ -28,4 +28,6 @@ export interface PreflightNeeds {
   readonly freeNames: readonly string[]
   /** Parallel workers: sessions the run opens on each server. */
   readonly jobs: number
+  /** Config `replicas` (pipeline/replication): the ones to load directly need binary-log rights there. */
+  readonly replicas?: readonly { readonly endpoint: Endpoint; readonly load: 'direct' | 'replicated' }[]
 }

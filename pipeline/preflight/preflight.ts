@@ -247,6 +247,7 @@ export async function preflight(config: ParsedConfig, driver: Driver, options: P
         ? [shadowName(config.source.database, options.newRun.runId), backupName(config.source.database, options.newRun.runId)]
         : [],
       jobs,
+      ...(config.replicas.length > 0 ? { replicas: config.replicas } : {}),
     }
     try {
       for (const check of await driver.preflightChecks(needs)) {

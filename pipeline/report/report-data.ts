@@ -1,6 +1,7 @@
 import type { TableChecksum } from '../drivers/driver.ts'
 import type { Manifest, PartRecord } from '../run-dir.ts'
 import { migrationReport } from './report-migration.ts'
+import { holdings, nextCommands, signoffFacts } from './report-signoff.ts'
 
 /** `kept`: hop 2 only, a table the migration left unchanged that stayed live (not copied). */
 export type Check = 'ok' | 'mismatch' | 'not-run' | 'kept'
@@ -20,8 +21,12 @@ function filesOf(parts: readonly PartRecord[] | undefined) {
   return { file: single?.file ?? null, sha256: single?.sha256 ?? null, files }
 }
 
-/** report.json: a stable, versioned shape derived from the manifest (schemaVersion bumps on change). */
-export function reportData(m: Manifest) {
+/**
+ * report.json: a stable, versioned shape derived from the manifest (schemaVersion bumps on change).
+ * `now`: when the report is written, the end of this attempt's wall clock.
+ */
+export function reportData(m: Manifest, now = new Date(), runDir?: string) {
+  const attemptStart = m.resumes?.at(-1)?.at ?? m.createdAt
   const hop1 = Object.values(m.tables).map((t) => ({
     table: `${t.schema}.${t.name}`,
     carried: t.carried,
@@ -43,7 +48,7 @@ export function reportData(m: Manifest) {
   }))
   const stages = Object.entries(m.stages).map(([name, s]) => ({ name, status: s!.status, ms: s!.ms ?? null }))
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     runId: m.runId,
     verdict: m.verdict ?? 'incomplete',
     engine: m.engine,
@@ -54,16 +59,25 @@ export function reportData(m: Manifest) {
     snapshot: m.snapshot ?? null,
     stages,
     totalMs: stages.reduce((sum, s) => sum + (s.ms ?? 0), 0),
+    // Pre-flight, canary, hooks and the report itself are part of the window, not of any stage.
+    attempt: { startedAt: attemptStart, endedAt: now.toISOString(), ms: Math.max(0, now.getTime() - Date.parse(attemptStart)), resumed: (m.resumes?.length ?? 0) > 0 },
     hop1: { tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length },
     steps: m.steps,
     hop2: { tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length },
     // Load back only what changed: the tables left live, why others were copied, time saved.
     keep: m.keep ?? null,
     swapPath: m.swapPath ?? null,
+    // Bytes of replication log the load back and swap wrote, and how each replica got its copy.
+    replication: m.replication ?? null,
     // Row transforms, expectations, tables carried over unchanged, staging checkpoint.
     ...migrationReport(m),
     swap: m.swap ?? null,
     failure: m.failure ?? null,
+    // Sign-off: who, where, which drydock and config, the fences, what each database holds, what to do next.
+    provenance: m.provenance ?? null,
+    signoff: signoffFacts(m, { startedAt: attemptStart, endedAt: now.toISOString() }),
+    holdings: holdings(m),
+    next: nextCommands(m, runDir ?? m.runId),
   }
 }
 

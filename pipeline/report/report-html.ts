@@ -6,6 +6,7 @@ import { migrationHtml } from './report-migration.ts'
 import { hop1Table, hop2Table, stepsTable } from './report-html-tables.ts'
 import { timelineSvg } from './report-html-timeline.ts'
 import { shadowLabel, swapPathLine } from './report-swap-path.ts'
+import { replicationHtml } from '../replication/replication-report.ts'
 
 // Nothing may load or run: the file is read offline and may be mailed around with the sign-off.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -25,7 +26,7 @@ function verdictLines(r: ReportData): string[] {
 }
 
 function swapText(r: ReportData): string {
-  if (r.swap) return `Swap: ${r.swap.status} at ${r.swap.at}; live ${r.swap.live}, old data kept as ${r.swap.backup}`
+  if (r.swap) return `Swap: ${r.swap.status} at ${r.swap.at}; ${r.holdings.map((h) => `${h.database} holds ${h.holds}`).join('; ')}`
   return r.target.kind === 'in-place' ? 'Swap: not done' : `Loaded into the separate target ${r.target.endpoint} (no swap)`
 }
 
@@ -77,11 +78,13 @@ export function reportHtml(r: ReportData): string {
     `<h1>drydock upgrade report · run ${esc(r.runId)}</h1>`,
     verdictHeader(r),
     section('Run', facts(r)),
+    section('Sign-off', signoff(r)),
     section('Timeline', `<figure>${timelineSvg(r)}<figcaption>Stages in order, bar length proportional to duration; total ${esc(formatSeconds(r.totalMs))}.</figcaption></figure>`),
     section('Hop 1: production snapshot → staging', hop1Table(r)),
     section('Migration steps', r.steps.length ? stepsTable(r) : '<p>No migration steps ran.</p>'),
     ...migrationHtml(r),
     section('Hop 2: migrated staging → production copy', (r.hop2.tables.length ? hop2Table(r) : '<p>Not reached: no migrated tables were loaded back.</p>') + keptNote(r)),
+    ...(r.replication ? [section('Replication', replicationHtml(r.replication)!)] : []),
     `<section class="explain">\n<h2>How verification works</h2>\n<p>${esc(EXPLAIN.replace(/\n/g, ' '))}</p>\n</section>`,
     `<footer>drydock report, schema version ${esc(r.schemaVersion)} · the same data is in report.json beside this file.</footer>`,
   ]
@@ -113,4 +116,13 @@ function keptTablesNote(r: ReportData): string {
   if (!r.keep || r.keep.tables.length === 0) return ''
   const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (estimate: at the speed of this run's dump)`
   return `<p>Kept live, not copied (unchanged by the migration: same definition, same checksum before and after; the write fence shows them untouched): ${esc(String(r.keep.tables.length))} table(s), ${esc(formatBytes(r.keep.bytes))}${esc(saved)}.</p>`
+}
+
+/** Who ran it with what, the fences, what each database holds, the next commands and the config. */
+function signoff(r: ReportData): string {
+  const facts = `<dl class="facts">${r.signoff.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`
+  const held = `<table><thead><tr><th>database</th><th>holds</th></tr></thead><tbody>${r.holdings.map((h) => `<tr><td><code>${esc(h.database)}</code></td><td>${esc(h.holds)}</td></tr>`).join('')}</tbody></table>`
+  const next = r.next.length ? `<h3>Next</h3><pre class="commands">${r.next.map((n) => `# ${esc(n.what)}\n${esc(n.command)}`).join('\n')}</pre>` : ''
+  const config = r.provenance ? `<details><summary>Config as drydock read it (passwords and secret values removed)</summary><pre>${esc(JSON.stringify(r.provenance.config, null, 2))}</pre></details>` : ''
+  return facts + held + next + config
 }

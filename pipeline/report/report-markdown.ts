@@ -1,5 +1,6 @@
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
+import { replicationMarkdown } from '../replication/replication-report.ts'
 import { migrationMarkdown } from './report-migration.ts'
 import { shadowLabel, swapPathLine } from './report-swap-path.ts'
 
@@ -25,9 +26,13 @@ export function reportMarkdown(r: ReportData): string {
     `- Snapshot: ${r.snapshot ? `${r.snapshot.id} at ${r.snapshot.position}, ${r.snapshot.takenAt}` : '–'}`,
     `- Staging: ${r.staging.kind}${r.staging.endpoint ? ` ${r.staging.endpoint}` : ''}${r.staging.version ? ` (${r.staging.version})` : ''}`,
     `- Target: ${r.target.kind === 'in-place' ? `in place, shadow ${shadowLabel(r)}, backup ${r.target.backup ?? '–'}` : r.target.endpoint}`,
-    `- Swap: ${r.swap ? `${r.swap.status} at ${r.swap.at} (old data kept as ${r.swap.backup})` : 'not done'}`,
+    `- Swap: ${r.swap ? `${r.swap.status} at ${r.swap.at}` : 'not done'}`,
+    ...r.holdings.map((h) => `- \`${h.database}\` holds ${h.holds}`),
   ]
   if (r.failure) parts.push(`- Failure: ${r.failure.code} in ${r.failure.stage ?? '?'}${r.failure.table ? ` (${r.failure.table})` : ''}: ${r.failure.message}`)
+  parts.push('', '## Sign-off', '', ...r.signoff.map(([k, v]) => `- ${k}: ${v}`))
+  if (r.next.length) parts.push('', 'Next:', '', '```', ...r.next.flatMap((n) => [`# ${n.what}`, n.command]), '```')
+  if (r.provenance) parts.push('', 'Config as drydock read it (passwords and secret values removed):', '', '```json', JSON.stringify(r.provenance.config, null, 2), '```')
   parts.push('', '## Stages', '', markdownTable(['stage', 'status', 'time'], r.stages.map((s) => [s.name, s.status, s.ms === null ? '–' : formatSeconds(s.ms)])))
   parts.push('', `## Hop 1: production snapshot → staging (${r.hop1.verified}/${r.hop1.tables.length} verified)`, '',
     markdownTable(['table', 'rows', 'dump', 'production', 'staging', ''], r.hop1.tables.map((t) => [
@@ -55,6 +60,7 @@ export function reportMarkdown(r: ReportData): string {
     const list = tables.length > 8 ? `${tables.slice(0, 8).join(', ')} and ${tables.length - 8} more` : tables.join(', ')
     parts.push(`- Unchanged by the migration but copied (${list}): ${reason}`)
   }
+  parts.push(...replicationMarkdown(r.replication, markdownTable))
   parts.push('', 'Checksum: per table, row count and the sum of a 64-bit hash of each row\'s canonical text (PostgreSQL: hashtextextended; MySQL/MariaDB: the first 64 bits of SHA-1); equal values on both sides of a hop mean the same multiset of rows.', '')
   return parts.join('\n')
 }

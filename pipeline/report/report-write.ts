@@ -8,11 +8,32 @@ import { swapPathLine } from './report-swap-path.ts'
 
 /** Stage 11: report.json, report.md and report.html in the run directory; returns the data for the summary. */
 export async function writeReport(paths: RunPaths, manifest: ManifestStore): Promise<ReportData> {
-  const data = reportData(manifest.data)
+  const data = reportData(manifest.data, new Date(), paths.root)
   await writeFileAtomic(paths.reportJson, `${JSON.stringify(data, null, 2)}\n`)
   await writeFileAtomic(paths.reportMd, reportMarkdown(data))
   await writeFileAtomic(paths.reportHtml, reportHtml(data))
   return data
+}
+
+/**
+ * What the operator can do next with a finished run, and where its report is: the exact
+ * commands, with the run directory (a swapped run: roll back or drop the kept old database).
+ */
+export function nextStepsText(r: ReportData, runDir: string, reportPaths: { md: string; html: string }): string {
+  const command = 'npx zx scripts/offline-upgrade.mjs'
+  const lines: string[] = []
+  if (r.swap?.status === 'swapped') {
+    lines.push(
+      `old database kept as "${r.swap.backup}" (the upgraded one is live as "${r.swap.live}")`,
+      `roll back (swap the old database back):   ${command} --rollback ${runDir}`,
+      `clean up (drop "${r.swap.backup}" once accepted): ${command} --cleanup ${runDir}`,
+    )
+  } else if (r.swap?.status === 'rolled-back') {
+    lines.push(`rolled back: "${r.swap.live}" holds the data from before the upgrade again; the rejected upgrade is kept as "${r.swap.backup}"`,
+      `clean up (drop "${r.swap.backup}"): ${command} --cleanup ${runDir}`)
+  }
+  lines.push(`report: ${reportPaths.html}`, `        ${reportPaths.md}`)
+  return lines.join('\n')
 }
 
 /** The summary printed on stdout at the end of a run: aligned columns, one table a line. */
@@ -38,6 +59,7 @@ export function summaryText(r: ReportData): string {
     ...(r.keep && r.keep.tables.length > 0
       ? [`kept live (unchanged, not copied): ${r.keep.tables.length} table(s), ${formatBytes(r.keep.bytes)}${r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved`}`]
       : []),
-    `verdict: ${r.verdict.toUpperCase()} — hop 1 ${r.hop1.verified}/${r.hop1.tables.length}, hop 2 ${r.hop2.verified}/${r.hop2.tables.length} tables verified; total ${formatSeconds(r.totalMs)}`,
+    `verdict: ${r.verdict.toUpperCase()} — hop 1 ${r.hop1.verified}/${r.hop1.tables.length}, hop 2 ${r.hop2.verified}/${r.hop2.tables.length} tables verified; `
+      + `total ${formatSeconds(r.attempt.ms)}${r.attempt.resumed ? ' this attempt' : ''} from pre-flight to report (stages ${formatSeconds(r.totalMs)})`,
   ].join('\n')
 }

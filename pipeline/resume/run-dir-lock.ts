@@ -40,3 +40,10 @@ function readOwner(file: string): LockOwner | undefined {
     return undefined
   }
 }
+
+/** The live process holding the run directory, if any (for --status and --list; reads only). */
+export function runDirHolder(runDir: string): LockOwner | undefined {
+  const owner = readOwner(join(runDir, 'lock'))
+  if (!owner) return undefined
+  return owner.host !== hostname() || processAlive(owner.pid) ? owner : undefined
+}

@@ -50,7 +50,7 @@ export async function openRun(given: string, configPath?: string): Promise<RunOf
   return { paths, manifest, source, ...own }
 }
 
-async function findRunDir(given: string, passed: ParsedConfig | undefined): Promise<string> {
+export async function findRunDir(given: string, passed: ParsedConfig | undefined): Promise<string> {
   const candidates = [resolve(given)]
   if (!isAbsolute(given) && !given.includes(sep) && !given.includes('/')) {
     if (passed) candidates.push(join(passed.runDir, given))

@@ -12,6 +12,8 @@ export async function copySchemaSection(
   ctx: RunContext, from: Endpoint, to: Endpoint, section: SchemaSection, label: string, snapshot?: string,
   more: Pick<SchemaCopyOptions, 'liveReferences'> = {},
 ): Promise<void> {
+  const where = label === 'migrated' ? 'into the production copy' : 'into staging'
+  if (ctx.progress) ctx.progress.phase = section === 'pre-data' ? `creating tables ${where}` : `building indexes, constraints and triggers ${where}`
   try {
     await ctx.driver.copySchema(from, to, section, {
       ...(snapshot ? { snapshot } : {}),
@@ -23,5 +25,7 @@ export async function copySchemaSection(
     })
   } catch (error) {
     throw inStage('schema', error)
+  } finally {
+    if (ctx.progress) ctx.progress.phase = undefined
   }
 }

@@ -15,8 +15,10 @@ import { stagingHalfMigrated } from '../checkpoint/checkpoint.ts'
 export async function stagingStage(ctx: RunContext): Promise<void> {
   const { driver, config, manifest } = ctx
   const source = config.source
+  const phase = (what: string) => { if (ctx.progress) ctx.progress.phase = what }
   if (config.staging === 'ephemeral') {
     const info = await driver.probe(source)
+    phase(`starting an ephemeral ${driver.engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} ${info.major} server in ${ctx.paths.stagingDir}`)
     ctx.ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, {
       major: info.major, logFile: ctx.paths.toolLog, superuser: source.user,
     })
@@ -41,7 +43,9 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
   }
   const version = await driver.probe(ctx.staging)
   await manifest.update((m) => { m.staging.version = version.version })
+  phase('preparing staging (roles, users)')
   await driver.prepareStaging(ctx.snapshot!.holder, ctx.staging)
+  phase('canary: nasty values through dump → staging → shadow')
   // Before real data moves: nasty values through the same dump → staging → shadow path.
   const canary = await runCanary({ driver, source, staging: ctx.staging, workDir: join(ctx.paths.root, 'canary') })
   await manifest.update((m) => { m.canary = { columns: canary.columns, rows: canary.rows, ms: canary.ms } })

@@ -7,7 +7,8 @@
 import type { RunContext } from '../context.ts'
 import type { TableChecksum } from '../drivers/driver.ts'
 import { DrydockError } from '../errors.ts'
-import { checkFence, type FenceCheckResult, takeFence } from '../fence/fence.ts'
+import { checkFence, type Fence, type FenceCheckResult, takeFence } from '../fence/fence.ts'
+import type { Endpoint } from '../endpoint.ts'
 import { tableKey } from '../run-dir.ts'
 
 function copiedTables(ctx: RunContext) {
@@ -30,12 +31,15 @@ export async function takeShadowFence(ctx: RunContext): Promise<void> {
  * equal to hop 2's. Throws DD_SHADOW_CHANGED naming the tables otherwise. Reads only.
  */
 export async function checkShadowFence(ctx: RunContext): Promise<FenceCheckResult | undefined> {
-  const { manifest } = ctx
-  const fence = manifest.data.shadowFence
-  if (!fence) return undefined
+  const fence = ctx.manifest.data.shadowFence
+  return fence ? checkCopyFence(ctx, ctx.loadTarget!, fence) : undefined
+}
+
+/** checkShadowFence for one copy (the production copy, or a replica's: pipeline/replication). */
+export async function checkCopyFence(ctx: RunContext, endpoint: Endpoint, fence: Fence): Promise<FenceCheckResult> {
   const expected: Record<string, TableChecksum | undefined> = Object.fromEntries(copiedTables(ctx).map((r) => [tableKey(r), r.shadow]))
   try {
-    return await checkFence(ctx.driver, ctx.loadTarget!, fence, { expected })
+    return await checkFence(ctx.driver, endpoint, fence, { expected })
   } catch (error) {
     if (!(error instanceof DrydockError) || !error.code.startsWith('DD_WRITE_FENCE')) throw error
     const proof = error.code === 'DD_WRITE_FENCE' ? 'was written after hop 2 verified it' : 'cannot be proven unchanged since hop 2 verified it'

@@ -8,6 +8,9 @@ import type { ManifestStore } from '../run-dir.ts'
 import { pauseForTest } from '../util/test-pause.ts'
 import { settleInterruptedSwap } from './settle-swap.ts'
 import { checkShadowFence } from './shadow-fence.ts'
+import { checkReplicaFences } from '../replication/replica-fences.ts'
+import { recordLogPosition } from '../replication/replication-plan.ts'
+import { confirmReplicasFollowed } from '../replication/replica-copies.ts'
 
 /** Stage 10: the verified shadow becomes the live database; the old one is kept as a backup. */
 export async function swapStage(ctx: RunContext): Promise<void> {
@@ -22,10 +25,16 @@ export async function swapStage(ctx: RunContext): Promise<void> {
     const expected = Object.fromEntries(Object.entries(manifest.data.tables).map(([key, t]) => [key, t.source]))
     const fence = await checkFence(ctx.driver, config.source, manifest.data.fence, { expected })
     ctx.log.write({ kind: 'info', stage: 'swap', message: `write fence holds: ${fence.byMarks.length} table(s) unchanged by their marks, ${fence.byChecksum.length} by checksum` })
+    await manifest.update((m) => { m.fenceCheck = { at: new Date().toISOString(), production: { byMarks: fence.byMarks.length, byChecksum: fence.byChecksum.length } } })
   }
   // Nor the copy since hop 2 verified it (the beforeSwap hook ran in between).
   const copy = ctx.options.rehearse ? undefined : await checkShadowFence(ctx)
-  if (copy) ctx.log.write({ kind: 'info', stage: 'swap', message: `the production copy is as hop 2 verified it: ${copy.byMarks.length} table(s) by their marks, ${copy.byChecksum.length} by checksum` })
+  if (copy) {
+    ctx.log.write({ kind: 'info', stage: 'swap', message: `the production copy is as hop 2 verified it: ${copy.byMarks.length} table(s) by their marks, ${copy.byChecksum.length} by checksum` })
+    await manifest.update((m) => { m.fenceCheck = { at: new Date().toISOString(), ...m.fenceCheck, copy: { byMarks: copy.byMarks.length, byChecksum: copy.byChecksum.length } } })
+  }
+  // And each replica's own copy (loaded directly, pipeline/replication).
+  if (!ctx.options.rehearse) await checkReplicaFences(ctx)
   if (config.target !== 'in-place') {
     ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: 'the migrated data went to a separate target: nothing to swap' })
     return
@@ -54,6 +63,8 @@ export async function swapStage(ctx: RunContext): Promise<void> {
     m.target.backup = backup
     m.swap = { status: 'swapped', at: new Date().toISOString(), live, backup, ...(result?.parked ? { parked: [...result.parked] } : {}) }
   })
+  await recordLogPosition(ctx, 'swapEnd')
+  await confirmReplicasFollowed(ctx)
 }
 
 /**

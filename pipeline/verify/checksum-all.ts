@@ -80,10 +80,11 @@ export async function checksumAllRetrying(
   const units = await checksumUnits(tables, slots, sizing, (slot, table) =>
     runUnit(ctx, `plan the checksum of ${tableKey(table)} on ${side}`, slot, { stage: 'verify', table: tableKey(table) },
       (s) => planParts(s, asInfo(table), sizing, 'pages')), ctx.signal)
+  ctx.progress?.expectOn(side, units.length, units.length > tables.length ? 'parts' : 'tables')
   const sums = new Map<string, TableChecksum[]>()
   await forEachWithSlot(units, slots, async ({ table, range }, slot) => {
     const key = tableKey(table)
-    const tick = ctx.progress?.start(key)
+    const tick = ctx.progress?.start(range ? `${key} (${describePart(range)})` : key, side)
     try {
       const sum = await runUnit(ctx, `checksum ${key}${range ? ` (${describePart(range)})` : ''} on ${side}`, slot, { stage: 'verify', table: key },
         (s) => s.checksum(table, range))

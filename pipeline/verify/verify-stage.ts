@@ -4,6 +4,7 @@ import { DrydockError } from '../errors.ts'
 import { tableKey } from '../run-dir.ts'
 import type { TableChecksum } from '../drivers/driver.ts'
 import { checksumAllRetrying, compareChecksums, type Mismatch } from './checksum-all.ts'
+import { verifyReplicaCopies } from '../replication/replica-copies.ts'
 
 /**
  * Hop 1: every table in the production snapshot against staging before the migration.
@@ -13,7 +14,6 @@ import { checksumAllRetrying, compareChecksums, type Mismatch } from './checksum
 export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
   const tables = ctx.tables
   const carried = tables.filter((t) => ctx.manifest.data.tables[tableKey(t)]!.carried)
-  if (ctx.progress) ctx.progress.totalTables = carried.length + tables.length
   const [source, staging] = await Promise.all([
     checksumAllRetrying(ctx, carried, snapshotSlots(ctx), 'production'),
     withSlots(ctx, ctx.staging!, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, tables, slots, 'staging')),
@@ -45,7 +45,6 @@ export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
   const records = Object.values(ctx.manifest.data.migrated).filter((r) => !r.kept)
   const known = checksumsAfterMigration(ctx)
   const toSum = records.filter((r) => !known.has(tableKey(r)))
-  if (ctx.progress) ctx.progress.totalTables = records.length + toSum.length
   const [migrated, shadow] = await Promise.all([
     withSlots(ctx, ctx.staging!, ctx.options.jobs, async (slots) => new Map([...known, ...await checksumAllRetrying(ctx, toSum, slots, 'staging')])),
     withSlots(ctx, ctx.loadTarget!, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, records, slots, 'the production copy')),
@@ -66,6 +65,8 @@ export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
     }
   })
   failOn(mismatches, 'verify-hop2', 'hop 2 (migrated staging → production copy)', 'the live database has not been swapped; look at the tables named, then rerun')
+  // The copies loaded directly into replicas, against the same checksums.
+  await verifyReplicaCopies(ctx)
 }
 
 function failOn(mismatches: Mismatch[], stage: 'verify-hop1' | 'verify-hop2', hop: string, hint: string): void {

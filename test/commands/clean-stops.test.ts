@@ -83,6 +83,12 @@ describe.each(ENGINES)('clean stops on $name', (engine) => {
     })
     expect(typed).toBe(true)
     expectExit(stopped, 130)
+    // The question comes after what was verified, what the migration changed and what will be written.
+    const asked = stopped.stdout.slice(0, stopped.stdout.indexOf('[y/N]'))
+    expect(asked).toMatch(/hop 1 +2\/2 carried tables of the production snapshot equal on staging \(550 rows\)/)
+    expect(asked).toMatch(/migration +1\/1 step\(s\) done on staging/)
+    expect(asked).toMatch(/tables +1 new \([^)]*audit\) · 2 with a changed definition/)
+    expect(asked).toContain('About to write the migrated schema and rows ')
     expect(stopped.stdout).toContain('DD_INTERRUPTED')
     expect(stopped.stdout).not.toContain('DD_UNEXPECTED')
     expect(await engine.state(live)).toEqual(original)

@@ -82,6 +82,18 @@ export function markUnlogged(ep: Endpoint): void {
   unloggedServers.add(serverKey(ep))
 }
 
+// Databases (`host:port/name`) whose sessions must never reach the binary log: the shadow of a
+// direct replica load (mysql-binlog.ts). Unlike markUnlogged, failing to turn it off is an error.
+const unloggedDatabases = new Set<string>()
+
+export function markDatabaseUnlogged(ep: Endpoint, database: string): void {
+  unloggedDatabases.add(`${serverKey(ep)}/${database}`)
+}
+
+export function isDatabaseUnlogged(ep: Endpoint, database: string | null): boolean {
+  return database !== null && unloggedDatabases.has(`${serverKey(ep)}/${database}`)
+}
+
 function sslOption(ep: Endpoint): mysql.ConnectionOptions['ssl'] | undefined {
   const mode = (ep.params['ssl-mode'] ?? ep.params.sslmode ?? (ep.params.ssl === 'true' ? 'REQUIRED' : '')).toUpperCase()
   if (!mode || mode === 'DISABLED' || mode === 'DISABLE' || mode === 'PREFERRED') return undefined
@@ -135,6 +147,7 @@ export async function mysqlConnect(ep: Endpoint, database: string | null = ep.da
     if (pinnedSqlMode === undefined) pinSqlMode(info!.mode ?? '')
     await conn.query(`SET SESSION ${settings.join(', ')}`, [pinnedSqlMode])
     if (unloggedServers.has(serverKey(ep))) await conn.query('SET SESSION sql_log_bin = 0').catch(() => {})
+    if (isDatabaseUnlogged(ep, database)) await conn.query('SET SESSION sql_log_bin = 0')
     keepConnectionAlive(raw)
     return conn
   } catch (error) {

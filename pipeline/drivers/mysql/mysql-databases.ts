@@ -1,9 +1,10 @@
 import { type Endpoint, sameServer } from '../../endpoint.ts'
 import { DrydockError } from '../../errors.ts'
-import { errno, markUnlogged, type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent, quoteString } from './mysql-connect.ts'
+import { errno, isDatabaseUnlogged, markUnlogged, type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent, quoteString } from './mysql-connect.ts'
 import type { MysqlSession } from './mysql-session.ts'
 
-async function withServer<T>(ep: Endpoint, work: (conn: MysqlConn) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection to the server without a default database, closed afterwards. */
+export async function withServer<T>(ep: Endpoint, work: (conn: MysqlConn) => Promise<T>): Promise<T> {
   const conn = await mysqlConnectServer(ep)
   try {
     return await work(conn)
@@ -27,6 +28,8 @@ export async function createDatabase(server: Endpoint, name: string, like?: Endp
     if (db) options = ` CHARACTER SET ${db.charset} COLLATE ${db.collation}`
   }
   await withServer(server, async (conn) => {
+    // A shadow loaded without the binary log is created without it too (mysql-binlog.ts).
+    if (isDatabaseUnlogged(server, name)) await conn.query('SET SESSION sql_log_bin = 0')
     try {
       await conn.query(`CREATE DATABASE ${quoteIdent(name)}${options}`)
     } catch (error) {

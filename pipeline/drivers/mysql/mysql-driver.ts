@@ -10,6 +10,7 @@ import { isTransientMysql } from './mysql-transient.ts'
 import { mysqlPreflightChecks } from './mysql-preflight.ts'
 import { MysqlSession } from './mysql-session.ts'
 import { mysqlReplicaLag } from './mysql-replica-lag.ts'
+import { binlogBytes, binlogPosition, binlogReaders, probeDirectReplica, skipBinlog, waitForReplica } from './mysql-binlog.ts'
 import { openSnapshot } from './mysql-snapshot.ts'
 import { swapDatabases, swapSide } from './mysql-swap.ts'
 import { repointReferences } from './mysql-keep.ts'
@@ -69,4 +70,7 @@ export const mysqlDriver: Driver = {
   isTransient: isTransientMysql,
   preflightChecks: mysqlPreflightChecks,
   replicaLag: mysqlReplicaLag,
+  logPosition: binlogPosition,
+  logBytes: binlogBytes,
+  directReplicas: { skipLog: skipBinlog, logReaders: binlogReaders, probe: probeDirectReplica, catchUp: waitForReplica },
 }

@@ -34,5 +34,5 @@ export async function readTable(conn: MysqlConn, table: TableRef, range?: PartRa
   // The callback form returns the last stream; a failure anywhere destroys all of them and
   // reaches whoever reads the CSV.
   const csv = pipeline(rows, writer, () => {})
-  return { stream: csv, rows: () => writer.rows }
+  return { stream: csv, rows: () => writer.rows, liveRows: () => writer.rows }
 }

@@ -127,7 +127,13 @@ export async function mysqlPreflightChecks(needs: PreflightNeeds): Promise<Prefl
       : bad('warn', 'source.connections', 'free connection slots', `about ${status!.free} connection slot(s) free on ${source.host}:${source.port}, the run opens up to ${needed}`,
         'DD_PREFLIGHT_CONNECTIONS', 'lower --jobs, or stop other clients (the application is stopped for the window anyway)'))
     if (status!.log_bin === '1' && needs.target === 'in-place') {
-      checks.push(ok('source.binlog', 'binary log', 'the binary log is on: the shadow load is replicated, and replicas follow the swap'))
+      const direct = (needs.replicas ?? []).filter((r) => r.load === 'direct')
+      if (direct.length === 0 || direct.length < (needs.replicas ?? []).length) {
+        checks.push(ok('source.binlog', 'binary log', 'the binary log is on: the shadow load is replicated, and replicas follow the swap'))
+      } else {
+        checks.push(binlogRightsCheck(grants, conn.flavor.mariadb, 'source.binlog', 'the primary', false))
+        for (const [i, r] of direct.entries()) checks.push(await replicaCheck(r.endpoint, i))
+      }
     }
   } finally {
     await conn.close()
@@ -161,4 +167,40 @@ export async function mysqlPreflightChecks(needs: PreflightNeeds): Promise<Prefl
     }
   }
   return checks
+}
+
+const SKIP_LOG = { mariadb: ['BINLOG ADMIN', 'SUPER'], mysql: ['SYSTEM_VARIABLES_ADMIN', 'SUPER'] }
+const WRITE_READ_ONLY = { mariadb: ['READ_ONLY ADMIN'], mysql: ['CONNECTION_ADMIN', 'SUPER'] }
+
+/** May the account turn off the binary log for its sessions (and, on a read_only replica, write)? A warn: the load then goes through the log. */
+function binlogRightsCheck(grants: Grants, mariadb: boolean, id: string, what: string, readOnly: boolean): PreflightCheck {
+  const title = `may load ${what} without the binary log`
+  const kind = mariadb ? 'mariadb' : 'mysql'
+  const lacking = [SKIP_LOG[kind], ...(readOnly ? [WRITE_READ_ONLY[kind]] : [])].filter((any) => !any.some((p) => grants.global.has(p))).map((any) => any[0]!)
+  if (lacking.length === 0) return ok(id, title, `${grants.account} may set sql_log_bin${readOnly ? ' and write despite read_only' : ''}: no row of the copy is replicated`)
+  return bad('warn', id, title, `${grants.account} lacks ${lacking.join(', ')} on ${what}${readOnly ? ' (read_only is on)' : ''}: the load back will go through the binary log to the replicas instead, under the lag throttle${grants.roles ? ' (roles were not evaluated)' : ''}`,
+    'DD_PREFLIGHT_PRIVILEGE', `grant it for the upgrade: GRANT ${lacking.join(', ')} ON *.* TO ${accountSql(grants.account)}, or set load: 'replicated'`)
+}
+
+/** A replica listed for a direct load: reachable, a replica, and the account's rights there. Reads only. */
+async function replicaCheck(replica: Endpoint, index: number): Promise<PreflightCheck> {
+  const id = `replicas[${index}].direct`
+  let conn: MysqlConn
+  try {
+    conn = await mysqlConnectServer(replica)
+  } catch (error) {
+    return bad('warn', id, `may load ${describeEndpoint(replica)} directly`, `cannot connect: ${(error as Error).message}; the load back will go through the binary log, and the lag throttle cannot watch it`,
+      'DD_PREFLIGHT_REPLICA', 'fix the URL in replicas (or remove the entry)')
+  }
+  try {
+    const [row] = await conn.query('SELECT @@GLOBAL.read_only AS ro')
+    const status = await conn.query(conn.flavor.mariadb ? 'SHOW ALL SLAVES STATUS' : 'SHOW REPLICA STATUS').catch(() => [])
+    if (status.length === 0) {
+      return bad('warn', id, `may load ${describeEndpoint(replica)} directly`, `${describeEndpoint(replica)} shows no replication status (not a replica, or the account lacks ${conn.flavor.mariadb ? 'SLAVE MONITOR' : 'REPLICATION CLIENT'}): the load back will go through the binary log`,
+        'DD_PREFLIGHT_REPLICA', 'list only replicas of the source in replicas, with an account that may read their status')
+    }
+    return binlogRightsCheck(await readGrants(conn), conn.flavor.mariadb, id, describeEndpoint(replica), row?.ro === '1')
+  } finally {
+    await conn.close()
+  }
 }

@@ -12,6 +12,7 @@ import { isTransientPostgres } from './postgres-transient.ts'
 import { postgresPreflightChecks } from './postgres-preflight.ts'
 import { PostgresSession } from './postgres-session.ts'
 import { postgresReplicaLag } from './postgres-replica-lag.ts'
+import { walBytes, walPosition } from './postgres-wal.ts'
 import { openSnapshot } from './postgres-snapshot.ts'
 import { findClientTools } from './postgres-tools.ts'
 import { pgKeepBindings } from './postgres-keep.ts'
@@ -106,6 +107,8 @@ export const postgresDriver: Driver = {
   isTransient: isTransientPostgres,
   preflightChecks: postgresPreflightChecks,
   replicaLag: postgresReplicaLag,
+  logPosition: walPosition,
+  logBytes: walBytes,
 }
 
 /** The client tools for the newest server probed in this process (source, staging, target). */

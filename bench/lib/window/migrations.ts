@@ -1,0 +1,61 @@
+/**
+ * The window bench's migrations, each runnable two ways: as drydock migration steps, and in
+ * place on production with the driver's own SQL-file runner (psql --single-transaction per
+ * file / the mariadb client, as drydock's migrate stage runs them on staging).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { patchworkSteps } from '../../../fixtures/patchwork/upgrades.ts'
+import type { MigrationStep } from '../../../pipeline/config.ts'
+import { driverFor } from '../../../pipeline/drivers/registry.ts'
+import { parseEndpoint } from '../../../pipeline/endpoint.ts'
+import { expandSqlFiles } from '../../../pipeline/migrate/sql-files.ts'
+import type { ProductionServer } from './production-server.ts'
+
+export type MigrationKind = 'patchwork' | 'small'
+
+/**
+ * The table the one-small-table migration changes by default: small (67k rows of integers per
+ * scale) and referenced by no other table, so that on MariaDB it alone has to be copied back.
+ * `--small-table patchwork_person` picks one that every big table references instead.
+ */
+export const SMALL_TABLE = 'patchwork_patchtag'
+
+export function migrationSteps(kind: MigrationKind, engine: 'pg' | 'mysql', workDir: string, smallTable = SMALL_TABLE): MigrationStep[] {
+  if (kind === 'patchwork') return patchworkSteps(engine === 'pg' ? 'postgres' : 'mysql', 'sql')
+  mkdirSync(workDir, { recursive: true })
+  const file = join(workDir, 'small-table.sql')
+  writeFileSync(file, `ALTER TABLE ${smallTable} ADD COLUMN dd_bench_note varchar(64) NULL;\nUPDATE ${smallTable} SET dd_bench_note = 'changed by the bench';\n`)
+  return [{ name: `one small table (${smallTable})`, sql: file }]
+}
+
+/** Runs the steps' SQL files on production's `db` in order; wall milliseconds. */
+export async function runInPlace(server: ProductionServer, db: string, steps: MigrationStep[], logFile: string): Promise<number> {
+  const driver = await driverFor(server.engine === 'pg' ? 'postgres' : 'mysql')
+  const endpoint = parseEndpoint(server.url(db), 'source')
+  const files = steps.flatMap((s) => ('sql' in s && s.sql ? expandSqlFiles(s.sql, s.name ?? 'step') : []))
+  const started = Date.now()
+  for (const file of files) await driver.runSqlFile(endpoint, file, logFile)
+  return Date.now() - started
+}
+
+/**
+ * Changes 1 % of the rows of the four tables that hold most of the rows (every 100th id), as
+ * an application would between a prestage and the window. Returns the rows changed.
+ */
+export async function changeOnePercent(server: ProductionServer, db: string): Promise<number> {
+  const cat = server.engine === 'pg' ? (a: string, b: string) => `${a} || ${b}` : (a: string, b: string) => `CONCAT(${a}, ${b})`
+  const updates = [
+    ['patchwork_person', 'name', `${cat("COALESCE(name, '')", "' (1%)'")}`],
+    ['patchwork_submission', 'name', cat('name', "' (1%)'")],
+    ['patchwork_comment', 'content', cat("COALESCE(content, '')", "' (1%)'")],
+    ['patchwork_check', 'description', cat("COALESCE(description, '')", "' (1%)'")],
+  ]
+  let changed = 0
+  for (const [table, column, value] of updates) {
+    // Every matching row changes (a suffix is appended), so the count before is the count changed.
+    changed += Number((await server.sql(db, `SELECT count(*) AS n FROM ${table} WHERE id % 100 = 0`))[0]!.n)
+    await server.sql(db, `UPDATE ${table} SET ${column} = ${value} WHERE id % 100 = 0`)
+  }
+  return changed
+}
