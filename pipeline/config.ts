@@ -89,6 +89,12 @@ export interface UpgradeConfig {
    * @defaultValue true
    */
   direct?: boolean
+  /**
+   * Tables the migration left unchanged stay live instead of being copied back (MySQL: single
+   * tables renamed; PostgreSQL: the schema swap, when the migration allows it). false: every table
+   * is copied, and PostgreSQL swaps the whole database. @defaultValue true
+   */
+  keepLive?: boolean
   /** Compress dump files with gzip (level 1): less disk, more CPU. @defaultValue 'none' */
   compress?: 'none' | 'gzip'
   /**
@@ -145,6 +151,7 @@ export interface ParsedConfig {
   readonly jobs: number | undefined
   readonly partMB: number | undefined
   readonly direct: boolean
+  readonly keepLive: boolean
   readonly compress: Compression
   readonly hooks: Readonly<Hooks>
   /** Config `expect`, checked on staging after the migration. */
@@ -164,7 +171,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-export const CONFIG_KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'compress', 'hooks', 'expect', 'throttle', 'replicas', 'idleLimitSeconds'] as const
+export const CONFIG_KEYS = ['source', 'staging', 'target', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'keepLive', 'compress', 'hooks', 'expect', 'throttle', 'replicas', 'idleLimitSeconds'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -230,6 +237,11 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     if (typeof input.direct !== 'boolean') throw new DrydockError('DD_CONFIG_INVALID', `Invalid option direct: expected true or false, got ${JSON.stringify(input.direct)}`)
     return input.direct
   })
+  const keepLive = check('keepLive', () => {
+    if (input.keepLive === undefined) return true
+    if (typeof input.keepLive !== 'boolean') throw new DrydockError('DD_CONFIG_INVALID', `Invalid option keepLive: expected true or false, got ${JSON.stringify(input.keepLive)}`)
+    return input.keepLive
+  })
   const compress = check('compress', () => {
     if (input.compress === undefined) return 'none' as const
     if (!(COMPRESSIONS as readonly unknown[]).includes(input.compress)) {
@@ -257,6 +269,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     jobs,
     partMB,
     direct: direct!,
+    keepLive: keepLive!,
     compress: compress!,
     hooks: Object.freeze(hooks!),
     expectations: Object.freeze(expectations),

@@ -30,6 +30,7 @@ export async function decideKept(ctx: RunContext): Promise<KeepDecision> {
   const unchanged = (m.carryOver ?? []).filter((c) => c.status === 'unchanged').map((c) => c.table)
   const reason = !ctx.driver.keepsLiveTables ? 'the swap replaces the whole database, so every table is in the copy'
     : ctx.config.target !== 'in-place' ? 'the separate target receives every table'
+      : ctx.config.keepLive === false ? 'the config sets keepLive: false'
       : ctx.options.rehearse && ctx.driver.schemaSwap ? 'a rehearsal loads into a shadow database and never swaps'
         : ctx.config.hooks.afterMigrate ? 'an afterMigrate hook ran after the checksums and may have changed it'
           : !m.tableDefinitionsBefore ? 'its definition before the migration was not recorded' : undefined
