@@ -39,7 +39,12 @@ export async function swapStage(ctx: RunContext): Promise<void> {
     ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: 'the migrated data went to a separate target: nothing to swap' })
     return
   }
-  if (manifest.data.target.schemas) return swapSchemas(ctx)
+  if (manifest.data.target.schemas) {
+    await swapSchemas(ctx)
+    await recordLogPosition(ctx, 'swapEnd')
+    await confirmReplicasFollowed(ctx)
+    return
+  }
   const shadow = manifest.data.target.shadow!
   if (ctx.options.rehearse) {
     await ctx.driver.dropDatabase(config.source, shadow)
