@@ -50,6 +50,7 @@ export default defineUpgrade({
   // jobs: 4,              // parallel workers (default: CPU cores)
   // partMB: 128,          // split tables bigger than this (MiB)
   // direct: true,         // stream each part straight into the next database while writing its file
+  // keepLive: true,       // tables the migration left unchanged stay live (false: copy all; PostgreSQL swaps the whole database)
   // compress: 'none',     // or 'gzip'
   // idleLimitSeconds: 60, // below every proxy's idle timeout on the way to the servers
 })

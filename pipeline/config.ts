@@ -105,6 +105,12 @@ export interface UpgradeConfig {
    * @defaultValue false
    */
   refreshMaterializedViews?: boolean
+  /**
+   * Tables the migration left unchanged stay live instead of being copied back (MySQL: single
+   * tables renamed; PostgreSQL: the schema swap, when the migration allows it). false: every table
+   * is copied, and PostgreSQL swaps the whole database. @defaultValue true
+   */
+  keepLive?: boolean
   /** Compress dump files with gzip (level 1): less disk, more CPU. @defaultValue 'none' */
   compress?: 'none' | 'gzip'
   /**
@@ -165,6 +171,8 @@ export interface ParsedConfig {
   readonly direct: boolean
   /** Config `refreshMaterializedViews`. */
   readonly refreshMaterializedViews: boolean
+  /** Config `keepLive`. */
+  readonly keepLive: boolean
   readonly compress: Compression
   readonly hooks: Readonly<Hooks>
   /** Config `expect`, checked on staging after the migration. */
@@ -184,7 +192,7 @@ export function defineUpgrade(config: UpgradeConfig): UpgradeConfig {
   return config
 }
 
-export const CONFIG_KEYS = ['source', 'staging', 'target', 'rehearsalTarget', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'refreshMaterializedViews', 'compress', 'hooks', 'expect', 'throttle', 'replicas', 'idleLimitSeconds'] as const
+export const CONFIG_KEYS = ['source', 'staging', 'target', 'rehearsalTarget', 'schemas', 'tables', 'runDir', 'migrate', 'jobs', 'partMB', 'direct', 'keepLive', 'refreshMaterializedViews', 'compress', 'hooks', 'expect', 'throttle', 'replicas', 'idleLimitSeconds'] as const
 const STEP_KEYS = { sql: ['name', 'sql'], command: ['name', 'command', 'cwd', 'env'], transform: ['name', 'transform'] }
 
 /** Validates an untrusted config; every problem is reported at once, one line each. */
@@ -265,6 +273,11 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     }
     return input.refreshMaterializedViews
   })
+  const keepLive = check('keepLive', () => {
+    if (input.keepLive === undefined) return true
+    if (typeof input.keepLive !== 'boolean') throw new DrydockError('DD_CONFIG_INVALID', `Invalid option keepLive: expected true or false, got ${JSON.stringify(input.keepLive)}`)
+    return input.keepLive
+  })
   const compress = check('compress', () => {
     if (input.compress === undefined) return 'none' as const
     if (!(COMPRESSIONS as readonly unknown[]).includes(input.compress)) {
@@ -294,6 +307,7 @@ export function parseConfig(raw: unknown, file: string): ParsedConfig {
     partMB,
     direct: direct!,
     refreshMaterializedViews: refreshMaterializedViews!,
+    keepLive: keepLive!,
     compress: compress!,
     hooks: Object.freeze(hooks!),
     expectations: Object.freeze(expectations),

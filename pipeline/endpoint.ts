@@ -13,6 +13,12 @@ export interface Endpoint {
   readonly database: string
   /** Extra URL query parameters (sslmode, …), passed to the driver as they are. */
   readonly params: Readonly<Record<string, string>>
+  /**
+   * Where tables of a schema live on this endpoint when it is not their own name: a table of
+   * schema `k` is in schema `schemaMap[k]` here (the shadow schemas of PostgreSQL's in-database
+   * swap). Table refs keep the names staging and production use; the driver maps them.
+   */
+  readonly schemaMap?: Readonly<Record<string, string>>
 }
 
 const SCHEMES: Record<string, EngineName> = {

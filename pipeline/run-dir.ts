@@ -11,6 +11,7 @@ import type { CarryOverRecord, ExpectationResult } from './invariants/expectatio
 import type { Provenance } from './report/run-provenance.ts'
 import type { TransformRecord } from './transform/run-transform.ts'
 import type { PrestageRecord, RefreshRecord } from './prestage/prestage-types.ts'
+import type { SchemaMove } from './drivers/driver.ts'
 import type { ReplicationRecord } from './replication/replication-record.ts'
 
 /**
@@ -168,7 +169,11 @@ export interface Manifest {
      * second database on the staging server; `url`, the database rehearsalTarget names. `shadow` is its name.
      */
     rehearsal?: { kind: 'staging' | 'url'; endpoint: string; database: string }
+    /** The copy is in shadow schemas of the live database (schema swap), keyed by the schema each stands in for. */
+    schemas?: Record<string, string>
   }
+  /** How the copy goes live (in-place upgrades): by swapping schemas inside the live database or the whole database, and why. */
+  swapPath?: { kind: 'schema' | 'database'; reason: string }
   sourceVersion?: string
   snapshot?: { id: string; position: string; takenAt: string; fingerprint?: string }
   /** Each --resume: when, and the snapshot it had to take when the source was still needed. */
@@ -201,7 +206,11 @@ export interface Manifest {
   /** Whole-definition digests of staging's tables before the migration (engines that keep unchanged tables live). */
   tableDefinitionsBefore?: Record<string, string>
   /** Load back only what changed (pipeline/loadback/keep-tables.ts): tables left live, and why others were copied. */
-  keep?: { tables: string[]; bytes: number; copiedAnyway: { table: string; reason: string }[]; estimatedMsSaved?: number }
+  keep?: {
+    tables: string[]; bytes: number; copiedAnyway: { table: string; reason: string }[]; estimatedMsSaved?: number
+    /** Schema swap: each kept table's storage file (relfilenode) before and after the swap. */
+    files?: Record<string, { before: string; after: string }>
+  }
   /** Column definition fingerprints of staging's tables before the first migration step (pipeline/invariants). */
   definitionsBefore?: Record<string, string>
   /** Config `expect`, checked after the migration, with the values found. */
@@ -224,6 +233,8 @@ export interface Manifest {
   swap?: {
     status: 'swapping' | 'swapped' | 'rolled-back' | 'cleaned-up'; at: string; live: string; backup: string
     shadow?: string; parked?: unknown[]; note?: string
+    /** Schema swap: the schemas renamed (live ↔ backup or rejected); `live` is then the database, `backup` lists the schemas. */
+    schemas?: SchemaMove[]
   }
   /** Started with --prestage: a resume before the prestage finished goes on prestaging. */
   prestageAsked?: boolean

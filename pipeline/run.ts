@@ -35,6 +35,7 @@ import { closeSnapshot, resumeSnapshot, snapshotStage } from './snapshot/snapsho
 import { attachStaging, stagingStage, stopStaging } from './staging/staging-stage.ts'
 import { dropRehearsalCopy, rehearsalCopyEndpoint } from './loadback/rehearsal-target.ts'
 import { settleInterruptedSwap } from './swap/settle-swap.ts'
+import { dropInPlaceCopy, inPlaceCopy } from './loadback/copy-target.ts'
 import { takeShadowFence } from './swap/shadow-fence.ts'
 import { swapStage } from './swap/swap-stage.ts'
 import { runStages } from './ui.ts'
@@ -272,7 +273,7 @@ async function hookOnce(ctx: RunContext, point: HookPoint): Promise<void> {
 async function reattachTarget(ctx: RunContext): Promise<void> {
   const { config, manifest } = ctx
   if (manifest.data.target.rehearsal) ctx.loadTarget = rehearsalCopyEndpoint(config, manifest.data, ctx.ephemeral?.endpoint)
-  else ctx.loadTarget = config.target === 'in-place' ? withDatabase(config.source, manifest.data.target.shadow!) : config.target
+  else ctx.loadTarget = config.target === 'in-place' ? inPlaceCopy(config.source, manifest.data) : config.target
 }
 
 /** Production's schema must be the one the run began with, whatever stage it stopped at. */
@@ -340,7 +341,7 @@ async function dropFailedShadow(ctx: RunContext): Promise<void> {
     await dropRehearsalCopy(ctx.driver, config, manifest, ctx.ephemeral?.endpoint)
     return
   }
-  if (config.target === 'in-place') await ctx.driver.dropDatabase(config.source, manifest.data.target.shadow!)
+  if (config.target === 'in-place') await dropInPlaceCopy(ctx.driver, config.source, manifest.data)
   else await ctx.driver.dropDatabase(config.target, config.target.database)
   await manifest.update((m) => { m.target.shadowCreated = false })
 }
@@ -349,7 +350,9 @@ async function confirmLoadBack(ctx: RunContext): Promise<void> {
   if (ctx.options.yes || ctx.options.rehearse) return
   const { config, manifest } = ctx
   const where = config.target === 'in-place'
-    ? `into shadow database "${manifest.data.target.shadow}" on ${describeEndpoint(withDatabase(config.source, manifest.data.target.shadow!))} and then swap it with the live database "${config.source.database}"`
+    ? ctx.driver.schemaSwap
+      ? `into a shadow copy on ${describeEndpoint(config.source)} (shadow schemas inside the live database where the migration allows, else a shadow database) and then swap it with the live data`
+      : `into shadow database "${manifest.data.target.shadow}" on ${describeEndpoint(withDatabase(config.source, manifest.data.target.shadow!))} and then swap it with the live database "${config.source.database}"`
     : `into ${describeEndpoint(config.target)}`
   if (!process.stdin.isTTY) {
     throw new DrydockError('DD_CONFIRMATION_NEEDED', `about to load the migrated data ${where}, but there is no terminal to confirm it`, {

@@ -220,7 +220,7 @@ export interface Session {
    * keys, indexes, foreign keys, triggers), foreign-key edges (`from` references `to`; `to` null
    * when it lies outside the database), and the tables views name.
    */
-  tableDependencies?(): Promise<TableDependencies>
+  tableDependencies?(schemas?: readonly string[]): Promise<TableDependencies>
   /** Foreign keys with rows that reference nothing: per constraint, the count of such rows. */
   danglingReferences?(schemas?: readonly string[]): Promise<{ constraint: string; table: string; rows: number }[]>
   /** Write-fence marks of these tables (pipeline/fence): write counters, file/table ids, last write time. Reads only. */
@@ -358,6 +358,12 @@ export interface Driver {
    */
   copyLiveOnly?(source: Endpoint, target: Endpoint): Promise<number>
   /**
+   * The in-database swap (PostgreSQL): the copy is loaded into shadow schemas of the live database
+   * and swapped in by renaming schemas, kept tables moving across (postgres-schema-swap.ts).
+   * Absent: the engine swaps whole databases (or single tables, MySQL).
+   */
+  readonly schemaSwap?: SchemaSwap
+  /**
    * Default part size (MiB) for copies when the config sets none; null: whole-table loads are
    * cheaper (PostgreSQL: TRUNCATE and COPY FREEZE in one transaction, no WAL on a minimally
    * logged server; parts loaded side by side cannot), so tables are copied whole unless more
@@ -405,6 +411,66 @@ export interface ReplicaLag {
   readonly note?: string
 }
 
+/** A binding that stops a table from staying live across a schema swap, unless `unlessKept` stays live too. */
+export interface KeepBinding {
+  readonly table: string
+  readonly reason: string
+  readonly unlessKept: string | null
+}
+
+export interface SchemaSwapCheck {
+  /** The schemas the swap would move. */
+  readonly schemas: readonly string[]
+  /** Why the whole database must be swapped instead; empty: a schema swap carries the migration. */
+  readonly blockers: readonly string[]
+}
+
+/** One schema of a schema swap: `schema` is renamed to `outgoing`, `incoming` to `schema`. */
+export interface SchemaMove {
+  readonly schema: string
+  readonly incoming: string
+  readonly outgoing: string
+}
+
+export interface SchemaSwapPlan {
+  readonly moves: readonly SchemaMove[]
+  /** Tables that stay live: they move from the live schema into the incoming one, unchanged. */
+  readonly keep: readonly TableRef[]
+  /** What the swap this one undoes parked (SchemaSwapResult.parked), to put back. */
+  readonly restore?: readonly unknown[]
+  /**
+   * Called inside the swap's transaction once everything is locked, before anything changes: what
+   * it is about to park and the kept tables' storage files, so that a kill after the commit loses
+   * neither (the caller records them with the swap's intent).
+   */
+  readonly beforeChange?: (parked: readonly unknown[], files: Readonly<Record<string, string>>) => Promise<void>
+}
+
+export interface SchemaSwapResult {
+  readonly parked: readonly unknown[]
+  /** Per kept table (`schema.table`): its storage file before and after (equal: the same table, not a copy). */
+  readonly files: Readonly<Record<string, { before: string; after: string }>>
+}
+
+export interface SchemaSwap {
+  /** Whether the migration can go live by a schema swap, and of which schemas. Reads production and staging. */
+  check(live: Endpoint, staging: Endpoint, schemas?: readonly string[]): Promise<SchemaSwapCheck>
+  /** Read on migrated staging: what binds tables to objects the swap replaces (KeepBinding). */
+  bindings(staging: Endpoint, schemas: readonly string[]): Promise<KeepBinding[]>
+  /** After the copy is loaded, before the swap: the copy's views and keys reach the live kept tables. */
+  attachKept(copy: Endpoint, kept: readonly TableRef[]): Promise<{ keys: number; views: number }>
+  swap(live: Endpoint, plan: SchemaSwapPlan): Promise<SchemaSwapResult>
+  /** Which side of the swap production is on, read from the server. */
+  side(live: Endpoint, plan: SchemaSwapPlan): Promise<SwapSide>
+  /**
+   * Staging's schemas carry the shadow names while pg_dump reads them (`map`: schema → shadow);
+   * renames back any an attempt killed in between left so. Idempotent.
+   */
+  repairStaging(staging: Endpoint, map: Readonly<Record<string, string>>): Promise<void>
+  /** Drops these (drydock's) schemas with their contents; refuses when objects outside use them. */
+  dropSchemas(live: Endpoint, schemas: readonly string[]): Promise<void>
+}
+
 export interface SwapOptions {
   /** Tables (by name) that stay live as they are and are not moved either way (`keepsLiveTables`). */
   keep?: readonly string[]
@@ -436,4 +502,9 @@ export interface SchemaCopyOptions {
    * foreign keys). 1 (the default) applies it in one transaction.
    */
   jobs?: number
+  /**
+   * Schema swap (`to.schemaMap`): tables that stay live; the copy's foreign keys to them reference
+   * the live table instead of its empty twin in the shadow schema.
+   */
+  liveReferences?: readonly TableRef[]
 }

@@ -22,13 +22,11 @@ import { shadowName } from './shadow-names.ts'
 export async function loadbackStage(ctx: RunContext): Promise<void> {
   const { config, manifest } = ctx
   const staging = ctx.staging!
+  // An attempt killed while pg_dump read staging under the shadow names left them so.
+  if (manifest.data.target.schemas) await ctx.driver.schemaSwap?.repairStaging(staging, manifest.data.target.schemas)
   // Replicas loaded directly (no row through the binary log) get their own copy beside the primary's.
   // A rehearsal's copy aside reaches no replica of production.
   const replicaCopies = rehearsesAside(ctx) ? [] : await planReplication(ctx, shadowName(config.source.database, manifest.data.runId))
-  ctx.loadTarget = await prepareTarget(ctx)
-  const target = ctx.loadTarget
-  await prepareReplicaCopies(ctx, replicaCopies)
-  await Promise.all([target, ...replicaCopies].map((to, i) => copySchemaSection(ctx, staging, to, 'pre-data', copyLabel(i))))
   const migratedTables = await withSessions(ctx, staging, 1, ([s]) => s!.inventory(config.schemas))
   // Files written by an earlier attempt stay valid (staging only changes in the migrate stage,
   // and --from migrate forgets them); the production copy is new, so nothing in it is loaded.
@@ -44,8 +42,15 @@ export async function loadbackStage(ctx: RunContext): Promise<void> {
   await manifest.update((m) => {
     for (const key of kept) m.migrated[key]!.kept = true
     m.keep = { tables: [...keep.kept], bytes: migratedTables.filter((t) => kept.has(tableKey(t))).reduce((sum, t) => sum + t.bytes, 0), copiedAnyway: [...keep.copiedAnyway] }
+    if (keep.path) m.swapPath = { kind: keep.path.kind, reason: keep.path.reason }
+    else delete m.swapPath
   })
+  if (keep.path) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${keep.path.kind === 'schema' ? 'schema swap inside the live database' : 'shadow database, swapped whole'}: ${keep.path.reason}` })
   if (kept.size > 0) ctx.log.write({ kind: 'info', stage: 'loadback', message: `${kept.size} table(s) unchanged by the migration stay live and are not copied: ${keep.kept.join(', ')}` })
+  ctx.loadTarget = await prepareTarget(ctx, keep.path?.kind === 'schema' ? keep.path.schemas : undefined)
+  const target = ctx.loadTarget
+  await prepareReplicaCopies(ctx, replicaCopies)
+  await Promise.all([target, ...replicaCopies].map((to, i) => copySchemaSection(ctx, staging, to, 'pre-data', copyLabel(i))))
   // --max-rate and replica lag pauses (pipeline/throttle) hold the rows going into production.
   const throttle = await startThrottle(rehearsesAside(ctx) ? rehearsalThrottle(ctx) : throttled(ctx), { stage: 'loadback' })
   const copied = migratedTables.filter((t) => !kept.has(tableKey(t)))
@@ -83,10 +88,11 @@ function copyLabel(index: number): string {
 async function finishCopy(ctx: RunContext, target: Endpoint, label: string, kept: readonly string[], migratedTables: TableInfo[]): Promise<void> {
   const { config, manifest } = ctx
   const staging = ctx.staging!
-  await copySchemaSection(ctx, staging, target, 'post-data', label)
+  const keptRefs = kept.map((key) => manifest.data.migrated[key]!)
+  await copySchemaSection(ctx, staging, target, 'post-data', label, undefined, target.schemaMap ? { liveReferences: keptRefs } : {})
   // A rehearsal's copy on staging: the kept tables it points at are staging's (keptTablesDatabase).
   const keptDatabase = label === 'migrated' ? keptTablesDatabase(ctx) : config.source.database
-  if (kept.length > 0 && ctx.driver.repointReferences && keptDatabase) {
+  if (kept.length > 0 && ctx.driver.repointReferences && keptDatabase && !target.schemaMap) {
     const keys = await ctx.driver.repointReferences(target, keptDatabase, kept.map((key) => manifest.data.migrated[key]!.name))
     if (keys > 0 && label === 'migrated') ctx.log.write({ kind: 'info', stage: 'loadback', message: `${keys} foreign key(s) of copied tables now reference the kept live tables` })
   }
@@ -98,12 +104,30 @@ async function finishCopy(ctx: RunContext, target: Endpoint, label: string, kept
     await to!.setSequences(await from!.sequences())
     await to!.analyze(migratedTables)
   }))
+  if (kept.length > 0 && target.schemaMap) {
+    const attached = await ctx.driver.schemaSwap!.attachKept(target, keptRefs)
+    ctx.log.write({ kind: 'info', stage: 'loadback', message: `${attached.keys} foreign key(s) and ${attached.views} view(s) of the copy now reach the kept live tables` })
+  }
 }
 
-async function prepareTarget(ctx: RunContext) {
+/** `schemas`: the copy goes into shadow schemas of the live database (schema swap) standing in for these. */
+async function prepareTarget(ctx: RunContext, schemas?: readonly string[]) {
   const { driver, config, manifest } = ctx
   if (rehearsesAside(ctx)) return prepareRehearsalCopy(ctx)
+  if (config.target === 'in-place' && schemas) {
+    const map = Object.fromEntries(schemas.map((s) => [s, shadowName(s, manifest.data.runId)]))
+    // Left by an earlier attempt of this same run (the names carry the run id): start over.
+    await driver.schemaSwap!.dropSchemas(config.source, Object.values(map))
+    const shadow = shadowName(config.source.database, manifest.data.runId)
+    if (await driver.databaseExists(config.source, shadow)) await driver.dropDatabase(config.source, shadow)
+    await manifest.update((m) => { delete m.target.shadow; m.target.schemas = map; m.target.shadowCreated = true })
+    return Object.freeze({ ...config.source, schemaMap: map })
+  }
   if (config.target === 'in-place') {
+    if (manifest.data.target.schemas) {
+      await driver.schemaSwap?.dropSchemas(config.source, Object.values(manifest.data.target.schemas))
+      await manifest.update((m) => { delete m.target.schemas })
+    }
     const shadow = shadowName(config.source.database, manifest.data.runId)
     if (await driver.databaseExists(config.source, shadow)) {
       // Left by an earlier attempt of this same run (the name carries the run id): start it over.

@@ -76,6 +76,7 @@ export function reportData(m: Manifest, now = new Date(), runDir?: string) {
     sequencesBehind: m.sequencesBehind ?? [],
     // Load back only what changed: the tables left live, why others were copied, time saved.
     keep: m.keep ?? null,
+    swapPath: m.swapPath ?? null,
     // Bytes of replication log the load back and swap wrote, and how each replica got its copy.
     replication: m.replication ?? null,
     // Row transforms, expectations, tables carried over unchanged, staging checkpoint.

@@ -5,6 +5,7 @@ import { REPORT_CSS } from './report-html-style.ts'
 import { migrationHtml } from './report-migration.ts'
 import { hop1Table, hop2Table, stepsTable } from './report-html-tables.ts'
 import { timelineSvg } from './report-html-timeline.ts'
+import { shadowLabel, swapPathLine } from './report-swap-path.ts'
 import { replicationHtml } from '../replication/replication-report.ts'
 
 // Nothing may load or run: the file is read offline and may be mailed around with the sign-off.
@@ -52,7 +53,7 @@ function facts(r: ReportData): string {
     ['staging', `${r.staging.kind}${r.staging.endpoint ? ` ${r.staging.endpoint}` : ''}${r.staging.version ? ` (${r.staging.version})` : ''}`],
     ['target', r.target.kind === 'in-place' ? `in place on ${r.target.endpoint}` : `separate database ${r.target.endpoint}`],
   ]
-  if (r.target.kind === 'in-place') rows.push(['shadow', r.target.shadow ?? '–'], ['backup', r.target.backup ?? '–'])
+  if (r.target.kind === 'in-place') rows.push(['shadow', shadowLabel(r)], ['backup', r.target.backup ?? '–'])
   rows.push(['swap', swapText(r).replace(/^Swap: /, '')], ['total time', formatSeconds(r.totalMs)])
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`
 }
@@ -108,6 +109,11 @@ ${body.join('\n')}
 
 /** Load back only what changed: which tables stayed live and the time it saved. */
 function keptNote(r: ReportData): string {
+  const path = swapPathLine(r)
+  return `${path ? `<p>${esc(`${path.charAt(0).toUpperCase()}${path.slice(1)}`)}.</p>` : ''}${keptTablesNote(r)}`
+}
+
+function keptTablesNote(r: ReportData): string {
   if (!r.keep || r.keep.tables.length === 0) return ''
   const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (estimate: at the speed of this run's dump)`
   return `<p>Kept live, not copied (unchanged by the migration: same definition, same checksum before and after; the write fence shows them untouched): ${esc(String(r.keep.tables.length))} table(s), ${esc(formatBytes(r.keep.bytes))}${esc(saved)}.</p>`

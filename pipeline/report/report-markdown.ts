@@ -4,6 +4,7 @@ import { replicationMarkdown } from '../replication/replication-report.ts'
 import { migrationMarkdown } from './report-migration.ts'
 import type { ObjectCheck } from '../verify/sequence-check.ts'
 import { refreshMarkdown } from './report-refresh.ts'
+import { shadowLabel, swapPathLine } from './report-swap-path.ts'
 
 const MARK: Record<Check, string> = { ok: '✓', mismatch: '✗', 'not-run': '–', kept: '= kept' }
 
@@ -39,7 +40,7 @@ export function reportMarkdown(r: ReportData): string {
     `- Source: ${r.source} (${r.sourceVersion ?? 'version unknown'})`,
     `- Snapshot: ${r.snapshot ? `${r.snapshot.id} at ${r.snapshot.position}, ${r.snapshot.takenAt}` : '–'}`,
     `- Staging: ${r.staging.kind}${r.staging.endpoint ? ` ${r.staging.endpoint}` : ''}${r.staging.version ? ` (${r.staging.version})` : ''}`,
-    `- Target: ${r.target.kind === 'in-place' ? `in place, shadow ${r.target.shadow ?? '–'}, backup ${r.target.backup ?? '–'}` : r.target.endpoint}`,
+    `- Target: ${r.target.kind === 'in-place' ? `in place, shadow ${shadowLabel(r)}, backup ${r.target.backup ?? '–'}` : r.target.endpoint}`,
     `- Swap: ${r.swap ? `${r.swap.status} at ${r.swap.at}` : 'not done'}`,
     ...r.holdings.map((h) => `- \`${h.database}\` holds ${h.holds}`),
   ]
@@ -80,6 +81,8 @@ export function reportMarkdown(r: ReportData): string {
     const saved = r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved (estimate: at the speed of this run's dump)`
     parts.push('', `Kept live (unchanged by the migration, not copied): ${r.keep.tables.length} table(s), ${formatBytes(r.keep.bytes)}${saved}.`)
   }
+  const path = swapPathLine(r)
+  if (path) parts.push('', `${path.charAt(0).toUpperCase()}${path.slice(1)}.`)
   const byReason = new Map<string, string[]>()
   for (const c of r.keep?.copiedAnyway ?? []) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), c.table])
   for (const [reason, tables] of byReason) {

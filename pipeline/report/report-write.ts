@@ -7,6 +7,7 @@ import { reportMarkdown } from './report-markdown.ts'
 import { migrationSummary } from './report-migration.ts'
 import { schemaDiff } from './schema-diff.ts'
 import { refreshSummary } from './report-refresh.ts'
+import { swapPathLine } from './report-swap-path.ts'
 
 /** Stage 11: report.json, report.md and report.html in the run directory; returns the data for the summary. */
 export async function writeReport(paths: RunPaths, manifest: ManifestStore): Promise<ReportData> {
@@ -84,6 +85,7 @@ export function summaryText(r: ReportData): string {
     `stages: ${stages}`,
     ...migrationSummary(r),
     ...refreshSummary(r),
+    ...(swapPathLine(r) ? [swapPathLine(r)!] : []),
     ...(r.keep && r.keep.tables.length > 0
       ? [`kept live (unchanged, not copied): ${r.keep.tables.length} table(s), ${formatBytes(r.keep.bytes)}${r.keep.estimatedMsSaved === undefined ? '' : `, about ${formatSeconds(r.keep.estimatedMsSaved)} of load back saved`}`]
       : []),

@@ -9,6 +9,7 @@ import { lockRunDir } from './run-dir-lock.ts'
 import { discardCheckpoint } from '../checkpoint/checkpoint.ts'
 import type { RunContext } from '../context.ts'
 import { dropRehearsalCopy } from '../loadback/rehearsal-target.ts'
+import { dropInPlaceCopy } from '../loadback/copy-target.ts'
 
 /**
  * `--cleanup` on a run that stopped before its swap: discards what it kept for --resume
@@ -43,9 +44,9 @@ export async function abandonRun(driver: Driver, config: ParsedConfig, paths: Ru
       const where = await dropRehearsalCopy(driver, config, manifest)
       if (where) removed.push(`unfinished rehearsal copy ${m.target.rehearsal.database} on ${where}`)
     } else if (m.target.shadowCreated) {
-      if (config.target === 'in-place') await driver.dropDatabase(config.source, m.target.shadow!)
-      else await driver.dropDatabase(config.target, config.target.database)
-      removed.push(`unfinished copy ${config.target === 'in-place' ? m.target.shadow : config.target.database}`)
+      const copy = config.target === 'in-place' ? await dropInPlaceCopy(driver, config.source, m) : config.target.database
+      if (config.target !== 'in-place') await driver.dropDatabase(config.target, config.target.database)
+      removed.push(`unfinished copy ${copy}`)
     }
     await manifest.update((mm) => {
       mm.verdict = 'abandoned'

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { RunContext } from '../context.ts'
-import type { SchemaSection } from '../drivers/driver.ts'
+import type { SchemaCopyOptions, SchemaSection } from '../drivers/driver.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { inStage } from '../errors.ts'
 
@@ -10,6 +10,7 @@ import { inStage } from '../errors.ts'
  */
 export async function copySchemaSection(
   ctx: RunContext, from: Endpoint, to: Endpoint, section: SchemaSection, label: string, snapshot?: string,
+  more: Pick<SchemaCopyOptions, 'liveReferences'> = {},
 ): Promise<void> {
   const where = label === 'migrated' ? 'into the production copy' : 'into staging'
   if (ctx.progress) ctx.progress.phase = section === 'pre-data' ? `creating tables ${where}` : `building indexes, constraints and triggers ${where}`
@@ -20,6 +21,7 @@ export async function copySchemaSection(
       saveAs: join(ctx.paths.schemaDir, `${label}-${section}.sql`),
       logFile: ctx.paths.toolLog,
       jobs: ctx.options.jobs,
+      ...more,
     })
   } catch (error) {
     throw inStage('schema', error)

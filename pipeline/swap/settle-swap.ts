@@ -11,6 +11,16 @@ import type { Manifest, ManifestStore } from '../run-dir.ts'
 export async function settleInterruptedSwap(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<Manifest['swap']> {
   const swap = manifest.data.swap
   if (swap?.status !== 'swapping') return swap
+  if (swap.schemas) {
+    // Schema swap: one transaction; the parked keys were recorded with the intent, inside it.
+    const { swapped } = await driver.schemaSwap!.side(source, { moves: swap.schemas, keep: [] })
+    await manifest.update((m) => {
+      if (!swapped) { delete m.swap; return }
+      m.target.backup = swap.backup
+      m.swap = { status: 'swapped', at: swap.at, live: swap.live, backup: swap.backup, schemas: swap.schemas, ...(swap.parked?.length ? { parked: swap.parked } : {}) }
+    })
+    return manifest.data.swap
+  }
   const side = await driver.swapSide(source, swap.shadow!, swap.backup)
   if (side.swapped) {
     await manifest.update((m) => {

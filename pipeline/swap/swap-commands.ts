@@ -38,8 +38,9 @@ export async function cleanupCommand(given: string, configPath: string | undefin
     done = `abandoned run ${m.runId}: ${removed.length ? `removed ${removed.join(', ')}` : 'nothing was left to remove'}; production was not touched`
   } else {
     const rolledBack = m.swap?.status === 'rolled-back'
+    const schemas = Boolean(m.swap?.schemas)
     const dropped = await cleanupRun(driver, run.source, run.manifest)
-    done = `cleaned up: dropped ${rolledBack ? 'the rejected upgrade' : 'the pre-upgrade backup'} "${dropped}" on ${describeEndpoint(run.source, dropped)}`
+    done = `cleaned up: dropped ${rolledBack ? 'the rejected upgrade' : 'the pre-upgrade backup'} ${schemas ? `schema(s) ${dropped} in` : `"${dropped}" on`} ${describeEndpoint(run.source, schemas ? run.source.database : dropped)}`
   }
   await writeReport(run.paths, run.manifest)
   const left = leftOnDisk(run.paths)

@@ -1,5 +1,5 @@
 import type { RunContext } from '../context.ts'
-import type { Driver, SwapResult } from '../drivers/driver.ts'
+import type { Driver, SwapResult, TableRef } from '../drivers/driver.ts'
 import { type Endpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import { checkFence } from '../fence/fence.ts'
@@ -45,6 +45,12 @@ export async function swapStage(ctx: RunContext): Promise<void> {
     ctx.log.write({ kind: 'stage-skip', stage: 'swap', reason: 'the migrated data went to a separate target: nothing to swap' })
     return
   }
+  if (manifest.data.target.schemas) {
+    await swapSchemas(ctx)
+    await recordLogPosition(ctx, 'swapEnd')
+    await confirmReplicasFollowed(ctx)
+    return
+  }
   const shadow = manifest.data.target.shadow!
   if (ctx.options.rehearse) {
     await ctx.driver.dropDatabase(config.source, shadow)
@@ -72,6 +78,42 @@ export async function swapStage(ctx: RunContext): Promise<void> {
   await confirmReplicasFollowed(ctx)
 }
 
+/**
+ * The schema swap (Driver.schemaSwap): the shadow schemas become the live ones inside the live
+ * database, kept tables move across untouched; the old schemas stay as `<schema>_dd_backup_<run>`.
+ */
+async function swapSchemas(ctx: RunContext): Promise<void> {
+  const { config, manifest, driver } = ctx
+  const live = config.source.database
+  const moves = Object.entries(manifest.data.target.schemas!).map(([schema, incoming]) => ({ schema, incoming, outgoing: backupName(schema, manifest.data.runId) }))
+  const backup = moves.map((m) => m.outgoing).join(', ')
+  const at = new Date().toISOString()
+  await manifest.update((m) => { m.swap = { status: 'swapping', at, live, backup, schemas: moves } })
+  let result
+  try {
+    result = await driver.schemaSwap!.swap(config.source, {
+      moves, keep: keptRefs(manifest),
+      beforeChange: async (parked, files) => {
+        await manifest.update((m) => {
+          m.swap = { status: 'swapping', at, live, backup, schemas: moves, ...(parked.length ? { parked: [...parked] } : {}) }
+          if (m.keep) m.keep.files = Object.fromEntries(Object.entries(files).map(([t, before]) => [t, { before, after: before }]))
+        })
+      },
+    })
+  } catch (error) {
+    await settleInterruptedSwap(driver, config.source, manifest).catch(() => {})
+    throw error
+  }
+  pauseForTest('swap-rename')
+  await manifest.update((m) => {
+    m.target.backup = backup
+    m.swap = { status: 'swapped', at: new Date().toISOString(), live, backup, schemas: moves, ...(result.parked.length ? { parked: [...result.parked] } : {}) }
+    if (m.keep) m.keep.files = { ...result.files }
+  })
+  const moved = Object.values(result.files).filter((f) => f.before !== f.after)
+  ctx.log.write({ kind: 'info', stage: 'swap', message: `schema swap: ${moves.map((m) => `${m.schema} is the upgraded schema, the old one ${m.outgoing}`).join('; ')}; ${Object.keys(result.files).length} kept table(s) stayed live, ${moved.length} changed storage` })
+}
+
 function requireSwapped(manifest: ManifestStore, action: string): { live: string; backup: string } {
   const swap = manifest.data.swap
   if (!swap || swap.status !== 'swapped') {
@@ -89,6 +131,18 @@ function requireSwapped(manifest: ManifestStore, action: string): { live: string
 export async function rollbackRun(driver: Driver, source: Endpoint, manifest: ManifestStore): Promise<string> {
   await settleInterruptedSwap(driver, source, manifest)
   const { live, backup } = requireSwapped(manifest, 'roll back')
+  const schemas = manifest.data.swap!.schemas
+  if (schemas) {
+    // The same schema swap the other way: the backup schemas come back, the upgraded ones are kept as rejected.
+    const moves = schemas.map((m) => ({ schema: m.schema, incoming: m.outgoing, outgoing: rejectedName(m.schema, manifest.data.runId) }))
+    const result = await driver.schemaSwap!.swap(source, { moves, keep: keptRefs(manifest), restore: manifest.data.swap?.parked ?? [] })
+    const rejected = moves.map((m) => m.outgoing).join(', ')
+    await manifest.update((m) => {
+      m.swap = { status: 'rolled-back', at: new Date().toISOString(), live, backup: rejected, schemas: moves, ...(result.parked.length ? { parked: [...result.parked] } : {}) }
+      m.verdict = 'rolled-back'
+    })
+    return rejected
+  }
   const rejected = rejectedName(live, manifest.data.runId)
   await driver.swap(withDatabase(source, live), backup, rejected, { keep: keptTables(manifest), restore: manifest.data.swap?.parked ?? [] })
   await manifest.update((m) => {
@@ -104,9 +158,16 @@ export async function cleanupRun(driver: Driver, source: Endpoint, manifest: Man
   // After a rollback, the database to drop is the rejected upgrade (kept under swap.backup).
   const swap = manifest.data.swap?.status === 'rolled-back' ? manifest.data.swap : requireSwapped(manifest, 'clean up')
   const { live, backup } = swap
-  await driver.dropDatabase(withDatabase(source, live), backup)
-  await manifest.update((m) => { m.swap = { status: 'cleaned-up', at: new Date().toISOString(), live, backup } })
+  const schemas = manifest.data.swap?.schemas
+  if (schemas) await driver.schemaSwap!.dropSchemas(source, schemas.map((m) => m.outgoing))
+  else await driver.dropDatabase(withDatabase(source, live), backup)
+  await manifest.update((m) => { m.swap = { status: 'cleaned-up', at: new Date().toISOString(), live, backup, ...(schemas ? { schemas } : {}) } })
   return backup
+}
+
+/** Tables left live by the upgrade, by schema and name (the schema swap moves them across, unchanged). */
+function keptRefs(manifest: ManifestStore): TableRef[] {
+  return Object.values(manifest.data.migrated).filter((r) => r.kept).map((r) => ({ schema: r.schema, name: r.name }))
 }
 
 /** Tables left live by the upgrade: neither swap nor rollback moves them. */

@@ -15,7 +15,7 @@ import { dropDatabasesWithPrefix, pgUrl, uniquePrefix } from '../helpers/postgre
 const prefix = uniquePrefix('config')
 const HERE = tempDir('parse')
 const FILE = join(HERE, 'upgrade.config.mjs')
-const KEYS = 'source, staging, target, rehearsalTarget, schemas, tables, runDir, migrate, jobs, partMB, direct, refreshMaterializedViews, compress, hooks, expect, throttle, replicas, idleLimitSeconds'
+const KEYS = 'source, staging, target, rehearsalTarget, schemas, tables, runDir, migrate, jobs, partMB, direct, keepLive, refreshMaterializedViews, compress, hooks, expect, throttle, replicas, idleLimitSeconds'
 
 /** parseConfig's error, checked to be DD_CONFIG_INVALID from the config stage. */
 function configError(raw: unknown, file = FILE): DrydockError {

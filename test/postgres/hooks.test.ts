@@ -77,7 +77,7 @@ describe('a failing hook', () => {
     const source = `${prefix}_after`
     await seed(source)
     const dir = tempDir('hooks-after')
-    const config = configIn(dir, { source: pgUrl(source), staging: pgUrl(`${source}_stg`), hooks: { afterSwap: 'exit 1' } })
+    const config = configIn(dir, { source: pgUrl(source), staging: pgUrl(`${source}_stg`), hooks: { afterSwap: 'exit 1' }, keepLive: false })
     const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_HOOK_FAILED')
     expect(error.ctx.hint).toContain('--rollback')
     const runDir = /run directory: (.*)\)$/.exec(error.ctx.hint ?? '')?.[1]

@@ -77,7 +77,7 @@ describe('PostgreSQL round trip of every common type', () => {
   it('leaves the live database, after the swap, equal row for row to the original', async () => {
     const dir = tempDir('types')
     writeFile(dir, 'touch-side.sql', MIGRATION)
-    const config = configIn(dir, { source: pgUrl(source), staging: pgUrl(`${prefix}_stg`), migrate: [{ sql: 'touch-side.sql' }] })
+    const config = configIn(dir, { source: pgUrl(source), staging: pgUrl(`${prefix}_stg`), migrate: [{ sql: 'touch-side.sql' }], keepLive: false })
     const result = await runUpgrade(config, RUN_OPTIONS)
 
     expect(result.report.verdict).toBe('verified')

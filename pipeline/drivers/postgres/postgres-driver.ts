@@ -7,7 +7,7 @@ import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging, 
 import { cloneDatabase } from './postgres-clone.ts'
 import { startEphemeralPostgres } from './postgres-ephemeral.ts'
 import { migrationEnv } from './postgres-env.ts'
-import { applySql, copySchema } from './postgres-schema.ts'
+import { applySql, copySchema, renameSchemas } from './postgres-schema.ts'
 import { lockSource } from './postgres-lock.ts'
 import { isTransientPostgres } from './postgres-transient.ts'
 import { postgresPreflightChecks } from './postgres-preflight.ts'
@@ -16,6 +16,9 @@ import { postgresReplicaLag } from './postgres-replica-lag.ts'
 import { walBytes, walPosition } from './postgres-wal.ts'
 import { openSnapshot } from './postgres-snapshot.ts'
 import { findClientTools } from './postgres-tools.ts'
+import { pgKeepBindings } from './postgres-keep.ts'
+import { attachKept, dropSwapSchemas, schemaSwapSide, swapSchemas } from './postgres-schema-swap.ts'
+import { schemaSwapCheck } from './postgres-swap-path.ts'
 
 let serverMajor = 0
 
@@ -56,7 +59,7 @@ export const postgresDriver: Driver = {
   },
 
   async connect(ep) {
-    return new PostgresSession(await pgConnect(ep))
+    return new PostgresSession(await pgConnect(ep), ep.schemaMap)
   },
 
   openSnapshot,
@@ -84,6 +87,23 @@ export const postgresDriver: Driver = {
 
   swap: swapDatabases,
   swapSide,
+  keepsLiveTables: true,
+  schemaSwap: {
+    check: schemaSwapCheck,
+    async bindings(staging, schemas) {
+      const client = await pgConnect(staging)
+      try {
+        return await pgKeepBindings(client, schemas)
+      } finally {
+        await client.end().catch(() => {})
+      }
+    },
+    attachKept,
+    swap: swapSchemas,
+    side: schemaSwapSide,
+    dropSchemas: dropSwapSchemas,
+    repairStaging: (staging, map) => renameSchemas(staging, Object.entries(map).map(([schema, shadow]) => [shadow, schema])),
+  },
   copyPartMB: null,
   lockSource,
   isTransient: isTransientPostgres,

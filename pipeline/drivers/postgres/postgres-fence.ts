@@ -15,6 +15,7 @@
 import type pg from 'pg'
 import type { FenceMarks, FenceReadOptions, TableMarks } from '../../fence/fence-types.ts'
 import type { TableRef } from '../driver.ts'
+import { NOT_DRYDOCK_SCHEMA } from './postgres-swap-names.ts'
 
 const FLUSH_INTERVAL_S = 10.5
 
@@ -39,7 +40,7 @@ SELECT n.nspname || '.' || c.relname AS key
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
-   AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[]))
+   AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[])) AND ${NOT_DRYDOCK_SCHEMA}
  ORDER BY 1`
 
 const STATE_SQL = `

@@ -1,4 +1,6 @@
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)' AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[]))"
+import { NOT_DRYDOCK_SCHEMA } from './postgres-swap-names.ts'
+
+const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)' AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[])) AND ${NOT_DRYDOCK_SCHEMA}`
 
 /** One line per definition; drydock hashes the sorted lines (definitions-fingerprint.ts). */
 export const FINGERPRINT_SQL = `

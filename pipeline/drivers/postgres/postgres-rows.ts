@@ -19,6 +19,7 @@ import { DrydockError } from '../../errors.ts'
 import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { INTEGER_KEY_TYPES, KEY_TYPE_SQL } from './postgres-checksum.ts'
 import { RowLineEncoder } from '../../util/row-line-encoder.ts'
+import { NOT_DRYDOCK_SCHEMA } from './postgres-swap-names.ts'
 
 const TAB = 0x09
 const NEWLINE = 0x0a
@@ -303,7 +304,7 @@ export async function queryValue(client: pg.Client, sql: string): Promise<string
   }
 }
 
-const SYSTEM = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'"
+const SYSTEM = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)' AND ${NOT_DRYDOCK_SCHEMA}`
 
 const DEFINITIONS_SQL = `
 SELECT n.nspname AS schema, c.relname AS name,

@@ -2,7 +2,7 @@ import type { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
-import type { ColumnInfo, KeySpan, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceBehind, SequenceValue, Session, TableChecksum, TableInfo, TableReader, TableRef } from '../driver.ts'
+import type { ColumnInfo, KeySpan, PartBasis, PartRange, WriteOptions, ReadRowsOptions, RowReader, SequenceBehind, SequenceValue, Session, TableChecksum, TableDependencies, TableInfo, TableReader, TableRef } from '../driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
@@ -15,6 +15,8 @@ import { pgFenceMarks } from './postgres-fence.ts'
 import { sequencesBehind } from './postgres-sequences-behind.ts'
 import * as locate from './postgres-locate.ts'
 import { definitionChecksum, materializedViews, viewChecksum } from './postgres-matviews.ts'
+import { pgTableDependencies } from './postgres-keep.ts'
+import { DRYDOCK_SCHEMA_RE, NOT_DRYDOCK_SCHEMA } from './postgres-swap-names.ts'
 
 /** Every column as the server's text output (canonical under the session settings), nothing parsed. */
 const TEXT_VALUES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
@@ -35,7 +37,7 @@ SELECT n.nspname AS schema, c.relname AS name,
                   WHERE i.indrelid = c.oid AND i.indisprimary), '{}') AS primary_key
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
-   AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[]))
+   AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[])) AND ${NOT_DRYDOCK_SCHEMA}
  ORDER BY pg_total_relation_size(c.oid) DESC, n.nspname, c.relname`
 
 const SEQUENCES_SQL = `
@@ -43,7 +45,7 @@ SELECT n.nspname AS schema, c.relname AS name,
        format('%s start %s increment %s min %s max %s cache %s%s', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
               s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END) AS options
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid
- WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
+ WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER} AND n.nspname !~ '${DRYDOCK_SCHEMA_RE}'
  ORDER BY 1, 2`
 
 // Indexes, key/unique/exclusion/foreign-key constraints and user triggers on tables that are
@@ -59,12 +61,28 @@ SELECT EXISTS (
 ) AS present`
 
 export class PostgresSession implements Session {
-  constructor(readonly client: pg.Client) {}
+  /** `schemaMap`: the endpoint's shadow schemas (Endpoint.schemaMap); table refs are mapped on the way in and back on the way out. */
+  constructor(readonly client: pg.Client, private readonly schemaMap: Readonly<Record<string, string>> = {}) {}
+
+  /** Where `table` lives in this database. */
+  private at<T extends { schema: string }>(table: T): T {
+    const schema = this.schemaMap[table.schema]
+    return schema === undefined ? table : { ...table, schema }
+  }
+
+  /** The name a schema of this database has for the caller (the inverse of `at`). */
+  private named(schema: string): string {
+    return Object.entries(this.schemaMap).find(([, here]) => here === schema)?.[0] ?? schema
+  }
+
+  private schemasHere(schemas?: readonly string[]): readonly string[] | undefined {
+    return schemas?.map((s) => this.schemaMap[s] ?? s) ?? (Object.keys(this.schemaMap).length > 0 ? Object.values(this.schemaMap) : undefined)
+  }
 
   async inventory(schemas?: readonly string[]): Promise<TableInfo[]> {
-    const { rows } = await this.client.query(INVENTORY_SQL, [schemas ?? null])
+    const { rows } = await this.client.query(INVENTORY_SQL, [this.schemasHere(schemas) ?? null])
     return rows.map((r) => ({
-      schema: r.schema,
+      schema: this.named(r.schema),
       name: r.name,
       estimatedRows: Number(r.estimated_rows),
       bytes: Number(r.bytes),
@@ -77,14 +95,16 @@ export class PostgresSession implements Session {
     return fingerprintLines(rows.map((r) => r.line as string))
   }
 
-  async readTable(table: TableRef, range?: PartRange): Promise<TableReader> {
+  async readTable(ref: TableRef, range?: PartRange): Promise<TableReader> {
+    const table = this.at(ref)
     // COPY without a column list leaves generated columns out: they are recomputed on load.
     const sql = range ? await copyPartSql(this.client, table, range) : `COPY ${qualify(table)} TO STDOUT`
     const stream = failWhenLost(this.client.query(copyTo(sql)))
     return { stream, rows: () => stream.rowCount }
   }
 
-  async writeTable(table: TableRef, source: Readable, through: Transform[], options: WriteOptions = {}): Promise<number> {
+  async writeTable(ref: TableRef, source: Readable, through: Transform[], options: WriteOptions = {}): Promise<number> {
+    const table = this.at(ref)
     const { part } = options
     await this.client.query('BEGIN')
     try {
@@ -110,7 +130,8 @@ export class PostgresSession implements Session {
     }
   }
 
-  async checksum(table: TableRef, range?: PartRange): Promise<TableChecksum> {
+  async checksum(ref: TableRef, range?: PartRange): Promise<TableChecksum> {
+    const table = this.at(ref)
     const columns = await checksumColumns(this.client, qualify(table))
     const { rows } = await this.client.query(checksumSql(qualify(table), columns, range && partCondition(range)))
     return { rows: Number(rows[0].rows), digest: rows[0].digest }
@@ -127,7 +148,7 @@ export class PostgresSession implements Session {
     return sums
   }
 
-  partBasis(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null> { return pgPartBasis(this.client, table, prefer) }
+  partBasis(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null> { return pgPartBasis(this.client, this.at(table), prefer) }
 
   checksumSpan(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum> { return locate.checksumSpan(this.client, table, key, span) }
   spanBoundaries(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]> {
@@ -137,7 +158,8 @@ export class PostgresSession implements Session {
     return locate.rowsInSpan(this.client, table, key, span, limit)
   }
 
-  async keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }> {
+  async keyBounds(ref: TableRef, key: string): Promise<{ min: string | null; max: string | null }> {
+    const table = this.at(ref)
     const { rows: types } = await this.client.query(KEY_TYPE_SQL, [qualify(table), key])
     const type: string | undefined = types[0]?.type
     if (!type || !INTEGER_KEY_TYPES.includes(type)) {
@@ -149,14 +171,14 @@ export class PostgresSession implements Session {
   }
 
   // Row transforms, expectations (postgres-rows.ts).
-  columns(table: TableRef): Promise<ColumnInfo[]> { return rows.pgColumns(this.client, table) }
-  readRows(table: TableRef, options?: ReadRowsOptions): Promise<RowReader> { return rows.readRows(this.client, table, options) }
+  columns(table: TableRef): Promise<ColumnInfo[]> { return rows.pgColumns(this.client, this.at(table)) }
+  readRows(table: TableRef, options?: ReadRowsOptions): Promise<RowReader> { return rows.readRows(this.client, this.at(table), options) }
   writeRows(table: TableRef, columns: readonly ColumnInfo[], source: Readable, counter?: (bytes: number) => void): Promise<number> {
-    return rows.writeRows(this.client, table, columns, source, counter)
+    return rows.writeRows(this.client, this.at(table), columns, source, counter)
   }
   queryValue(sql: string): Promise<string | null> { return rows.queryValue(this.client, sql) }
   async truncate(table: TableRef): Promise<void> {
-    await this.client.query(`TRUNCATE ONLY ${qualify(table)}`)
+    await this.client.query(`TRUNCATE ONLY ${qualify(this.at(table))}`)
   }
   async dropTable(table: TableRef): Promise<void> {
     // CASCADE: what depended on it (views, foreign keys) went with it on production too.
@@ -167,13 +189,14 @@ export class PostgresSession implements Session {
     await this.client.query('SET session_replication_role = replica')
   }
   async rowCount(table: TableRef): Promise<number> {
-    return Number((await this.client.query(`SELECT count(*)::text AS n FROM ONLY ${qualify(table)}`)).rows[0].n)
+    return Number((await this.client.query(`SELECT count(*)::text AS n FROM ONLY ${qualify(this.at(table))}`)).rows[0].n)
   }
   definitions(schemas?: readonly string[]): Promise<Map<string, string>> { return rows.definitions(this.client, schemas) }
   danglingReferences(schemas?: readonly string[]) { return rows.danglingReferences(this.client, schemas) }
+  tableDependencies(schemas?: readonly string[]): Promise<TableDependencies> { return pgTableDependencies(this.client, schemas) }
 
   async hasPostData(schemas?: readonly string[]): Promise<boolean> {
-    const { rows } = await this.client.query(POST_DATA_SQL, [schemas ?? null])
+    const { rows } = await this.client.query(POST_DATA_SQL, [this.schemasHere(schemas) ?? null])
     return rows[0].present
   }
 
@@ -195,17 +218,21 @@ export class PostgresSession implements Session {
 
   async setSequences(values: readonly SequenceValue[]): Promise<void> {
     for (const v of values) {
-      await this.client.query('SELECT pg_catalog.setval($1::regclass, $2::bigint, $3)', [qualify(v), v.lastValue, v.isCalled])
+      await this.client.query('SELECT pg_catalog.setval($1::regclass, $2::bigint, $3)', [qualify(this.at(v)), v.lastValue, v.isCalled])
     }
   }
 
   async analyze(tables: readonly TableRef[]): Promise<void> {
-    for (const table of tables) await this.client.query(`ANALYZE ${qualify(table)}`)
+    for (const table of tables) await this.client.query(`ANALYZE ${qualify(this.at(table))}`)
   }
 
   /** Write-fence marks (postgres-fence.ts). */
-  fenceMarks(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks> {
-    return pgFenceMarks(this.client, tables, options)
+  async fenceMarks(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks> {
+    const schemas = this.schemasHere(options.schemas)
+    const marks = await pgFenceMarks(this.client, tables.map((t) => this.at(t)), { ...options, ...(schemas ? { schemas } : {}) })
+    if (Object.keys(this.schemaMap).length === 0) return marks
+    const key = (k: string) => { const dot = k.indexOf('.'); return `${this.named(k.slice(0, dot))}${k.slice(dot)}` }
+    return { ...marks, tables: Object.fromEntries(Object.entries(marks.tables).map(([k, v]) => [key(k), v])), allTables: marks.allTables.map(key) }
   }
 
   async close(): Promise<void> {
