@@ -32,7 +32,14 @@ export async function sequencesHop2(ctx: RunContext): Promise<Mismatch[]> {
     ctx.log.write({ kind: 'warning', stage: 'verify-hop2', message: `sequence ${b.sequence} would hand out ${b.next}, but ${b.column} holds up to ${b.max}; fix: ${b.fix}` })
   }
   const notKept = (list: readonly SequenceValue[]) => list.filter((s) => !(byName(ctx) && kept.has(s.name)))
-  const check = compareSequences(notKept(staging), notKept(copy), ['staging', 'the production copy'], byName(ctx))
+  // Schema swap: a kept table's own sequences stay in the live schema with it, not in the copy.
+  const key = (s: SequenceValue) => `${s.schema}.${s.name}`
+  const inCopy = new Set(copy.map(key))
+  const onStaging = new Set(staging.map(key))
+  const stayLive = ctx.loadTarget!.schemaMap
+    ? (await withSessions(ctx, ctx.config.source, 1, ([s]) => s!.sequences())).filter((s) => !inCopy.has(key(s)) && onStaging.has(key(s)))
+    : []
+  const check = compareSequences(notKept(staging), notKept([...copy, ...stayLive]), ['staging', 'the production copy'], byName(ctx))
   await ctx.manifest.update((m) => { m.sequenceChecks = { ...m.sequenceChecks, hop2: check }; m.sequencesBehind = behind })
   return asMismatches(check)
 }

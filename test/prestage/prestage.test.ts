@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
+import { cleanupCommand } from '../../pipeline/swap/swap-commands.ts'
 import type { ParsedConfig } from '../../pipeline/config.ts'
 import { configIn, expectDrydockError, readManifest, readReport, removeTempDirs, runCli, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { ENGINES, type TestEngine } from '../helpers/engines.ts'
@@ -122,6 +123,7 @@ describe.each(ENGINES)('prestage, then refresh in the window, on $name', (engine
 
     const result = await resumeUpgrade(runDir, c, { ...RUN_OPTIONS, partBytes: PART_BYTES })
     expect(result.report.verdict).toBe('verified')
+    await cleanupCommand(runDir, undefined)
     expect(await engine.state(live)).toEqual(await inPlace('main', WRITES[engine.engine]))
 
     const m = readManifest(runDir)
@@ -162,6 +164,7 @@ describe.each(ENGINES)('prestage, then refresh in the window, on $name', (engine
     await engine.query(live, writes)
     const result = await resumeUpgrade(runDir, c, RUN_OPTIONS)
     expect(result.report.verdict).toBe('verified')
+    await cleanupCommand(runDir, undefined)
     expect(await engine.state(live)).toEqual(await inPlace('drop', writes))
     const m = readManifest(runDir)
     expect(m.refresh!.tables).toContainEqual(expect.objectContaining({ table: table('scratch'), action: 'dropped' }))
@@ -202,6 +205,8 @@ describe.each(ENGINES)('prestage, then refresh in the window, on $name', (engine
     expect(Object.values(killed.prestage!.parts).flat().some((p) => p.dirty)).toBe(true)
     const second = await runCli(['--resume', runDir, '--yes', '--jobs', '2', '--part-mb', String(PART_BYTES / 1024 / 1024)], dir)
     expect(second.code, second.stderr).toBe(0)
+    // The old data is kept until --cleanup (PostgreSQL's schema swap keeps it in the database).
+    await cleanupCommand(runDir, undefined)
     expect(await engine.state(live)).toEqual(await inPlace('kill', WRITES[engine.engine]))
     const m = readManifest(runDir)
     expect(m.verdict).toBe('verified')

@@ -45,7 +45,8 @@ SELECT n.nspname AS schema, c.relname AS name,
        format('%s start %s increment %s min %s max %s cache %s%s', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
               s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END) AS options
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid
- WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER} AND n.nspname !~ '${DRYDOCK_SCHEMA_RE}'
+ WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMAS} AND ${NOT_EXTENSION_MEMBER}
+   AND CASE WHEN $1::text[] IS NULL THEN n.nspname !~ '${DRYDOCK_SCHEMA_RE}' ELSE n.nspname = ANY($1::text[]) END
  ORDER BY 1, 2`
 
 // Indexes, key/unique/exclusion/foreign-key constraints and user triggers on tables that are
@@ -200,12 +201,13 @@ export class PostgresSession implements Session {
     return rows[0].present
   }
 
+  /** The copy's sequences (its shadow schemas, named as the schemas they stand in for), else every sequence. */
   async sequences(): Promise<SequenceValue[]> {
-    const { rows } = await this.client.query(SEQUENCES_SQL)
+    const { rows } = await this.client.query(SEQUENCES_SQL, [this.schemasHere() ?? null])
     const values: SequenceValue[] = []
     for (const seq of rows) {
       const state = await this.client.query(`SELECT last_value::text AS last_value, is_called FROM ${qualify(seq)}`)
-      values.push({ schema: seq.schema, name: seq.name, lastValue: state.rows[0].last_value, isCalled: state.rows[0].is_called, options: seq.options })
+      values.push({ schema: this.named(seq.schema), name: seq.name, lastValue: state.rows[0].last_value, isCalled: state.rows[0].is_called, options: seq.options })
     }
     return values
   }
