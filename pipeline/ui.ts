@@ -2,6 +2,7 @@ import { Listr, ListrLogger, PRESET_TIMESTAMP, ProcessOutput, type ListrTask } f
 import type { RunContext } from './context.ts'
 import { type StageName, inStage } from './errors.ts'
 import { StageProgress } from './progress.ts'
+import { stagingDurable } from './dump/dump-stage.ts'
 import { formatSeconds } from './util/files.ts'
 import { pauseForTest } from './util/test-pause.ts'
 
@@ -52,6 +53,8 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
       pauseForTest(`stage-${spec.name}`)
       try {
         await spec.run(ctx)
+        // What the stage wrote to an ephemeral staging server must survive that server's crash before it counts as done.
+        await stagingDurable(ctx)?.()
         await ctx.options.afterStage?.(spec.name, ctx)
       } catch (error) {
         const e = inStage(spec.name, error)

@@ -335,6 +335,11 @@ export interface Driver {
   isTransient?(error: unknown): boolean
   /** The engine's own pre-flight checks: privileges, settings, free names, staging binaries. Reads only. */
   preflightChecks?(needs: PreflightNeeds): Promise<PreflightCheck[]>
+  /**
+   * Makes every commit so far on `server` survive a crash of that server (an ephemeral staging
+   * server runs with lazy log flushing): called before the manifest records staging work as done.
+   */
+  makeDurable?(server: Endpoint): Promise<void>
   /** Atomically: live → backup, shadow → live. */
   swap(live: Endpoint, shadow: string, backup: string, options?: SwapOptions): Promise<SwapResult | void>
   /**

@@ -10,7 +10,17 @@ export function dumpJob(ctx: RunContext): MoveJob {
     const record = ctx.manifest.data.tables[tableKey(info)]
     return record?.carried ? [{ record, info, position: i + 1 }] : []
   })
-  return { stage: 'dump', dir: ctx.paths.dumpDir, tables, resumed: ctx.resumed, fromName: 'production', toName: 'staging' }
+  return {
+    stage: 'dump', dir: ctx.paths.dumpDir, tables, resumed: ctx.resumed, fromName: 'production', toName: 'staging',
+    ...(stagingDurable(ctx) ? { durable: stagingDurable(ctx)! } : {}),
+  }
+}
+
+/** For an ephemeral staging server (lazy log flushing): makes its commits so far crash-safe. */
+export function stagingDurable(ctx: RunContext): (() => Promise<void>) | undefined {
+  const { driver } = ctx
+  if (ctx.config.staging !== 'ephemeral' || !driver.makeDurable) return undefined
+  return () => (ctx.staging ? driver.makeDurable!(ctx.staging) : Promise.resolve())
 }
 
 /**

@@ -12,6 +12,7 @@ import { redactSecrets } from '../util/redact.ts'
 import { expandSqlFiles } from './sql-files.ts'
 import { captureDefinitions, checkExpectations } from '../invariants/check-expectations.ts'
 import { runTransformStep } from '../transform/transform-step.ts'
+import { stagingDurable } from '../dump/dump-stage.ts'
 import type { TransformRecord } from '../transform/run-transform.ts'
 
 /** Stage 7: the configured steps in order, on staging only. */
@@ -64,6 +65,7 @@ export async function migrateStage(ctx: RunContext): Promise<void> {
     }
     tick?.done()
     if (ctx.progress) ctx.progress.phase = undefined
+    await stagingDurable(ctx)?.()
     await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'done', ms: Date.now() - started, log, ...(transform ? { transform } : {}), ...(sqlFiles ? { files: sqlFiles } : {}) })
     ctx.log.write({ kind: 'info', stage: 'migrate', message: `step ${step.index} (${step.name}) done in ${Date.now() - started} ms` })
   }

@@ -39,6 +39,8 @@ export interface MoveJob {
   readonly through?: () => Transform[]
   readonly fromName: string
   readonly toName: string
+  /** Makes the target's commits crash-safe before they are recorded (ephemeral staging). */
+  readonly durable?: () => Promise<void>
 }
 
 interface Unit {
@@ -156,6 +158,7 @@ export async function writeParts(ctx: RunContext, job: MoveJob, from: readonly S
           })
         })
         if (result.record) unit.part.file = result.record
+        if (result.committed) await job.durable?.()
         unit.part.loaded = result.committed
         await ctx.manifest.save()
         if (result.error) throw result.error
@@ -195,6 +198,7 @@ export async function loadParts(ctx: RunContext, job: MoveJob, to: readonly Slot
           ...(part ? { part } : {}), ...(ctx.progress ? { progress: ctx.progress } : {}), label: label(unit), through: job.through?.() ?? [],
         })
       })
+      await job.durable?.()
       unit.part.loaded = true
       await ctx.manifest.save()
       ctx.log.write({ kind: 'table-done', stage: job.stage, table: key, ...(unit.index > 0 || unit.part.range ? { part: unit.index } : {}), rows: record.rows, bytes: record.bytes, ms: Date.now() - started })

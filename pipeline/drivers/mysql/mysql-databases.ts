@@ -89,3 +89,21 @@ export async function prepareStaging(source: MysqlSession, staging: Endpoint): P
     await conn.close()
   }
 }
+
+/**
+ * Ephemeral staging runs with innodb_flush_log_at_trx_commit=0: a commit reaches the redo log
+ * file within a second. FLUSH ENGINE LOGS writes and syncs InnoDB's log now, so every commit
+ * so far survives a crash of the server; InnoDB does so only while the setting is 1 (at 0 the
+ * flush is skipped), so it is 1 for the moment of the flush.
+ */
+export function flushEngineLogs(server: Endpoint): Promise<void> {
+  return withServer(server, async (conn) => {
+    const [row] = await conn.query('SELECT @@GLOBAL.innodb_flush_log_at_trx_commit AS v')
+    await conn.query('SET GLOBAL innodb_flush_log_at_trx_commit = 1')
+    try {
+      await conn.query('FLUSH ENGINE LOGS')
+    } finally {
+      await conn.query(`SET GLOBAL innodb_flush_log_at_trx_commit = ${Number(row?.v ?? 0)}`)
+    }
+  })
+}

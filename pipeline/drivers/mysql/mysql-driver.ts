@@ -1,7 +1,7 @@
 import type { Endpoint } from '../../endpoint.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
 import { mysqlConnect } from './mysql-connect.ts'
-import { createDatabase, databaseExists, dropDatabase, isEmpty, prepareStaging } from './mysql-databases.ts'
+import { createDatabase, databaseExists, dropDatabase, flushEngineLogs, isEmpty, prepareStaging } from './mysql-databases.ts'
 import { startEphemeralMysql } from './mysql-ephemeral.ts'
 import { migrationEnv } from './mysql-env.ts'
 import { copySchema } from './mysql-schema.ts'
@@ -73,6 +73,7 @@ export const mysqlDriver: Driver = {
   preflightChecks: mysqlPreflightChecks,
   replicaLag: mysqlReplicaLag,
   logPosition: binlogPosition,
+  makeDurable: flushEngineLogs,
   logBytes: binlogBytes,
   directReplicas: { skipLog: skipBinlog, logReaders: binlogReaders, probe: probeDirectReplica, catchUp: waitForReplica },
 }

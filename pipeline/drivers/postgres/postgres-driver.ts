@@ -13,7 +13,7 @@ import { isTransientPostgres } from './postgres-transient.ts'
 import { postgresPreflightChecks } from './postgres-preflight.ts'
 import { PostgresSession } from './postgres-session.ts'
 import { postgresReplicaLag } from './postgres-replica-lag.ts'
-import { walBytes, walPosition } from './postgres-wal.ts'
+import { flushCommits, walBytes, walPosition } from './postgres-wal.ts'
 import { openSnapshot } from './postgres-snapshot.ts'
 import { findClientTools } from './postgres-tools.ts'
 import { pgKeepBindings } from './postgres-keep.ts'
@@ -110,6 +110,7 @@ export const postgresDriver: Driver = {
   preflightChecks: postgresPreflightChecks,
   replicaLag: postgresReplicaLag,
   logPosition: walPosition,
+  makeDurable: flushCommits,
   logBytes: walBytes,
 }
 

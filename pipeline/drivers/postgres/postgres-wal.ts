@@ -22,3 +22,21 @@ export async function walPosition(server: Endpoint): Promise<string | null> {
 export async function walBytes(_server: Endpoint, from: string, to: string): Promise<number | null> {
   return Number(parseLsn(to) - parseLsn(from))
 }
+
+/**
+ * Ephemeral staging runs with synchronous_commit off: the last commits may still sit in WAL
+ * buffers. A commit with a transaction id and synchronous_commit on waits until the WAL up to
+ * it is written, so every commit so far survives a crash of the server (fsync is off there:
+ * written to the OS is what a server crash cannot take).
+ */
+export async function flushCommits(server: Endpoint): Promise<void> {
+  const client = await pgConnectMaintenance(server)
+  try {
+    await client.query('BEGIN')
+    await client.query('SET LOCAL synchronous_commit = on')
+    await client.query('SELECT pg_current_xact_id()')
+    await client.query('COMMIT')
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
