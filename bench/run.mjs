@@ -37,7 +37,7 @@ if (argv.window) {
   // servers (bench/lib/window/, bench/README.md "Window vs in place"); no anchors, no rehearsal.
   const options = {
     engines, scales, jobs, work: WORK, out: OUT, command: `npm run bench -- ${process.argv.slice(3).join(' ')}`,
-    ...(argv.migrations ? { migrations: String(argv.migrations).split(',') } : {}), ...(argv['small-table'] ? { smallTable: String(argv['small-table']) } : {}),
+    ...(argv.migrations ? { migrations: String(argv.migrations).split(',') } : {}), ...(argv['small-table'] ? { smallTable: String(argv['small-table']) } : {}), ...(argv.changes ? { changes: String(argv.changes) } : {}),
     ...(argv['keep-production'] ? { keepProduction: true } : {}),
     ...(argv['from-json'] ? { fromJson: String(argv['from-json']).split(',') } : {}),
   }

@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { runUpgrade } from '../../pipeline/run.ts'
+import { cleanupCommand } from '../../pipeline/swap/swap-commands.ts'
 import { configIn, readReport, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import * as my from '../helpers/mysql.ts'
 import * as pgh from '../helpers/postgres.ts'
@@ -51,6 +52,8 @@ describe('PostgreSQL: identifiers that need quoting, through the whole pipeline'
     expect(report.verdict).toBe('verified')
     expect(report.hop1.verified).toBe(2)
     expect(report.hop2.verified).toBe(2)
+    // The schema swap keeps the old schemas beside the live ones until --cleanup (odd names too).
+    await cleanupCommand(result.runDir, undefined)
     expect(await pgh.databaseState(live)).toEqual(before)
     const next = await pgh.sql(live, 'SELECT nextval(pg_get_serial_sequence(\'"odd schema.ü ""q"""."select ""table"" with.dots ü"\', \'id\')) AS n')
     expect(next[0]!.n).toBe('41')

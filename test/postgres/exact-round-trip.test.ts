@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runUpgrade } from '../../pipeline/run.ts'
+import { cleanupCommand } from '../../pipeline/swap/swap-commands.ts'
 import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, ident, pgUrl, schemaDump, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
 import { DATA, SCHEMA } from '../fixtures/postgres-nasty-values.ts'
@@ -107,6 +108,8 @@ describe('every object, exactly, through each kind of staging and target', () =>
     expect(result.report.hop1.sequences?.mismatches).toEqual([])
     expect(result.report.hop2.materializedViews).toEqual({ compared: 1, mismatches: [] })
     expect(result.report.sequencesBehind.map((b) => b.fix)).toEqual(["SELECT setval('owned.items_id_seq', (SELECT max(id) FROM owned.items));"])
+    // In place the old data stays beside the new until --cleanup (a backup schema under the schema swap).
+    if (!target) await cleanupCommand(result.runDir, undefined)
     expect(await digest(target ?? source)).toEqual(before)
     if (target) expect(await digest(source)).toEqual(before)
   })

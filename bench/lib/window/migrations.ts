@@ -40,10 +40,14 @@ export async function runInPlace(server: ProductionServer, db: string, steps: Mi
 }
 
 /**
- * Changes 1 % of the rows of the four tables that hold most of the rows (every 100th id), as
- * an application would between a prestage and the window. Returns the rows changed.
+ * Changes 1 % of the rows of the four tables that hold most of the rows, as an application
+ * would between a prestage and the window: `recent` (the default) the newest 1 % of ids, where
+ * an application's writes land (new patches, their comments and checks, states of recent ones);
+ * `scattered` every 100th id, the worst case for key-range refresh parts. Returns the rows changed.
  */
-export async function changeOnePercent(server: ProductionServer, db: string): Promise<number> {
+export type ChangePattern = 'recent' | 'scattered'
+
+export async function changeOnePercent(server: ProductionServer, db: string, pattern: ChangePattern = 'recent'): Promise<number> {
   const cat = server.engine === 'pg' ? (a: string, b: string) => `${a} || ${b}` : (a: string, b: string) => `CONCAT(${a}, ${b})`
   const updates = [
     ['patchwork_person', 'name', `${cat("COALESCE(name, '')", "' (1%)'")}`],
@@ -53,9 +57,16 @@ export async function changeOnePercent(server: ProductionServer, db: string): Pr
   ]
   let changed = 0
   for (const [table, column, value] of updates) {
+    let where = 'id % 100 = 0'
+    if (pattern === 'recent') {
+      const [bounds] = await server.sql(db, `SELECT min(id) AS lo, max(id) AS hi FROM ${table}`)
+      const lo = Number(bounds!.lo ?? 0)
+      const hi = Number(bounds!.hi ?? 0)
+      where = `id > ${hi - Math.ceil((hi - lo + 1) / 100)}`
+    }
     // Every matching row changes (a suffix is appended), so the count before is the count changed.
-    changed += Number((await server.sql(db, `SELECT count(*) AS n FROM ${table} WHERE id % 100 = 0`))[0]!.n)
-    await server.sql(db, `UPDATE ${table} SET ${column} = ${value} WHERE id % 100 = 0`)
+    changed += Number((await server.sql(db, `SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0]!.n)
+    await server.sql(db, `UPDATE ${table} SET ${column} = ${value} WHERE ${where}`)
   }
   return changed
 }

@@ -11,12 +11,12 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { commitLabel, writeSection } from './window-section.ts'
 import { type DrydockWindow, PrestageUnavailable, dropRunFiles, drydockPrestage, drydockUpgrade, hasPrestage } from './drydock-window.ts'
-import { type MigrationKind, SMALL_TABLE, changeOnePercent, migrationSteps, runInPlace } from './migrations.ts'
+import { type ChangePattern, type MigrationKind, SMALL_TABLE, changeOnePercent, migrationSteps, runInPlace } from './migrations.ts'
 import { databaseRows, dropCopy, freshCopy, generateTemplate, tableBytes } from './production-copies.ts'
 import { type Engine, type ProductionServer, startProduction } from './production-server.ts'
 
 const args = JSON.parse(process.argv[2] ?? '{}') as {
-  engines: Engine[]; scales: number[]; jobs: number; work: string; migrations?: MigrationKind[]; smallTable?: string
+  engines: Engine[]; scales: number[]; jobs: number; work: string; migrations?: MigrationKind[]; smallTable?: string; changes?: ChangePattern
   /** Keep each production server's data (the generated database) for the next run of that engine and scale. */
   keepProduction?: boolean
   /** bench/results.md: its "window vs in place" section is replaced; the command line shown there. */
@@ -65,7 +65,7 @@ async function oneMigration(server: ProductionServer, kind: MigrationKind, dir: 
     await fresh('dd_w_prestage')
     mark('drydock prestage, 1 % of rows changed, resume')
     try {
-      staged = await drydockPrestage(server, 'dd_w_prestage', steps, args.jobs, join(dir, 'runs-prestage'), () => changeOnePercent(server, 'dd_w_prestage'))
+      staged = await drydockPrestage(server, 'dd_w_prestage', steps, args.jobs, join(dir, 'runs-prestage'), () => changeOnePercent(server, 'dd_w_prestage', args.changes ?? 'recent'))
       dropRunFiles(staged.runDir)
     } catch (error) {
       if (!(error instanceof PrestageUnavailable)) throw error

@@ -67,11 +67,12 @@ WITH t AS (
 // What a table's own objects use in the swapped schemas (types, functions, sequences, other
 // tables), and what uses them there (materialized views, functions on its row type, other tables'
 // defaults); foreign keys and plain views are re-pointed at the kept table, so they do not count.
+// pg_identify_object quotes the schema where it needs quotes: parse_ident gives the plain name back.
 const BINDINGS_SQL = `${OWNED_CTE}
 SELECT o.key AS "table", 'it uses ' || pg_describe_object(d.refclassid, d.refobjid, 0) AS reason, owner.key AS unless_kept
   FROM owned o JOIN pg_depend d ON d.classid = o.classid AND d.objid = o.objid AND d.deptype IN ('n', 'a')
   LEFT JOIN owned owner ON owner.classid = d.refclassid AND owner.objid = d.refobjid
- WHERE owner.key IS DISTINCT FROM o.key AND (pg_identify_object(d.refclassid, d.refobjid, 0)).schema = ANY($1::text[])
+ WHERE owner.key IS DISTINCT FROM o.key AND (parse_ident((pg_identify_object(d.refclassid, d.refobjid, 0)).schema))[1] = ANY($1::text[])
 UNION
 SELECT o.key, pg_describe_object(d.classid, d.objid, 0) || ' uses it', dependent.key
   FROM owned o JOIN pg_depend d ON d.refclassid = o.classid AND d.refobjid = o.objid AND d.deptype IN ('n', 'a')

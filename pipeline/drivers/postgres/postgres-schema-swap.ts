@@ -105,9 +105,10 @@ export async function swapSchemas(live: Endpoint, plan: SchemaSwapPlan): Promise
   try {
     return await inTransaction(client, async () => {
       await client.query(`SET LOCAL lock_timeout = '${SWAP_LOCK_TIMEOUT}'`)
+      // LOCK TABLE takes tables and views; a materialized view cannot be locked, and the rename reads none.
       const { rows: relations } = await client.query(`
         SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY($1) ORDER BY c.oid`, [[...names, ...plan.moves.map((m) => m.incoming)]])
+         WHERE c.relkind IN ('r', 'p', 'v', 'f') AND n.nspname = ANY($1) ORDER BY c.oid`, [[...names, ...plan.moves.map((m) => m.incoming)]])
       try {
         if (relations.length > 0) await client.query(`LOCK TABLE ${relations.map((r) => r.name).join(', ')} IN ACCESS EXCLUSIVE MODE`)
       } catch (error) {
@@ -167,8 +168,8 @@ export async function schemaSwapSide(live: Endpoint, plan: SchemaSwapPlan): Prom
 const DEPENDENTS_SQL = `
 SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid) || ' uses ' || pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid) AS item
   FROM pg_depend d
- WHERE d.deptype IN ('n', 'a') AND (pg_identify_object(d.refclassid, d.refobjid, 0)).schema = ANY($1)
-   AND coalesce((pg_identify_object(d.classid, d.objid, 0)).schema,
+ WHERE d.deptype IN ('n', 'a') AND (parse_ident((pg_identify_object(d.refclassid, d.refobjid, 0)).schema))[1] = ANY($1)
+   AND coalesce((parse_ident((pg_identify_object(d.classid, d.objid, 0)).schema))[1],
          (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE c.oid = CASE d.classid WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
                                         WHEN 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = d.objid)

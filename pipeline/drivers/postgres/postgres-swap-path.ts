@@ -31,8 +31,8 @@ SELECT e.extname AS ext, n.nspname AS schema FROM pg_extension e JOIN pg_namespa
 // Objects outside the swapped schemas bound to objects inside (only when config.schemas names some).
 const BOUND_FROM_OUTSIDE_SQL = `
 WITH dep AS (
-  SELECT d.*, (pg_identify_object(d.refclassid, d.refobjid, 0)).schema AS ref_schema,
-         coalesce((pg_identify_object(d.classid, d.objid, 0)).schema, (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  SELECT d.*, (parse_ident((pg_identify_object(d.refclassid, d.refobjid, 0)).schema))[1] AS ref_schema,
+         coalesce((parse_ident((pg_identify_object(d.classid, d.objid, 0)).schema))[1], (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                     WHERE c.oid = CASE d.classid WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
                                                  WHEN 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = d.objid)
                                                  WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = d.objid)
