@@ -103,7 +103,8 @@ export class StageProgress {
     const seconds = Math.max(0.001, (Date.now() - this.startedAt) / 1000)
     const head = [
       ...(this.phase ? [this.phase] : []),
-      this.units(),
+      // A phase alone (starting a server, building indexes) counts no units yet.
+      ...(this.phase && this.totalTables + this.doneTables === 0 && this.sides.size === 0 ? [] : [this.units()]),
       ...(this.shownRows() > 0 ? [`${this.shownRows().toLocaleString('en')} rows`] : []),
       ...(this.bytes > 0 ? [`${formatBytes(this.bytes)}`, `${formatBytes(this.bytes / seconds)}/s`] : []),
     ].join(' · ')

@@ -57,7 +57,7 @@ describe('stage progress', () => {
     const progress = new StageProgress()
     progress.phase = 'building indexes, constraints and triggers into staging'
     expect(progress.hasNews()).toBe(true)
-    expect(progress.render()).toBe('building indexes, constraints and triggers into staging · 0 tables')
+    expect(progress.render()).toBe('building indexes, constraints and triggers into staging')
   })
 
   it('replaces the rows counted along the way with the exact count at the end', () => {
