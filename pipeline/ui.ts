@@ -2,7 +2,7 @@ import { Listr, ListrLogger, PRESET_TIMESTAMP, ProcessOutput, type ListrTask } f
 import type { RunContext } from './context.ts'
 import { type StageName, inStage } from './errors.ts'
 import { StageProgress } from './progress.ts'
-import { stagingDurable } from './dump/dump-stage.ts'
+import { stagingDurable } from './staging/staging-durable.ts'
 import { formatSeconds } from './util/files.ts'
 import { pauseForTest } from './util/test-pause.ts'
 

@@ -5,8 +5,8 @@ import type { Manifest } from '../run-dir.ts'
 import { runDirHolder } from '../resume/run-dir-lock.ts'
 import { findRunDir } from '../resume/run-of.ts'
 import { formatSeconds } from '../util/files.ts'
+import { nextCommands } from '../report/report-signoff.ts'
 
-const COMMAND = 'npx zx scripts/offline-upgrade.mjs'
 
 /** Where a run stands, in a few words: `swapped`, `failed in loadback (DD_…)`, `running verify-hop2` … */
 export function runState(m: Manifest, runDir: string): string {
@@ -21,16 +21,6 @@ export function runState(m: Manifest, runDir: string): string {
   return `stopped${current ? ` in ${current}` : ''}`
 }
 
-/** What the operator can do next with the run, as exact commands. */
-function nextCommands(m: Manifest, runDir: string): string[] {
-  const swap = m.swap?.status
-  if (swap === 'swapped' || swap === 'swapping') return [`${COMMAND} --rollback ${runDir}`, `${COMMAND} --cleanup ${runDir}`]
-  if (swap === 'rolled-back') return [`${COMMAND} --cleanup ${runDir}   (drops the rejected upgrade)`]
-  if (swap === 'cleaned-up' || m.verdict === 'abandoned') return []
-  if (m.verdict === 'verified') return m.mode === 'rehearsal' ? [`${COMMAND} --resume ${runDir} --from migrate   (run the migration again)`] : []
-  return [`${COMMAND} --resume ${runDir}`, `${COMMAND} --cleanup ${runDir}   (discard it; production is untouched)`]
-}
-
 /** `--status RUN`: one run's state, stage by stage, from its manifest (reads only; no server is contacted). */
 export async function statusCommand(given: string, configPath: string | undefined): Promise<string> {
   const config = configPath === undefined ? undefined : await loadConfig(configPath)
@@ -41,7 +31,7 @@ export async function statusCommand(given: string, configPath: string | undefine
   const tables = Object.values(m.tables)
   const dumped = tables.filter((t) => t.dump).length
   const loaded = tables.filter((t) => t.loaded).length
-  const next = nextCommands(m, root)
+  const next = nextCommands(m, root).map((n) => `${n.command}   (${n.what})`)
   return [
     `run ${m.runId} (${m.mode ?? 'upgrade'}) of ${m.source}, ${m.engine}, started ${m.createdAt}${m.resumes?.length ? `, resumed ${m.resumes.length}×` : ''}`,
     `state: ${runState(m, root)}`,

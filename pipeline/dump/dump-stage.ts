@@ -3,8 +3,11 @@ import { snapshotSlots, withSlots } from '../faults/slots.ts'
 import { dropBadFiles, type MoveJob, planAllParts, resetPageSplitTables, writeParts } from '../parts/move-parts.ts'
 import { copySizing, directMode } from '../parts/settings.ts'
 import { tableKey } from '../run-dir.ts'
+import { stagingDurable } from '../staging/staging-durable.ts'
 
 /** The production tables as one move: files in dump/, loads into staging. */
+const withDurable = (durable: (() => Promise<void>) | undefined) => (durable ? { durable } : {})
+
 export function dumpJob(ctx: RunContext): MoveJob {
   const tables = ctx.tables.flatMap((info, i) => {
     const record = ctx.manifest.data.tables[tableKey(info)]
@@ -12,15 +15,8 @@ export function dumpJob(ctx: RunContext): MoveJob {
   })
   return {
     stage: 'dump', dir: ctx.paths.dumpDir, tables, resumed: ctx.resumed, fromName: 'production', toName: 'staging',
-    ...(stagingDurable(ctx) ? { durable: stagingDurable(ctx)! } : {}),
+    ...withDurable(stagingDurable(ctx)),
   }
-}
-
-/** For an ephemeral staging server (lazy log flushing): makes its commits so far crash-safe. */
-export function stagingDurable(ctx: RunContext): (() => Promise<void>) | undefined {
-  const { driver } = ctx
-  if (ctx.config.staging !== 'ephemeral' || !driver.makeDurable) return undefined
-  return () => (ctx.staging ? driver.makeDurable!(ctx.staging) : Promise.resolve())
 }
 
 /**

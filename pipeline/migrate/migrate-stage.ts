@@ -12,7 +12,7 @@ import { redactSecrets } from '../util/redact.ts'
 import { expandSqlFiles } from './sql-files.ts'
 import { captureDefinitions, checkExpectations } from '../invariants/check-expectations.ts'
 import { runTransformStep } from '../transform/transform-step.ts'
-import { stagingDurable } from '../dump/dump-stage.ts'
+import { stagingDurable } from '../staging/staging-durable.ts'
 import type { TransformRecord } from '../transform/run-transform.ts'
 
 /** Stage 7: the configured steps in order, on staging only. */
