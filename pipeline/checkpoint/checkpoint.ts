@@ -20,24 +20,12 @@ import { type RunContext, withSessions } from '../context.ts'
 import { describeEndpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import { type Manifest, tableKey } from '../run-dir.ts'
+import type { CheckpointKind, CheckpointRecord } from '../run-state/stage-records.ts'
 import { execProgram, lastLines } from '../util/exec.ts'
 import { dumpFilesProblem, reloadDumpFiles } from './rebuild-from-dump.ts'
 import { existingServerFolder } from '../util/server-folder.ts'
 import { checksumAll, compareChecksums } from '../verify/checksum-all.ts'
 import { createHash } from 'node:crypto'
-
-export type CheckpointKind = 'database-copy' | 'data-directory' | 'dump-files'
-
-export interface CheckpointRecord {
-  kind: CheckpointKind
-  /** The copy's database name, the data directory copy's folder, or the dump folder. */
-  location: string
-  savedAt: string
-  ms: number
-  /** Size of the copy, when drydock made one (data directory). */
-  bytes?: number
-  restores?: { at: string; ms: number; verified: boolean }[]
-}
 
 /** Which checkpoint a run's staging gets. */
 export function checkpointKind(ctx: Pick<RunContext, 'driver' | 'config'>): CheckpointKind {

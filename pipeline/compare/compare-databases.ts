@@ -5,7 +5,8 @@ import { tableKey } from '../run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
 import { checksumAll, compareChecksums } from '../verify/checksum-all.ts'
 import { withEndpointSessions } from './endpoint-sessions.ts'
-import { compareSequences, type ObjectCheck } from '../verify/sequence-check.ts'
+import type { ObjectCheck } from '../run-state/check-records.ts'
+import { compareSequences } from '../verify/sequence-check.ts'
 import { type Located, locateDifferences } from './locate-differences.ts'
 
 export interface CompareOptions {

@@ -1,7 +1,6 @@
 import type { Readable, Transform } from 'node:stream'
 import type { Endpoint, EngineName } from '../endpoint.ts'
 import type { FenceMarks, FenceReadOptions } from '../fence/fence-types.ts'
-import type { PreflightCheck, PreflightNeeds } from '../preflight/preflight-types.ts'
 
 export interface TableRef {
   readonly schema: string
@@ -48,6 +47,37 @@ export interface SequenceBehind {
 export interface ServerInfo {
   readonly version: string
   readonly major: number
+}
+
+/** Pre-flight checks as `--plan` prints them and `preflight()` (pipeline/preflight) decides on. */
+export type CheckStatus = 'ok' | 'warn' | 'fail'
+
+export interface PreflightCheck {
+  /** Stable id, e.g. `source.connect`, `source.privileges`, `disk.run-dir`. */
+  readonly id: string
+  /** What was checked, one line. */
+  readonly title: string
+  readonly status: CheckStatus
+  /** What was found. */
+  readonly detail: string
+  /** warn/fail: the DrydockError code a failure raises, and what to do. */
+  readonly code?: string
+  readonly hint?: string
+}
+
+/** What a run will ask of the servers, for a driver's own checks (privileges, settings, binaries). */
+export interface PreflightNeeds {
+  readonly source: Endpoint
+  readonly sourceInfo: ServerInfo
+  readonly staging: Endpoint | 'ephemeral'
+  readonly target: Endpoint | 'in-place'
+  readonly schemas?: readonly string[]
+  /** Databases that must not exist yet on the server that gets them (shadow, backup of this run). */
+  readonly freeNames: readonly string[]
+  /** Parallel workers: sessions the run opens on each server. */
+  readonly jobs: number
+  /** Config `replicas` (pipeline/replication): the ones to load directly need binary-log rights there. */
+  readonly replicas?: readonly { readonly endpoint: Endpoint; readonly load: 'direct' | 'replicated' }[]
 }
 
 /**

@@ -5,8 +5,7 @@
  * against the idle limit; index builds cannot be split, so the plan and pre-flight name the
  * longest one with an estimate and warn when it exceeds the limit.
  */
-import type { TableInfo } from '../drivers/driver.ts'
-import type { PreflightCheck } from '../preflight/preflight-types.ts'
+import type { PreflightCheck, TableInfo } from '../drivers/driver.ts'
 import { formatBytes, formatSeconds } from '../util/files.ts'
 
 /**

@@ -14,17 +14,8 @@
 import type { Driver, TableChecksum, TableRef } from '../drivers/driver.ts'
 import { describeEndpoint, type Endpoint } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
+import type { Fence } from '../run-state/check-records.ts'
 import type { FenceMarks, TableMarks } from './fence-types.ts'
-
-/** What the run keeps (in the manifest: plain JSON) between takeFence and checkFence. */
-export interface Fence {
-  readonly version: 1
-  /** Where it was taken, without password. */
-  readonly endpoint: string
-  readonly tables: readonly TableRef[]
-  readonly schemas?: readonly string[]
-  readonly marks: FenceMarks
-}
 
 export interface FenceOptions {
   /** Schemas whose new tables count as writes (PostgreSQL; MySQL: the database). */

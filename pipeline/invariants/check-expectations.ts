@@ -5,7 +5,8 @@ import { type Manifest, type TableRecord, tableKey } from '../run-dir.ts'
 import { resolveTable } from '../transform/tables.ts'
 import { checksumAllRetrying } from '../verify/checksum-all.ts'
 import { withSlots } from '../faults/slots.ts'
-import type { CarryOverRecord, CountTerm, Expectation, ExpectationResult } from './expectations.ts'
+import type { CarryOverRecord, ExpectationResult } from '../run-state/check-records.ts'
+import type { CountTerm, Expectation } from './expectations.ts'
 
 /** The hop-1 record of a staging table: the same `schema.table`, else the only one of that name (MySQL labels tables with the database). */
 export function hop1Record(m: Manifest, key: string, name: string): TableRecord | undefined {

@@ -32,20 +32,6 @@ export type Expectation =
   | { readonly kind: 'rows'; readonly name: string; readonly rows: readonly CountTerm[]; readonly equals: readonly CountTerm[]; readonly text: string }
   | { readonly kind: 'foreign-keys'; readonly name: string }
 
-/** The outcome of one expectation, as recorded in the manifest and shown in the report. */
-export interface ExpectationResult {
-  name: string
-  kind: Expectation['kind']
-  /** What it checks, in words (the SQL, or the count expressions). */
-  check: string
-  found: string | null
-  expected: string | null
-  ok: boolean
-  /** The values of each term, dangling foreign keys, or the error. */
-  detail?: string
-  ms: number
-}
-
 const TERM = /^\s*(before:)?\s*([^\s+-][^\s+]*?)\s*$/
 
 /**
@@ -136,16 +122,3 @@ export function parseExpectations(value: unknown, problems: string[]): Expectati
   return out
 }
 
-/**
- * What the migration did to a table: `unchanged` (same column definitions and the same rows as
- * at hop 1: carried over unchanged), `data-changed` (same definitions, other rows: information,
- * data migrations do that), `definition-changed`, `new` or `dropped`.
- */
-export interface CarryOverRecord {
-  table: string
-  status: 'unchanged' | 'data-changed' | 'definition-changed' | 'new' | 'dropped'
-  /** Hop 1 staging checksum (before the migration). */
-  before?: { rows: number; digest: string }
-  /** Staging after the migration (for tables whose definition did not change). */
-  after?: { rows: number; digest: string }
-}

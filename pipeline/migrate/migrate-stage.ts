@@ -13,7 +13,7 @@ import { expandSqlFiles } from './sql-files.ts'
 import { captureDefinitions, checkExpectations } from '../invariants/check-expectations.ts'
 import { runTransformStep } from '../transform/transform-step.ts'
 import { stagingDurable } from '../staging/staging-durable.ts'
-import type { TransformRecord } from '../transform/run-transform.ts'
+import type { TransformRecord } from '../run-state/stage-records.ts'
 
 /** Stage 7: the configured steps in order, on staging only. */
 export async function migrateStage(ctx: RunContext): Promise<void> {

@@ -2,17 +2,16 @@ import { existsSync, statfsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { checkRunDir } from './run-dir-check.ts'
 import type { ParsedConfig } from '../config.ts'
-import type { Driver, ServerInfo } from '../drivers/driver.ts'
+import type { CheckStatus, Driver, PreflightCheck, PreflightNeeds, ServerInfo } from '../drivers/driver.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import { silentStatementCheck } from '../faults/silent-statements.ts'
 import { backupName, shadowName } from '../loadback/shadow-names.ts'
 import { selectCarried } from '../snapshot/select-tables.ts'
 import { formatBytes } from '../util/files.ts'
-import type { CheckStatus, PreflightCheck, PreflightNeeds } from './preflight-types.ts'
 import { stepChecks } from './step-checks.ts'
 
-export type { CheckStatus, PreflightCheck } from './preflight-types.ts'
+export type { CheckStatus, PreflightCheck } from '../drivers/driver.ts'
 
 export interface PreflightOptions {
   /**

@@ -5,7 +5,7 @@ import { DrydockError } from '../errors.ts'
 import { expandSqlFiles } from '../migrate/sql-files.ts'
 import { loadTransform } from '../transform/load-transform.ts'
 import { commandPrograms, findProgram } from './command-programs.ts'
-import type { PreflightCheck } from './preflight-types.ts'
+import type { PreflightCheck } from '../drivers/driver.ts'
 
 /**
  * Every migration step's inputs, checked before the snapshot (issue 11): the SQL files exist and

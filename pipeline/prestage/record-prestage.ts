@@ -5,7 +5,7 @@ import { withSlots } from '../faults/slots.ts'
 import { addChecksums } from '../parts/add-checksums.ts'
 import { tableKey } from '../run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
-import type { RefreshPart } from './prestage-types.ts'
+import type { RefreshPart } from '../run-state/prestage-records.ts'
 import { checksumParts, planRefreshRanges, type TableParts } from './refresh-parts.ts'
 
 /** Per table, its column definitions and primary key: what a refresh must find unchanged. */

@@ -10,7 +10,7 @@ import { closeSnapshot, openSourceSnapshot } from '../snapshot/snapshot-stage.ts
 import { selectCarried } from '../snapshot/select-tables.ts'
 import { forEachWithSlot } from '../util/pool.ts'
 import { pauseForTest } from '../util/test-pause.ts'
-import type { RefreshedTable, RefreshPart } from './prestage-types.ts'
+import type { RefreshedTable, RefreshPart } from '../run-state/prestage-records.ts'
 import { tableDefinitions } from './record-prestage.ts'
 import { copyAgain } from './refresh-copy.ts'
 import { checksumParts, type TableParts } from './refresh-parts.ts'

@@ -5,7 +5,7 @@ import { DrydockError, inStage } from '../errors.ts'
 import { runUnit, snapshotSlots, type Slot } from '../faults/slots.ts'
 import { tableKey } from '../run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
-import type { RefreshedTable } from './prestage-types.ts'
+import type { RefreshedTable } from '../run-state/prestage-records.ts'
 import { copyAgain } from './refresh-copy.ts'
 
 /**

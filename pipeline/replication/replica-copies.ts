@@ -10,7 +10,8 @@ import { loadParts, type MoveJob } from '../parts/move-parts.ts'
 import { withSlots } from '../faults/slots.ts'
 import { takeFence } from '../fence/fence.ts'
 import { tableKey } from '../run-dir.ts'
-import { checksumAllRetrying, compareChecksums, type Mismatch } from '../verify/checksum-all.ts'
+import type { Mismatch } from '../run-state/check-records.ts'
+import { checksumAllRetrying, compareChecksums } from '../verify/checksum-all.ts'
 import { directCopies } from './replication-plan.ts'
 
 /** Longest wait for a replica to apply what the primary logged before its copy is made (seconds). */

@@ -9,7 +9,7 @@
 import type { RunContext } from '../context.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../endpoint.ts'
 import type { ThrottleContext } from '../throttle/throttle.ts'
-import type { ReplicaRecord, ReplicationRecord } from './replication-record.ts'
+import type { ReplicaRecord, ReplicationRecord } from '../run-state/replication-records.ts'
 
 /** Lag limit of a load that falls back to replication when the config sets none (seconds). */
 export const FALLBACK_MAX_LAG = 30

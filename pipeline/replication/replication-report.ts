@@ -1,4 +1,4 @@
-import type { ReplicationRecord } from './replication-record.ts'
+import type { ReplicationRecord } from '../run-state/replication-records.ts'
 import { formatBytes } from '../util/files.ts'
 import { el, esc } from '../report/html.ts'
 

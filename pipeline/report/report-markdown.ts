@@ -2,7 +2,7 @@ import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
 import { replicationMarkdown } from '../replication/replication-report.ts'
 import { migrationMarkdown } from './report-migration.ts'
-import type { ObjectCheck } from '../verify/sequence-check.ts'
+import type { ObjectCheck } from '../run-state/check-records.ts'
 import { refreshMarkdown } from './report-refresh.ts'
 import { shadowLabel, swapPathLine } from './report-swap-path.ts'
 

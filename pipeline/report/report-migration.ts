@@ -2,10 +2,9 @@
  * Report sections for what the migration did beyond its steps: row transforms (rows and bytes in
  * and out), expectations (with the values found) and which tables it carried over unchanged.
  */
-import type { CheckpointRecord } from '../checkpoint/checkpoint.ts'
-import type { CarryOverRecord, ExpectationResult } from '../invariants/expectations.ts'
+import type { CarryOverRecord, ExpectationResult } from '../run-state/check-records.ts'
+import type { CheckpointRecord, TransformRecord } from '../run-state/stage-records.ts'
 import type { Manifest } from '../run-dir.ts'
-import type { TransformRecord } from '../transform/run-transform.ts'
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import { el, esc } from './html.ts'
 

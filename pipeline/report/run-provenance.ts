@@ -3,19 +3,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import type { ParsedConfig } from '../config.ts'
 import { describeEndpoint, type Endpoint } from '../endpoint.ts'
+import type { Provenance } from '../run-state/stage-records.ts'
 import { redactSecrets, redactUrls } from '../util/redact.ts'
 import { drydockVersion } from '../util/version.ts'
-
-/** Who ran the upgrade, where, with which drydock and which config: the report's sign-off block. */
-export interface Provenance {
-  user: string
-  host: string
-  drydock: { version: string; commit: string | null; dirty: boolean }
-  /** sha256 of the config file's bytes, so the signed-off config can be matched to the file. */
-  configSha256: string | null
-  /** The config as drydock understood it, with every password and secret-looking value removed. */
-  config: Record<string, unknown>
-}
 
 /** Environment values of steps whose name says they hold a secret are never shown. */
 const SECRET_NAME = /pass|secret|token|key|credential/i

@@ -7,7 +7,8 @@
 import type { RunContext } from '../context.ts'
 import type { TableChecksum } from '../drivers/driver.ts'
 import { DrydockError } from '../errors.ts'
-import { checkFence, type Fence, type FenceCheckResult, takeFence } from '../fence/fence.ts'
+import { checkFence, type FenceCheckResult, takeFence } from '../fence/fence.ts'
+import type { Fence } from '../run-state/check-records.ts'
 import type { Endpoint } from '../endpoint.ts'
 import { tableKey } from '../run-dir.ts'
 

@@ -6,25 +6,11 @@ import type { Endpoint } from '../endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
 import { tableKey } from '../run-dir.ts'
+import type { TransformRecord } from '../run-state/stage-records.ts'
 import { forEachWithSlot } from '../util/pool.ts'
 import type { ResolvedTransform, Row, TransformContext } from './define-transform.ts'
 import { loadLookups } from './lookups.ts'
 import { resolveTable } from './tables.ts'
-
-/** Counts in and out of one transform step: manifest (steps[].transform) and report. */
-export interface TransformRecord {
-  name: string
-  file: string
-  sources: { table: string; rows: number; bytes: number; chunks: number; joined?: string }[]
-  targets: { table: string; rows: number; bytes: number }[]
-  lookups: { name: string; table: string; rows: number }[]
-  rowsIn: number
-  rowsOut: number
-  bytesIn: number
-  bytesOut: number
-  workers: number
-  ms: number
-}
 
 export interface TransformRunOptions {
   driver: Driver

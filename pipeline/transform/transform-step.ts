@@ -3,7 +3,8 @@ import type { ParsedStep } from '../config.ts'
 import { type RunContext, track } from '../context.ts'
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import { loadTransform } from './load-transform.ts'
-import { executeTransform, type TransformRecord } from './run-transform.ts'
+import type { TransformRecord } from '../run-state/stage-records.ts'
+import { executeTransform } from './run-transform.ts'
 
 /** A `{ transform: 'file.ts' }` migration step on staging; its counts go to the step log and the manifest. */
 export async function runTransformStep(ctx: RunContext, step: ParsedStep, log: string): Promise<TransformRecord> {

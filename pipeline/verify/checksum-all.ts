@@ -5,6 +5,7 @@ import { checksumSizing } from '../parts/settings.ts'
 import { inStage } from '../errors.ts'
 import type { StageProgress } from '../progress.ts'
 import { tableKey } from '../run-dir.ts'
+import type { Mismatch } from '../run-state/check-records.ts'
 import { forEachWithSlot } from '../util/pool.ts'
 import type { RunContext } from '../context.ts'
 import { runUnit, type Slot } from '../faults/slots.ts'
@@ -51,11 +52,6 @@ async function checksumUnits<S>(
     for (const range of ranges) units.push({ table, range, weight: bytes / ranges.length })
   }, signal)
   return units.sort((a, b) => b.weight - a.weight)
-}
-
-export interface Mismatch {
-  table: string
-  detail: string
 }
 
 export function compareChecksums(

@@ -1,8 +1,9 @@
 import { withSessions, type RunContext } from '../context.ts'
 import type { Session, SequenceValue, TableChecksum, TableRef } from '../drivers/driver.ts'
 import { tableKey } from '../run-dir.ts'
-import { compareChecksums, type Mismatch } from './checksum-all.ts'
-import { compareSequences, type ObjectCheck } from './sequence-check.ts'
+import type { Mismatch, ObjectCheck } from '../run-state/check-records.ts'
+import { compareChecksums } from './checksum-all.ts'
+import { compareSequences } from './sequence-check.ts'
 
 // A MySQL TableRef's schema is its database, whose name differs between production, staging and the copy.
 const byName = (ctx: RunContext) => ctx.driver.engine === 'mysql'

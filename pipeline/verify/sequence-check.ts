@@ -1,11 +1,5 @@
 import type { SequenceValue } from '../drivers/driver.ts'
-import type { Mismatch } from './checksum-all.ts'
-
-/** What a hop (or --verify) found comparing objects other than tables' rows: sequences, materialized views. */
-export interface ObjectCheck {
-  readonly compared: number
-  readonly mismatches: readonly Mismatch[]
-}
+import type { Mismatch, ObjectCheck } from '../run-state/check-records.ts'
 
 /**
  * `schema.name`, or the name alone where the engine's schema is the database (MySQL, whose

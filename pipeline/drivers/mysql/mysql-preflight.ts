@@ -4,7 +4,7 @@
  * where rows are loaded, ephemeral staging binaries, free names. Reads only.
  */
 import { describeEndpoint, type Endpoint, sameServer } from '../../endpoint.ts'
-import type { PreflightCheck, PreflightNeeds } from '../../preflight/preflight-types.ts'
+import type { PreflightCheck, PreflightNeeds } from '../driver.ts'
 import { type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
 import { findServerBinaries } from './mysql-ephemeral.ts'
 

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg'
 import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
-import type { PreflightCheck, PreflightNeeds } from '../../preflight/preflight-types.ts'
+import type { PreflightCheck, PreflightNeeds } from '../driver.ts'
 import { serviceUser } from '../../util/service-user.ts'
 import { pgConnect, pgConnectMaintenance, quoteIdent } from './postgres-connect.ts'
 import { findServerBinaries } from './postgres-ephemeral.ts'

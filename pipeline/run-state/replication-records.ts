@@ -1,4 +1,4 @@
-import type { Fence } from '../fence/fence.ts'
+import type { Fence } from './check-records.ts'
 
 /** One configured replica in the manifest's `replication` (never with a password). */
 export interface ReplicaRecord {
