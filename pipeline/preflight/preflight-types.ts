@@ -1,6 +1,7 @@
 /** Pre-flight checks as `--plan` prints them and `preflight()` decides on. */
 import type { ServerInfo } from '../drivers/driver.ts'
 import type { Endpoint } from '../endpoint.ts'
+import type { ErrorCode } from '../error-codes.ts'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail'
 
@@ -13,7 +14,7 @@ export interface PreflightCheck {
   /** What was found. */
   readonly detail: string
   /** warn/fail: the DrydockError code a failure raises, and what to do. */
-  readonly code?: string
+  readonly code?: ErrorCode
   readonly hint?: string
 }
 

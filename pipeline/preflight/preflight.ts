@@ -11,6 +11,7 @@ import { selectCarried } from '../snapshot/select-tables.ts'
 import { formatBytes } from '../util/files.ts'
 import type { CheckStatus, PreflightCheck, PreflightNeeds } from './preflight-types.ts'
 import { stepChecks } from './step-checks.ts'
+import type { ErrorCode } from '../error-codes.ts'
 
 export type { CheckStatus, PreflightCheck } from './preflight-types.ts'
 
@@ -78,7 +79,7 @@ export function diskCheck(runDir: string, needBytes: number, freeBytes: number |
   return { id: 'disk.run-dir', title, status: 'ok', detail }
 }
 
-function asDrydockError(error: unknown, code = 'DD_PREFLIGHT_FAILED'): DrydockError {
+function asDrydockError(error: unknown, code: ErrorCode = 'DD_PREFLIGHT_FAILED'): DrydockError {
   if (error instanceof DrydockError) return error
   return new DrydockError(code, error instanceof Error ? error.message : String(error), { stage: 'preflight' }, { cause: error })
 }
