@@ -74,7 +74,7 @@ describe('parseConfig', () => {
       '- Unknown option migrate[0].comand: a sql step takes name, sql',
       '- Invalid option migrate[1]: expected { sql: "file-or-glob" }, { command: "..." } or { transform: "file.ts" }, got keys run',
     ].join('\n'))
-    expect(error.describe()).toBe(`config: ${error.message}\n  → fix the config file (see "Config reference" in the README)`)
+    expect(error.describe()).toBe(`config: ${error.message}\n  → fix the config file (see docs/config.md)`)
   })
 
   it('does not echo the password of a malformed URL (shown as ***)', () => {
@@ -148,7 +148,7 @@ describe('the command line (zx scripts/offline-upgrade.mjs)', () => {
       `✗ config: Errors in config ${file}:`,
       `- Unknown option sourse: expected one of ${KEYS}`,
       '- Missing option source: expected a database URL',
-      '  → fix the config file (see "Config reference" in the README)',
+      '  → fix the config file (see docs/config.md)',
       '  [DD_CONFIG_INVALID]',
       '',
     ].join('\n'))
