@@ -137,7 +137,7 @@ describe('servers and databases that are not there', () => {
 })
 
 describe('the command line (zx scripts/offline-upgrade.mjs)', () => {
-  it('a bad config file: exit 1, every problem on stderr as the README shows, nothing on stdout', async () => {
+  it('a bad config file: exit 1, every problem on stderr as docs/config.md shows, nothing on stdout', async () => {
     const dir = tempDir('cli-bad')
     const file = writeFile(dir, 'upgrade.config.mjs', `export default { sourse: '${pgUrl('shop')}' }\n`)
     const result = await runCli(['--config', file, '--yes'])
