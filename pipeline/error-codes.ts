@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   DD_CONFIG_MISSING: error('the config file was not found', 'pass `--config FILE`, or create `upgrade.config.mjs` from `upgrade.config.example.mjs`'),
   DD_CONFIRMATION_NEEDED: error('drydock is about to write production but there is no terminal to ask; production untouched', 'rerun with `--yes`; the message gives the exact `--resume RUN --yes`'),
   DD_ABORTED: error('the answer at the confirmation was no; production untouched', 'continue later with the `--resume RUN --yes` the message gives'),
-  DD_INTERRUPTED: error('stopped by Ctrl-C or SIGTERM (exit code 130); units under way rolled back', '`--resume RUN`'),
+  DD_INTERRUPTED: error('stopped by Ctrl-C or SIGTERM (exit code 130), also at the confirmation question; units under way rolled back', '`--resume RUN`'),
   DD_DEMO_FAILED: error('`npm run demo` failed (the cause follows)', 'read the cause; the demo needs the PostgreSQL (or MariaDB) server binaries'),
   DD_FIXTURE_FAILED: error('`scripts/make-fixture.mjs` failed to generate a section of the fixture', 'read the log file named'),
   DD_COMPARE_ENGINES: error('`--verify` was given a PostgreSQL and a MySQL database, whose checksums differ by design', 'compare two databases of one engine'),
