@@ -347,7 +347,7 @@ function configError(problems: string[], file: string): DrydockError {
   return new DrydockError(
     'DD_CONFIG_INVALID',
     `Errors in config ${file}:\n${problems.map((p) => `- ${p}`).join('\n')}`,
-    { stage: 'config', hint: 'fix the config file (see "Config reference" in the README)' },
+    { stage: 'config', hint: 'fix the config file (see docs/config.md)' },
   )
 }
 

@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes.ts'
+
 /** Names a stage in errors, logs and the report. */
 export type StageName =
   | 'config' | 'preflight' | 'snapshot' | 'staging' | 'schema' | 'dump' | 'load'
@@ -15,12 +17,12 @@ export interface ErrorContext {
 
 /**
  * The one error type drydock raises on purpose. `code` is stable (DD_SCREAMING_SNAKE) and
- * documented in the README; the message says what failed and where, the hint what to do.
+ * listed in error-codes.ts (docs/errors.md); the message says what failed and where, the hint what to do.
  */
 export class DrydockError extends Error {
   logged = false
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly ctx: ErrorContext = {},
     options?: { cause?: unknown },

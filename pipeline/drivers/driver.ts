@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../error-codes.ts'
 import type { Readable, Transform } from 'node:stream'
 import type { Endpoint, EngineName } from '../endpoint.ts'
 import type { FenceMarks, FenceReadOptions } from '../fence/fence-types.ts'
@@ -61,7 +62,7 @@ export interface PreflightCheck {
   /** What was found. */
   readonly detail: string
   /** warn/fail: the DrydockError code a failure raises, and what to do. */
-  readonly code?: string
+  readonly code?: ErrorCode
   readonly hint?: string
 }
 

@@ -10,6 +10,7 @@ import { backupName, shadowName } from '../loadback/shadow-names.ts'
 import { selectCarried } from '../snapshot/select-tables.ts'
 import { formatBytes } from '../util/files.ts'
 import { stepChecks } from './step-checks.ts'
+import type { ErrorCode } from '../error-codes.ts'
 
 export type { CheckStatus, PreflightCheck } from '../drivers/driver.ts'
 
@@ -77,7 +78,7 @@ export function diskCheck(runDir: string, needBytes: number, freeBytes: number |
   return { id: 'disk.run-dir', title, status: 'ok', detail }
 }
 
-function asDrydockError(error: unknown, code = 'DD_PREFLIGHT_FAILED'): DrydockError {
+function asDrydockError(error: unknown, code: ErrorCode = 'DD_PREFLIGHT_FAILED'): DrydockError {
   if (error instanceof DrydockError) return error
   return new DrydockError(code, error instanceof Error ? error.message : String(error), { stage: 'preflight' }, { cause: error })
 }

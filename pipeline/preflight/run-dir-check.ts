@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { DrydockError } from '../errors.ts'
+import type { ErrorCode } from '../error-codes.ts'
 
 /**
  * The run directory must be a folder drydock can write, checked before anything else so that a
@@ -36,6 +37,6 @@ export function checkRunDir(runDir: string, probe: boolean): void {
   }
 }
 
-function runDirError(runDir: string, problem: string, hint: string, code = 'DD_PREFLIGHT_RUN_DIR'): DrydockError {
+function runDirError(runDir: string, problem: string, hint: string, code: ErrorCode = 'DD_PREFLIGHT_RUN_DIR'): DrydockError {
   return new DrydockError(code, `run directory ${runDir}: ${problem}`, { stage: 'preflight', hint })
 }

@@ -6,6 +6,7 @@ import { expandSqlFiles } from '../migrate/sql-files.ts'
 import { loadTransform } from '../transform/load-transform.ts'
 import { commandPrograms, findProgram } from './command-programs.ts'
 import type { PreflightCheck } from '../drivers/driver.ts'
+import type { ErrorCode } from '../error-codes.ts'
 
 /**
  * Every migration step's inputs, checked before the snapshot (issue 11): the SQL files exist and
@@ -29,7 +30,7 @@ export async function stepChecks(steps: readonly ParsedStep[]): Promise<Prefligh
 
 /** What was found, or a DD_PREFLIGHT_STEP_* error naming the step and the fix. */
 async function checkStep(step: ParsedStep): Promise<string> {
-  const problem = (code: string, message: string, hint: string) =>
+  const problem = (code: ErrorCode, message: string, hint: string) =>
     new DrydockError(code, `step ${step.index} (${step.name}): ${message}`, { stage: 'preflight', hint })
   if (step.kind === 'sql') {
     let files: string[]

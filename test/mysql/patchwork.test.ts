@@ -49,7 +49,7 @@ describe('Patchwork-like MariaDB database, 2.x → 3.0', () => {
     expect(report.hop1.tables.filter((t) => t.check !== 'ok')).toEqual([])
     expect(report.hop1.tables.find((t) => t.table.endsWith('.patchwork_patch'))?.rows).toBe(5000)
     expect(report.hop2.tables).toHaveLength(15)
-    // Tables the upgrade left alone stay live ('kept', README "Load back only what changed").
+    // Tables the upgrade left alone stay live ('kept', docs/how-it-works.md "Load back only what changed").
     expect(report.hop2.tables.filter((t) => t.check !== 'ok' && t.check !== 'kept')).toEqual([])
     expect(report.hop2.tables.filter((t) => t.check === 'kept').every((t) => t.staging !== null)).toBe(true)
     expect(report.steps.map((s) => s.status)).toEqual(['done'])

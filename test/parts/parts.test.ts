@@ -77,7 +77,7 @@ describe.each(engines)('$engine: tables split into parts', (e) => {
   it('direct mode: every part has its own verified file, and production ends row-for-row equal', async () => {
     const db = await source('direct')
     const before = await e.helpers.tableDigests(db)
-    // URL staging: drydock's ephemeral PostgreSQL staging takes tables whole (README, "Parts").
+    // URL staging: drydock's ephemeral PostgreSQL staging takes tables whole (docs/how-it-works.md, "Parts").
     const config = configIn(tempDir(`parts-${e.engine}`), { source: e.url(db), staging: e.url(`${db}_stg`), hooks: COPY_ALL })
     const result = await runUpgrade(config, { ...RUN_OPTIONS, partBytes: PART_BYTES })
     expect(result.report.verdict).toBe('verified')

@@ -74,7 +74,7 @@ describe('parseConfig', () => {
       '- Unknown option migrate[0].comand: a sql step takes name, sql',
       '- Invalid option migrate[1]: expected { sql: "file-or-glob" }, { command: "..." } or { transform: "file.ts" }, got keys run',
     ].join('\n'))
-    expect(error.describe()).toBe(`config: ${error.message}\n  → fix the config file (see "Config reference" in the README)`)
+    expect(error.describe()).toBe(`config: ${error.message}\n  → fix the config file (see docs/config.md)`)
   })
 
   it('does not echo the password of a malformed URL (shown as ***)', () => {
@@ -137,7 +137,7 @@ describe('servers and databases that are not there', () => {
 })
 
 describe('the command line (zx scripts/offline-upgrade.mjs)', () => {
-  it('a bad config file: exit 1, every problem on stderr as the README shows, nothing on stdout', async () => {
+  it('a bad config file: exit 1, every problem on stderr as docs/config.md shows, nothing on stdout', async () => {
     const dir = tempDir('cli-bad')
     const file = writeFile(dir, 'upgrade.config.mjs', `export default { sourse: '${pgUrl('shop')}' }\n`)
     const result = await runCli(['--config', file, '--yes'])
@@ -148,7 +148,7 @@ describe('the command line (zx scripts/offline-upgrade.mjs)', () => {
       `✗ config: Errors in config ${file}:`,
       `- Unknown option sourse: expected one of ${KEYS}`,
       '- Missing option source: expected a database URL',
-      '  → fix the config file (see "Config reference" in the README)',
+      '  → fix the config file (see docs/config.md)',
       '  [DD_CONFIG_INVALID]',
       '',
     ].join('\n'))

@@ -1,5 +1,5 @@
 /**
- * What a database is beyond its column types: database-level settings and grants (the README
+ * What a database is beyond its column types: database-level settings and grants (docs/how-it-works.md
  * says drydock copies them to the shadow), partitioned tables, and table inheritance.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

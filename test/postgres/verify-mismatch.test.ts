@@ -86,7 +86,7 @@ describe('verification catches a tampered row', () => {
       expect(md).toContain('## Hop 1: production snapshot → staging (1/2 verified)')
     })
 
-    it('names the failing stage verify-hop1, as the README shows (✗ verify-hop1: hop 1 …)', () => {
+    it('names the failing stage verify-hop1, as docs/verification.md shows (✗ verify-hop1: hop 1 …)', () => {
       expect(error.ctx.stage).toBe('verify-hop1')
       expect(error.describe()).toMatch(/^verify-hop1: /)
       expect(readReport(runDir).failure?.stage).toBe('verify-hop1')

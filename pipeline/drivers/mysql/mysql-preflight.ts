@@ -7,9 +7,10 @@ import { describeEndpoint, type Endpoint, sameServer } from '../../endpoint.ts'
 import type { PreflightCheck, PreflightNeeds } from '../driver.ts'
 import { type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
 import { findServerBinaries } from './mysql-ephemeral.ts'
+import type { ErrorCode } from '../../error-codes.ts'
 
 const ok = (id: string, title: string, detail: string): PreflightCheck => ({ id, title, status: 'ok', detail })
-const bad = (status: 'warn' | 'fail', id: string, title: string, detail: string, code: string, hint: string): PreflightCheck =>
+const bad = (status: 'warn' | 'fail', id: string, title: string, detail: string, code: ErrorCode, hint: string): PreflightCheck =>
   ({ id, title, status, detail, code, hint })
 
 interface Grants {

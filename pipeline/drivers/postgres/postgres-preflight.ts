@@ -9,9 +9,10 @@ import type { PreflightCheck, PreflightNeeds } from '../driver.ts'
 import { serviceUser } from '../../util/service-user.ts'
 import { pgConnect, pgConnectMaintenance, quoteIdent } from './postgres-connect.ts'
 import { findServerBinaries } from './postgres-ephemeral.ts'
+import type { ErrorCode } from '../../error-codes.ts'
 
 const ok = (id: string, title: string, detail: string): PreflightCheck => ({ id, title, status: 'ok', detail })
-const bad = (status: 'warn' | 'fail', id: string, title: string, detail: string, code: string, hint: string): PreflightCheck =>
+const bad = (status: 'warn' | 'fail', id: string, title: string, detail: string, code: ErrorCode, hint: string): PreflightCheck =>
   ({ id, title, status, detail, code, hint })
 
 const UNREADABLE_SQL = `

@@ -10,6 +10,7 @@ import { childEnv, libpqEnv } from './postgres-env.ts'
 import { copyPostDataParallel } from './postgres-post-data.ts'
 import type { ClientTools } from './postgres-tools.ts'
 import { pgConnect, quoteIdent } from './postgres-connect.ts'
+import type { ErrorCode } from '../../error-codes.ts'
 
 /** From this many jobs on, post-data is applied with pg_restore -j (postgres-post-data.ts). */
 export const PARALLEL_POST_DATA_JOBS = 3
@@ -136,7 +137,7 @@ function referenceLiveTables(file: string, map: Readonly<Record<string, string>>
 
 /** Runs a SQL file with psql in one transaction, stopping at the first error. */
 export async function applySql(
-  tools: ClientTools, to: Endpoint, file: string, logFile: string, code: string, what: string,
+  tools: ClientTools, to: Endpoint, file: string, logFile: string, code: ErrorCode, what: string,
 ): Promise<void> {
   const result = await execProgram(tools.psql, ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', file], {
     env: childEnv(libpqEnv(to)), logFile,
