@@ -19,10 +19,6 @@ export interface Located {
   readonly rangeChecksums: number
 }
 
-type Locatable = Required<Pick<Session, 'checksumSpan' | 'spanBoundaries' | 'rowsInSpan'>>
-
-const canLocate = (s: Session): s is Session & Locatable => !!(s.checksumSpan && s.spanBoundaries && s.rowsInSpan)
-
 const cannot = (key: string | null, reason: string): Located => ({ key, status: 'cannot-locate', reason, differences: [], truncated: false, rangeChecksums: 0 })
 
 interface Differing { span: KeySpan; left: TableChecksum; right: TableChecksum }
@@ -39,7 +35,6 @@ export async function locateDifferences(left: TableInfo, right: TableInfo, l: Se
   if (left.primaryKey.join() !== right.primaryKey.join()) return cannot(null, 'primary keys differ: cannot locate')
   if (left.primaryKey.length === 0) return cannot(null, 'no primary key: cannot locate')
   const key = left.primaryKey
-  if (!canLocate(l) || !canLocate(r)) return cannot(key.join(', '), 'this engine cannot locate rows')
   try {
     return await bisect(left, key, l, r)
   } catch (error) {
@@ -47,7 +42,7 @@ export async function locateDifferences(left: TableInfo, right: TableInfo, l: Se
   }
 }
 
-async function bisect(table: TableRef, key: readonly string[], l: Locatable, r: Locatable): Promise<Located> {
+async function bisect(table: TableRef, key: readonly string[], l: Session, r: Session): Promise<Located> {
   const whole: KeySpan = { from: null, to: null }
   const [a, b] = await Promise.all([l.checksumSpan(table, key, whole), r.checksumSpan(table, key, whole)])
   let spans: Differing[] = [{ span: whole, left: a, right: b }]

@@ -197,33 +197,33 @@ export interface Session {
    * heap pages where the engine has them (cheapest scans, for checksums); `key` prefers the
    * integer key (a part can then be deleted and loaded again on its own, for copies).
    */
-  partBasis?(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null>
+  partBasis(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null>
   /**
    * Optional, for locating differences (`--verify --locate`, pipeline/compare/locate-differences.ts):
    * the checksum of the rows in a span of primary-key order (`key`: the key's columns).
    */
-  checksumSpan?(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum>
+  checksumSpan(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum>
   /** Keys that cut the span's rows on this side into about `parts` runs of equal length, in key order. */
-  spanBoundaries?(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]>
+  spanBoundaries(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]>
   /** The span's rows in key order (at most `limit`), every column as canonical text. */
-  rowsInSpan?(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]>
+  rowsInSpan(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]>
   /** Smallest and largest key (null when empty); throws DD_LOCATE_UNSUPPORTED unless `key` is an integer column. */
-  keyBounds?(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }>
+  keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }>
   // Row transforms, expectations and checkpoints (pipeline/transform, pipeline/invariants):
   /** The table's columns in definition order, with how their values travel as RowValues. */
-  columns?(table: TableRef): Promise<ColumnInfo[]>
+  columns(table: TableRef): Promise<ColumnInfo[]>
   /**
    * The rows as an object-mode Readable of `Record<column, RowValue>` (exact values, see
    * RowValue), optionally only `[from, to)` of an integer key, in the order of `orderBy`.
    */
-  readRows?(table: TableRef, options?: ReadRowsOptions): Promise<RowReader>
+  readRows(table: TableRef, options?: ReadRowsOptions): Promise<RowReader>
   /**
    * Appends the rows of an object-mode stream (`Record<column, RowValue | bigint>`) to the
    * table in one transaction (COPY FROM / LOAD DATA), without truncating; returns the rows written.
    */
-  writeRows?(table: TableRef, columns: readonly ColumnInfo[], rows: Readable, counter?: (bytes: number) => void): Promise<number>
+  writeRows(table: TableRef, columns: readonly ColumnInfo[], rows: Readable, counter?: (bytes: number) => void): Promise<number>
   /** Drops the table if it exists (a refresh of staging: the table was dropped on production). */
-  dropTable?(table: TableRef): Promise<void>
+  dropTable(table: TableRef): Promise<void>
   /**
    * For the rest of the session, writes fire no triggers and check no foreign keys (a refresh
    * of staging copies production's rows as they are, into tables that already have both).
@@ -238,24 +238,24 @@ export interface Session {
   /** Creates them (each dropped first if it exists, so that a repeat is harmless). */
   createTriggers?(triggers: readonly unknown[]): Promise<void>
   /** Removes every row of the table (a retried transform step starts its targets over). */
-  truncate?(table: TableRef): Promise<void>
+  truncate(table: TableRef): Promise<void>
   /** Exact row count (`count(*)`). */
-  rowCount?(table: TableRef): Promise<number>
+  rowCount(table: TableRef): Promise<number>
   /** First column of the first row of a read-only query, as the server's text (null for NULL or no row). */
-  queryValue?(sql: string): Promise<string | null>
+  queryValue(sql: string): Promise<string | null>
   /** Per table (`schema.table`), a fingerprint of its column definitions: names, types, nullability, collation, generation. */
-  definitions?(schemas?: readonly string[]): Promise<Map<string, string>>
+  definitions(schemas?: readonly string[]): Promise<Map<string, string>>
   /**
    * What decides whether a table the migration left alone can stay live instead of being copied
    * back (engines with a table-level swap): per table a digest of its whole definition (columns,
    * keys, indexes, foreign keys, triggers), foreign-key edges (`from` references `to`; `to` null
    * when it lies outside the database), and the tables views name.
    */
-  tableDependencies?(schemas?: readonly string[]): Promise<TableDependencies>
+  tableDependencies(schemas?: readonly string[]): Promise<TableDependencies>
   /** Foreign keys with rows that reference nothing: per constraint, the count of such rows. */
-  danglingReferences?(schemas?: readonly string[]): Promise<{ constraint: string; table: string; rows: number }[]>
+  danglingReferences(schemas?: readonly string[]): Promise<{ constraint: string; table: string; rows: number }[]>
   /** Write-fence marks of these tables (pipeline/fence): write counters, file/table ids, last write time. Reads only. */
-  fenceMarks?(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks>
+  fenceMarks(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks>
   /**
    * Whether the post-data section (indexes, constraints, triggers) is already in this database:
    * a run killed right after applying it in one transaction, before recording that, resumes
@@ -363,14 +363,14 @@ export interface Driver {
    * mid-query, server restarting, lock timeout, deadlock); never auth, syntax, constraint or
    * disk-full errors. Used by pipeline/faults/retry.ts.
    */
-  isTransient?(error: unknown): boolean
+  isTransient(error: unknown): boolean
   /** The engine's own pre-flight checks: privileges, settings, free names, staging binaries. Reads only. */
-  preflightChecks?(needs: PreflightNeeds): Promise<PreflightCheck[]>
+  preflightChecks(needs: PreflightNeeds): Promise<PreflightCheck[]>
   /**
    * Makes every commit so far on `server` survive a crash of that server (an ephemeral staging
    * server runs with lazy log flushing): called before the manifest records staging work as done.
    */
-  makeDurable?(server: Endpoint): Promise<void>
+  makeDurable(server: Endpoint): Promise<void>
   /** Atomically: live → backup, shadow → live. */
   swap(live: Endpoint, shadow: string, backup: string, options?: SwapOptions): Promise<SwapResult | void>
   /**
@@ -382,7 +382,7 @@ export interface Driver {
    * The swap moves single tables, so a table the migration left unchanged can stay live and
    * need not be copied back (MySQL's RENAME TABLE; PostgreSQL swaps whole databases).
    */
-  readonly keepsLiveTables?: boolean
+  readonly keepsLiveTables: boolean
   /**
    * With kept tables: the copy's foreign keys that reference a kept table are made to reference
    * the live one (database `live`) before the swap; returns how many.
@@ -405,20 +405,20 @@ export interface Driver {
    * logged server; parts loaded side by side cannot), so tables are copied whole unless more
    * than 2 workers can use parts (pipeline/parts/settings.ts). @defaultValue 128
    */
-  readonly copyPartMB?: number | null
+  readonly copyPartMB: number | null
   /**
    * Replication lag of the servers that replicate `primary` (pipeline/throttle/replica-lag.ts):
    * the given `replicas`, or where the engine can see them (PostgreSQL), the primary's own
    * standbys. `seconds` null: unknown or not replaying (counts as lagging; `note` says why).
    */
-  replicaLag?(primary: Endpoint, replicas: readonly Endpoint[]): Promise<ReplicaLag[]>
+  replicaLag(primary: Endpoint, replicas: readonly Endpoint[]): Promise<ReplicaLag[]>
   /**
    * Where the server's replication log stands (MySQL binlog `file:position`, PostgreSQL WAL LSN);
    * null when it has none (binary log off) or may not be read. Reads only.
    */
-  logPosition?(server: Endpoint): Promise<string | null>
+  logPosition(server: Endpoint): Promise<string | null>
   /** Bytes of replication log written between two `logPosition` readings; null when unknown (rotated away). */
-  logBytes?(server: Endpoint, from: string, to: string): Promise<number | null>
+  logBytes(server: Endpoint, from: string, to: string): Promise<number | null>
   /** Loading each replica directly instead of through replication (MySQL; pipeline/replication). */
   readonly directReplicas?: DirectReplicaLoads
 }

@@ -8,7 +8,7 @@ import { DrydockError } from '../errors.ts'
  * finished unit. `error` is what a stage threw, already wrapped by `inStage`.
  */
 export function asLostConnection(error: DrydockError, driver: Driver): DrydockError {
-  if (error.code !== 'DD_UNEXPECTED' || error.cause === undefined || !driver.isTransient?.(error.cause)) return error
+  if (error.code !== 'DD_UNEXPECTED' || error.cause === undefined || !driver.isTransient(error.cause)) return error
   const where = error.ctx.stage ? ` in the ${error.ctx.stage} stage` : ''
   return new DrydockError('DD_CONNECTION_LOST', `a connection to a database server was lost${where}: ${error.message}`, {
     ...error.ctx,

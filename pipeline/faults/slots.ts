@@ -37,7 +37,7 @@ export async function runPairUnit<T>(
     }
     return fn(slots.map((s) => s.session), attempt)
   }, {
-    ...(ctx.driver.isTransient ? { isTransient: ctx.driver.isTransient.bind(ctx.driver) } : {}),
+    isTransient: ctx.driver.isTransient.bind(ctx.driver),
     signal: ctx.signal,
     context,
     onRetry: (info) => {
@@ -55,7 +55,7 @@ export async function withSlots<T>(ctx: RunContext, endpoint: Endpoint, count: n
       ctx.signal.throwIfAborted()
       // A server that is restarting gets the same bounded patience as a unit.
       const session = await withRetry(`connect to ${describeEndpoint(endpoint)}`, renew, {
-        ...(ctx.driver.isTransient ? { isTransient: ctx.driver.isTransient.bind(ctx.driver) } : {}),
+        isTransient: ctx.driver.isTransient.bind(ctx.driver),
         signal: ctx.signal,
       })
       slots.push({ session: track(ctx, session), renew })

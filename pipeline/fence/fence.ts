@@ -59,11 +59,6 @@ const key = (t: TableRef) => `${t.schema}.${t.name}`
 async function readMarks(driver: Driver, endpoint: Endpoint, tables: readonly TableRef[], phase: 'take' | 'check', options: FenceOptions): Promise<FenceMarks> {
   const session = await driver.connect(endpoint)
   try {
-    if (!session.fenceMarks) {
-      throw new DrydockError('DD_FENCE_UNSUPPORTED', `the ${driver.engine} driver cannot read write-fence marks`, {
-        hint: 'this is a drydock bug: every driver implements Session.fenceMarks',
-      })
-    }
     return await session.fenceMarks(tables, {
       phase, ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}), ...(options.schemas ? { schemas: options.schemas } : {}),
     })

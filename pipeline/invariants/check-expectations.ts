@@ -24,8 +24,8 @@ export function hop1Record(m: Manifest, key: string, name: string): TableRecord 
 export async function captureDefinitions(ctx: RunContext): Promise<void> {
   const m = ctx.manifest.data
   if (m.definitionsBefore && m.steps.some((s) => s.status === 'done')) return
-  const definitions = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.definitions?.(ctx.config.schemas) ?? Promise.resolve(undefined))
-  const whole = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies?.() ?? Promise.resolve(undefined))
+  const definitions = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.definitions(ctx.config.schemas) ?? Promise.resolve(undefined))
+  const whole = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies() ?? Promise.resolve(undefined))
   await ctx.manifest.update((mf) => {
     if (definitions) mf.definitionsBefore = Object.fromEntries(definitions)
     else delete mf.definitionsBefore
@@ -77,11 +77,11 @@ async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryO
   const m = ctx.manifest.data
   const before = m.definitionsBefore
   const session = sessions[0]!
-  if (!before || !session.definitions) return undefined
+  if (!before) return undefined
   const after = await session.definitions(ctx.config.schemas)
   // Indexes, keys and triggers too, where the engine can tell: a table whose index changed is not "unchanged".
   const wholeBefore = m.tableDefinitionsBefore
-  const wholeAfter = wholeBefore && session.tableDependencies ? (await session.tableDependencies()).definitions : undefined
+  const wholeAfter = wholeBefore ? (await session.tableDependencies()).definitions : undefined
   const tables = await session.inventory(ctx.config.schemas)
   const records: CarryOverRecord[] = []
   const same: TableInfo[] = []
@@ -123,7 +123,6 @@ async function evaluate(
   try {
     switch (expectation.kind) {
       case 'sql': {
-        if (!session.queryValue) throw new Error('the driver cannot run expectation queries')
         const found = await session.queryValue(expectation.sql)
         const expected = 'sql' in expectation.equals ? await session.queryValue(expectation.equals.sql) : expectation.equals.value
         return {
@@ -140,7 +139,6 @@ async function evaluate(
         }
       }
       case 'foreign-keys': {
-        if (!session.danglingReferences) throw new Error('the driver cannot check foreign keys')
         const dangling = await session.danglingReferences()
         const bad = dangling.filter((d) => d.rows > 0)
         const total = bad.reduce((sum, d) => sum + d.rows, 0)
@@ -173,7 +171,6 @@ async function countOf(
       value = BigInt(rows)
       label = `before:${term.table} (${rows})`
     } else {
-      if (!session.rowCount) throw new Error('the driver cannot count rows')
       const table = resolveTable(tables, term.table, 'expectation', 'DD_EXPECTATION_FAILED')
       const rows = await session.rowCount(table)
       value = BigInt(rows)

@@ -43,13 +43,13 @@ export async function decideKept(ctx: RunContext): Promise<KeepDecision> {
   if (reason) return schemaSwap ? databasePath(reason) : { kept: [], copiedAnyway: unchanged.map((table) => ({ table, reason })) }
   if (!schemaSwap) {
     if (unchanged.length === 0) return { kept: [], copiedAnyway: [] }
-    const now = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies!())
+    const now = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies())
     return chooseKept(unchanged, m.tableDefinitionsBefore!, now)
   }
   const check = await schemaSwap.check(ctx.config.source, ctx.staging!, ctx.config.schemas)
   if (check.blockers.length > 0) return databasePath(check.blockers.join('; '))
   if (unchanged.length === 0) return databasePath('the migration changed every table, so none can stay live')
-  const now = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies!(check.schemas))
+  const now = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies(check.schemas))
   const bindings = await schemaSwap.bindings(ctx.staging!, check.schemas)
   const decision = chooseKept(unchanged, m.tableDefinitionsBefore!, now, bindings)
   if (decision.kept.length === 0) return databasePath('no table the migration left unchanged can stay live (reasons per table)', decision)

@@ -72,7 +72,7 @@ export async function resetPageSplitTables(ctx: RunContext, job: MoveJob, slot: 
     const parts = t.record.parts ?? []
     if (!parts.some((p) => p.range?.kind === 'pages') || parts.every((p) => p.loaded)) continue
     await runUnit(ctx, `empty ${tableKey(t.info)} on ${job.toName}`, slot, { stage: job.stage, table: tableKey(t.info) }, async (session) => {
-      await session.truncate!(t.info)
+      await session.truncate(t.info)
     })
     for (const part of parts) part.loaded = false
     t.record.loaded = false

@@ -10,7 +10,7 @@ import { checksumParts, planRefreshRanges, type TableParts } from './refresh-par
 
 /** Per table, its column definitions and primary key: what a refresh must find unchanged. */
 export async function tableDefinitions(ctx: RunContext, tables: readonly TableInfo[]): Promise<Record<string, string>> {
-  const columns = (await ctx.snapshot!.holder.definitions?.(ctx.config.schemas)) ?? new Map<string, string>()
+  const columns = (await ctx.snapshot!.holder.definitions(ctx.config.schemas)) ?? new Map<string, string>()
   return Object.fromEntries(tables.map((t) => [tableKey(t), `${columns.get(tableKey(t)) ?? ''} key(${t.primaryKey.join(',')})`]))
 }
 

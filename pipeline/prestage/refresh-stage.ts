@@ -60,7 +60,7 @@ export async function refreshStage(ctx: RunContext): Promise<void> {
   await withSlots(ctx, ctx.staging!, ctx.options.jobs, async (staging) => {
     for (const key of diff.dropped) {
       const [schema, ...rest] = key.split('.')
-      await staging[0]!.session.dropTable!({ schema: schema!, name: rest.join('.') })
+      await staging[0]!.session.dropTable({ schema: schema!, name: rest.join('.') })
       await manifest.update((m) => {
         delete m.tables[key]
         delete m.prestage!.parts[key]

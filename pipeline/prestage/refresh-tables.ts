@@ -14,7 +14,7 @@ import { copyAgain } from './refresh-copy.ts'
  * constraints and triggers. A table a killed attempt half-created is dropped and made again.
  */
 export async function createTables(ctx: RunContext, created: readonly TableInfo[], carried: ReadonlySet<TableInfo>, staging: readonly Slot[]): Promise<RefreshedTable[]> {
-  for (const table of created) await staging[0]!.session.dropTable!(table)
+  for (const table of created) await staging[0]!.session.dropTable(table)
   await copyTablesSchema(ctx, created, 'pre-data')
   const sources = snapshotSlots(ctx)
   const pairs = sources.slice(0, staging.length).map((s, i) => [s, staging[i]!] as const)

@@ -52,7 +52,7 @@ async function whyReplicated(ctx: RunContext, shadow: string): Promise<string | 
 export async function planReplication(ctx: RunContext, shadow: string): Promise<readonly Endpoint[]> {
   const { config, driver, manifest } = ctx
   // A resumed load back counts from the first attempt.
-  const start = manifest.data.replication?.positions.loadback ?? await driver.logPosition?.(loadedServer(ctx)) ?? null
+  const start = manifest.data.replication?.positions.loadback ?? await driver.logPosition(loadedServer(ctx)) ?? null
   const log = start === null ? 'none' : driver.engine === 'postgres' ? 'wal' : 'binlog'
   const record = (load: ReplicationRecord['load'], replicas: ReplicaRecord[], reason?: string): ReplicationRecord => ({
     log, load, ...(reason ? { reason } : {}), positions: start ? { loadback: start } : {}, bytes: { loadback: null, swap: null, total: null }, replicas,
@@ -88,7 +88,7 @@ export async function planReplication(ctx: RunContext, shadow: string): Promise<
 async function withLagWatch(ctx: RunContext, replicas: ReplicaRecord[]): Promise<ReplicaRecord[]> {
   return Promise.all(replicas.map(async (record, i) => {
     try {
-      await ctx.driver.replicaLag?.(ctx.config.source, [ctx.config.replicas[i]!.endpoint])
+      await ctx.driver.replicaLag(ctx.config.source, [ctx.config.replicas[i]!.endpoint])
       return { ...record, lagWatched: true }
     } catch (error) {
       ctx.log.write({ kind: 'warning', stage: 'loadback', message: `the lag of replica ${record.replica} cannot be read, so it is not watched: ${(error as Error).message}` })
@@ -134,7 +134,7 @@ export async function recordLogPosition(ctx: RunContext, at: 'loadbackEnd' | 'sw
     const now = await driver.logPosition(server)
     if (!now) return
     const positions = { ...r.positions, [at]: now }
-    const between = async (from?: string, to?: string) => (from && to ? driver.logBytes!(server, from, to) : null)
+    const between = async (from?: string, to?: string) => (from && to ? driver.logBytes(server, from, to) : null)
     const loadback = await between(positions.loadback, positions.loadbackEnd)
     const swap = await between(positions.loadbackEnd, positions.swapEnd)
     await ctx.manifest.update((m) => {

@@ -7,5 +7,5 @@ import type { RunContext } from '../context.ts'
 export function stagingDurable(ctx: RunContext): (() => Promise<void>) | undefined {
   const { driver } = ctx
   if (ctx.config.staging !== 'ephemeral' || !driver.makeDurable) return undefined
-  return () => (ctx.staging ? driver.makeDurable!(ctx.staging) : Promise.resolve())
+  return () => (ctx.staging ? driver.makeDurable(ctx.staging) : Promise.resolve())
 }

@@ -23,7 +23,7 @@ export async function loadLookups(session: Session, tables: readonly TableInfo[]
   for (const lookup of spec.lookups) {
     const table = resolveTable(tables, lookup.table, `transform ${spec.name}, lookup ${lookup.name}`)
     const columns = lookup.columns && !lookup.columns.includes(lookup.key) ? [lookup.key, ...lookup.columns] : lookup.columns
-    const reader = await session.readRows!(table, { ...(columns ? { columns } : {}), limit: lookup.maxRows + 1 })
+    const reader = await session.readRows(table, { ...(columns ? { columns } : {}), limit: lookup.maxRows + 1 })
     const map = new Map<string, Row>()
     let rows = 0
     for await (const row of reader.stream as AsyncIterable<Row>) {

@@ -67,9 +67,6 @@ export async function executeTransform(spec: ResolvedTransform, options: Transfo
   }
   try {
     const meta = await connect()
-    if (!meta.readRows || !meta.writeRows || !meta.columns) {
-      throw new DrydockError('DD_TRANSFORM_FAILED', `the ${driver.engine} driver cannot run row transforms`)
-    }
     const tables = await meta.inventory(options.schemas)
     const what = `transform ${spec.name}`
     const targets: Target[] = []
@@ -86,8 +83,8 @@ export async function executeTransform(spec: ResolvedTransform, options: Transfo
         })
         : writable
       targets.push({ output: t.output, table, key: tableKey(table), columns, names: new Set(columns.map((c) => c.name)), rows: 0, bytes: 0 })
-      if (t.append || !meta.rowCount) continue
-      if (options.retry && meta.truncate) { await meta.truncate(table); continue }
+      if (t.append) continue
+      if (options.retry) { await meta.truncate(table); continue }
       const rows = await meta.rowCount(table)
       if (rows > 0) {
         throw new DrydockError('DD_TRANSFORM_FAILED', `${what}: target ${tableKey(table)} already holds ${rows} rows`, {
@@ -99,7 +96,7 @@ export async function executeTransform(spec: ResolvedTransform, options: Transfo
     for (const s of spec.sources) {
       const table = resolveTable(tables, s.table, what)
       const source: Source = { table, key: tableKey(table), primaryKey: table.primaryKey, ...(s.columns ? { columns: s.columns } : {}), rows: 0, bytes: 0, chunks: 0 }
-      if (table.primaryKey.length === 1 && meta.keyBounds) {
+      if (table.primaryKey.length === 1) {
         try {
           await meta.keyBounds(table, table.primaryKey[0]!)
           source.chunkKey = table.primaryKey[0]!
@@ -113,7 +110,7 @@ export async function executeTransform(spec: ResolvedTransform, options: Transfo
         }
         const joined = resolveTable(tables, s.join.table, what)
         try {
-          await meta.keyBounds!(joined, s.join.key)
+          await meta.keyBounds(joined, s.join.key)
         } catch (error) {
           throw new DrydockError('DD_TRANSFORM_FAILED', `${what}: join key ${s.join.key} of ${tableKey(joined)} must be an integer column: ${(error as Error).message}`)
         }
@@ -168,7 +165,7 @@ export async function executeTransform(spec: ResolvedTransform, options: Transfo
 /** Key ranges of a source with an integer key; one unbounded chunk otherwise. */
 async function chunksOf(session: Session, source: Source, jobs: number): Promise<{ range?: KeyRange }[]> {
   if (!source.chunkKey) return [{}]
-  const bounds = await session.keyBounds!(source.table, source.chunkKey)
+  const bounds = await session.keyBounds(source.table, source.chunkKey)
   const range = coveringRange(bounds)
   if (!range) return []
   const span = range.to - range.from
@@ -226,13 +223,13 @@ async function runChunk(
   targets: Target[], lookups: Record<string, ReadonlyMap<string, Row>>, progress?: StageProgress,
 ): Promise<void> {
   const rangeOption = range && source.chunkKey ? { key: source.chunkKey, from: String(range.from), to: String(range.to) } : undefined
-  const reader = await worker.read.readRows!(source.table, {
+  const reader = await worker.read.readRows(source.table, {
     ...(source.columns ? { columns: source.columns } : {}),
     ...(rangeOption ? { range: rangeOption } : {}),
     ...(source.join ? { orderBy: source.chunkKey! } : {}),
   })
   const joinReader = source.join && rangeOption
-    ? await worker.join!.readRows!(source.join.table, {
+    ? await worker.join!.readRows(source.join.table, {
       ...(source.join.columns ? { columns: source.join.columns } : {}),
       range: { ...rangeOption, key: source.join.key },
       orderBy: source.join.key,
@@ -335,7 +332,7 @@ async function runChunk(
     stopAll(error)
     throw error
   })
-  const writes = targets.map((t, i) => watch<number>(worker.writers[i]!.writeRows!(t.table, t.columns, outs[i]! as Readable, (n) => { t.bytes += n }), `writing ${t.key}`))
+  const writes = targets.map((t, i) => watch<number>(worker.writers[i]!.writeRows(t.table, t.columns, outs[i]! as Readable, (n) => { t.bytes += n }), `writing ${t.key}`))
   const results = await Promise.allSettled([watch(pipeline(reader.stream, apply), `reading ${source.key}`), ...writes])
   if (firstError) {
     const { error, where } = firstError

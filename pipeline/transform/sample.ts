@@ -42,7 +42,7 @@ export async function sampleTransform(config: ParsedConfig, file: string, n: num
     for (const s of spec.sources) {
       const table = resolveTable(tables, s.table, what)
       const key = await integerKey(session, table)
-      const reader = await session.readRows!(table, { ...(s.columns ? { columns: s.columns } : {}), ...(key ? { orderBy: key } : {}), limit: n })
+      const reader = await session.readRows(table, { ...(s.columns ? { columns: s.columns } : {}), ...(key ? { orderBy: key } : {}), limit: n })
       const rows: Row[] = []
       for await (const row of reader.stream as AsyncIterable<Row>) rows.push(row)
       const joinedByKey = new Map<string, Row>()
@@ -51,7 +51,7 @@ export async function sampleTransform(config: ParsedConfig, file: string, n: num
         const keys = rows.map((r) => BigInt(r[key] as string))
         const from = keys.reduce((a, b) => (b < a ? b : a))
         const to = keys.reduce((a, b) => (b > a ? b : a)) + 1n
-        const joinReader = await session.readRows!(joinTable, {
+        const joinReader = await session.readRows(joinTable, {
           ...(s.join.columns ? { columns: s.join.columns.includes(s.join.key) ? s.join.columns : [s.join.key, ...s.join.columns] } : {}),
           range: { key: s.join.key, from: String(from), to: String(to) }, orderBy: s.join.key,
         })
@@ -83,7 +83,7 @@ export async function sampleTransform(config: ParsedConfig, file: string, n: num
 }
 
 async function integerKey(session: Session, table: TableInfo): Promise<string | undefined> {
-  if (table.primaryKey.length !== 1 || !session.keyBounds) return undefined
+  if (table.primaryKey.length !== 1) return undefined
   try {
     await session.keyBounds(table, table.primaryKey[0]!)
     return table.primaryKey[0]

@@ -75,5 +75,6 @@ export const mysqlDriver: Driver = {
   logPosition: binlogPosition,
   makeDurable: flushEngineLogs,
   logBytes: binlogBytes,
+  copyPartMB: 128,
   directReplicas: { skipLog: skipBinlog, logReaders: binlogReaders, probe: probeDirectReplica, catchUp: waitForReplica },
 }
