@@ -1,7 +1,6 @@
-/** Names a stage in errors, logs and the report. */
-export type StageName =
-  | 'config' | 'preflight' | 'snapshot' | 'staging' | 'schema' | 'dump' | 'load'
-  | 'verify' | 'verify-hop1' | 'refresh' | 'verify-hop2' | 'migrate' | 'loadback' | 'swap' | 'rollback' | 'cleanup' | 'report' | 'hooks'
+import type { StageName } from './stages.ts'
+
+export type { StageName }
 
 export interface ErrorContext {
   stage?: StageName
