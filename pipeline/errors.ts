@@ -1,9 +1,7 @@
 import type { ErrorCode } from './error-codes.ts'
+import type { StageName } from './stages.ts'
 
-/** Names a stage in errors, logs and the report. */
-export type StageName =
-  | 'config' | 'preflight' | 'snapshot' | 'staging' | 'schema' | 'dump' | 'load'
-  | 'verify' | 'verify-hop1' | 'refresh' | 'verify-hop2' | 'migrate' | 'loadback' | 'swap' | 'rollback' | 'cleanup' | 'report' | 'hooks'
+export type { StageName }
 
 export interface ErrorContext {
   stage?: StageName

@@ -33,11 +33,12 @@ import { createRunDirs, type Manifest, ManifestStore, newRunId, type RunPaths, r
 import { closeSnapshot, resumeSnapshot, snapshotStage } from './snapshot/snapshot-stage.ts'
 import { attachStaging, stagingStage, stopStaging } from './staging/staging-stage.ts'
 import { dropRehearsalCopy, rehearsalCopyEndpoint } from './loadback/rehearsal-target.ts'
+import { type RunStageName, runOrder, stageTitle, stagesFrom } from './stages.ts'
 import { settleInterruptedSwap } from './swap/settle-swap.ts'
 import { dropInPlaceCopy, inPlaceCopy } from './loadback/copy-target.ts'
 import { takeShadowFence } from './swap/shadow-fence.ts'
 import { swapStage } from './swap/swap-stage.ts'
-import { runStages } from './ui.ts'
+import { runStages, type StageSpec } from './ui.ts'
 import { verifySnapshotToStaging, verifyStagingToTarget } from './verify/verify-stage.ts'
 
 export interface UpgradeResult {
@@ -101,7 +102,7 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
     delete m.failure
     if (options.from === 'migrate') {
       // Everything from the migration on runs again, on staging as it was after hop 1.
-      for (const stage of ['migrate', 'loadback', 'verify-hop2', 'swap'] as const) delete m.stages[stage]
+      for (const stage of stagesFrom('migrate')) delete m.stages[stage]
       m.migrated = {}
       m.hooksRun = (m.hooksRun ?? []).filter((h) => h === 'beforeSnapshot')
     }
@@ -187,35 +188,31 @@ async function executeRun(
   return { report: await writeReport(paths, manifest), runDir: paths.root }
 }
 
-/** The stages in order; on resume, finished ones are skipped or re-attached (ui.ts). */
+/** What each stage of the table (stages.ts) runs, and on resume what a finished one restores for later ones. */
+export const STAGE_RUNS: Record<RunStageName, Pick<StageSpec, 'run' | 'resume'>> = {
+  snapshot: { run: snapshotStage, resume: resumeSnapshot },
+  staging: { run: stagingStage, resume: attachStaging },
+  dump: { run: dumpStage },
+  load: { run: loadStage },
+  'verify-hop1': { run: verifyAndCheckpoint },
+  refresh: { run: refreshAndCheckpoint },
+  migrate: { run: migrateFromWhereAsked },
+  loadback: { run: loadbackStage, resume: reattachTarget },
+  'verify-hop2': { run: fenceAndVerifyCopy, resume: reattachTarget },
+  swap: { run: swapStage },
+}
+
+/** The stages in order (stages.ts); on resume, finished ones are skipped or re-attached (ui.ts). */
 async function stages(ctx: RunContext): Promise<void> {
   const { config, manifest, options } = ctx
-  // A prestage runs beside the application: its beforeSnapshot (stop the app) waits for the refresh.
-  if (!options.prestage) await hookOnce(ctx, 'beforeSnapshot')
-  await runStages(ctx, [
-    { name: 'snapshot', title: 'snapshot: consistent read of production', run: snapshotStage, resume: resumeSnapshot },
-    { name: 'staging', title: 'staging: standalone database with the production schema', run: stagingStage, resume: attachStaging },
-    { name: 'dump', title: 'dump: production tables to files', run: dumpStage },
-    { name: 'load', title: 'load: files into staging', run: loadStage },
-    { name: 'verify-hop1', title: 'verify-hop1: production snapshot ≡ staging', run: verifyAndCheckpoint },
-  ])
-  // --prestage stops here, before the window; its --resume refreshes staging first.
+  const facts = { steps: config.steps.length, inPlace: config.target === 'in-place', rehearse: options.rehearse === true }
+  const order = runOrder({ prestage: options.prestage === true, prestaged: manifest.data.prestage !== undefined })
+  for (const group of betweenPauses(order)) {
+    await beforeStage(ctx, group[0]!)
+    await runStages(ctx, group.map((stage) => ({ name: stage.name, title: stageTitle(stage, facts), ...STAGE_RUNS[stage.name] })))
+  }
+  // --prestage stops before the window; its --resume refreshes staging first.
   if (options.prestage) return
-  await runStages(ctx, [
-    ...(manifest.data.prestage
-      ? [{ name: 'refresh' as const, title: 'refresh: production since the prestage, changed parts copied into staging again', run: refreshAndCheckpoint }]
-      : []),
-    { name: 'migrate', title: `migrate: ${config.steps.length} step(s) on staging`, run: migrateFromWhereAsked },
-  ])
-  await closeSnapshot(ctx)
-  await hookOnce(ctx, 'afterMigrate')
-  if (manifest.data.stages.loadback?.status !== 'done') await confirmLoadBack(ctx)
-  await runStages(ctx, [
-    { name: 'loadback', title: 'loadback: migrated data into production beside the live data', run: loadbackStage, resume: reattachTarget },
-    { name: 'verify-hop2', title: 'verify-hop2: migrated staging ≡ production copy', run: fenceAndVerifyCopy, resume: reattachTarget },
-  ])
-  await hookOnce(ctx, 'beforeSwap')
-  await runStages(ctx, [{ name: 'swap', title: swapTitle(config, options), run: swapStage }])
   await manifest.update((m) => {
     m.verdict = 'verified'
     // The window: for a prestaged run from the refresh's start, else from the run's start, to the swap's end.
@@ -224,6 +221,27 @@ async function stages(ctx: RunContext): Promise<void> {
     m.window ??= { startedAt, endedAt, ms: Date.parse(endedAt) - Date.parse(startedAt) }
   })
   await hookOnce(ctx, 'afterSwap')
+}
+
+type OrderedStage = ReturnType<typeof runOrder>[number]
+
+/** The run's stages cut where something comes between them: a hook, the confirmation, the window's start. */
+function betweenPauses(order: readonly OrderedStage[]): OrderedStage[][] {
+  const groups: OrderedStage[][] = []
+  order.forEach((stage, i) => {
+    const pause = i === 0 || stage.hookBefore || stage.confirmBefore || (order[i - 1]!.prestage && !stage.prestage)
+    if (pause) groups.push([stage])
+    else groups.at(-1)!.push(stage)
+  })
+  return groups
+}
+
+async function beforeStage(ctx: RunContext, stage: OrderedStage): Promise<void> {
+  // Production is not read through the snapshot while it is written.
+  if (stage.confirmBefore) await closeSnapshot(ctx)
+  // A prestage runs beside the application: its beforeSnapshot (stop the app) waits for the refresh.
+  if (stage.hookBefore && !ctx.options.prestage) await hookOnce(ctx, stage.hookBefore)
+  if (stage.confirmBefore && ctx.manifest.data.stages[stage.name]?.status !== 'done') await confirmLoadBack(ctx)
 }
 
 /** Hop 1, then (rehearsals, --checkpoint) a checkpoint of the verified staging. */
@@ -317,11 +335,6 @@ function lastTimings(config: ParsedConfig, runId: string): { stage: StageName; m
   const previous = pastRuns(config.runDir, config.file, { before: runId })[0]
   if (!previous) return []
   return Object.entries(previous.stages).filter(([, r]) => r?.ms !== undefined).map(([stage, r]) => ({ stage: stage as StageName, ms: r!.ms! }))
-}
-
-function swapTitle(config: ParsedConfig, options: RunOptions): string {
-  if (config.target !== 'in-place') return 'swap: none (separate target)'
-  return options.rehearse ? 'swap: rehearsal, production not swapped (shadow dropped)' : 'swap: shadow becomes live, old data kept'
 }
 
 async function shutdown(ctx: RunContext, outcome: 'success' | 'failure'): Promise<void> {

@@ -5,12 +5,34 @@ import { driverFor } from '../drivers/registry.ts'
 import { describeEndpoint } from '../endpoint.ts'
 import { preflight, preflightStatus, preflightText } from '../preflight/preflight.ts'
 import { selectCarried } from '../snapshot/select-tables.ts'
+import { type RunStageName, runOrder } from '../stages.ts'
 import { loadbackEstimate } from './loadback-basis.ts'
 import { pastRuns } from './past-runs.ts'
 import { sampleReadRate } from './sample-rate.ts'
 
 /** A stage's expected time and the range it should fall in (seconds); `note` says what it rests on. */
 export interface StageEstimate { stage: string; seconds: number | null; low?: number; high?: number; note?: string }
+
+/**
+ * Seconds each stage takes before any rehearsal, `copy` being one bare read of the carried
+ * data; null: unknown until rehearsed. The factors over a bare read were measured on the
+ * Patchwork fixture (file writes and fsync, COPY FROM with index builds, checksums on both
+ * sides): rough by nature; a rehearsal is exact.
+ */
+const ROUGH_SECONDS: Record<RunStageName, (copy: number, config: ParsedConfig) => number | null> = {
+  snapshot: () => 0.1,
+  // Starting a server, the canary and the schema.
+  staging: (_copy, config) => (config.staging === 'ephemeral' ? 8 : 3),
+  dump: (copy) => copy * 2,
+  load: (copy) => copy * 6,
+  'verify-hop1': (copy) => copy * 2,
+  // Not in a plan: a plan is of a run without --prestage.
+  refresh: () => null,
+  migrate: () => null,
+  loadback: (copy) => copy * 9,
+  'verify-hop2': (copy) => copy * 2,
+  swap: (_copy, config) => (config.target === 'in-place' ? 1 : 0),
+}
 
 /** Per-worker read speed assumed when the sample cannot be trusted: a modest server's. */
 const FALLBACK_RATE = 30e6
@@ -86,22 +108,14 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
       : sample.untrusted ? `no trustworthy read sample (${sample.untrusted}): assuming ${FALLBACK_RATE / 1e6} MB/s per worker; run --rehearse for real numbers`
         : `a ${(sample.rate / 1e6).toPrecision(2)} MB/s read sample of ${largest!.schema}.${largest!.name} (no rehearsal yet: run --rehearse for real numbers)`
     const copy = rate ? Math.max(carriedBytes / (rate * jobs), (largest?.bytes ?? 0) / rate) : 0
-    // Factors over a bare read, measured on the Patchwork fixture (file writes and fsync, COPY
-    // FROM with index builds, checksums on both sides): rough by nature; a rehearsal is exact.
     // Before any rehearsal: within a factor of 2 either way at best.
     const rough = (stage: string, seconds: number): StageEstimate => ({ stage, seconds, low: seconds / 2, high: seconds * 2 })
     stages = [
       { stage: 'pre-flight', seconds: preflightSeconds, low: preflightSeconds / 2, high: preflightSeconds * 2, note: 'measured just now' },
-      rough('snapshot', 0.1),
-      // Starting a server, the canary and the schema.
-      rough('staging', config.staging === 'ephemeral' ? 8 : 3),
-      rough('dump', copy * 2),
-      rough('load', copy * 6),
-      rough('verify-hop1', copy * 2),
-      { stage: 'migrate', seconds: null, note: 'unknown until rehearsed' },
-      rough('loadback', copy * 9),
-      rough('verify-hop2', copy * 2),
-      rough('swap', config.target === 'in-place' ? 1 : 0),
+      ...runOrder({ prestaged: false }).map(({ name }) => {
+        const seconds = ROUGH_SECONDS[name](copy, config)
+        return seconds === null ? { stage: name, seconds, note: 'unknown until rehearsed' } : rough(name, seconds)
+      }),
       rough('report', 1),
     ]
   }

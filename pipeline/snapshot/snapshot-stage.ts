@@ -2,6 +2,7 @@ import { track, type RunContext } from '../context.ts'
 import type { TableInfo } from '../drivers/driver.ts'
 import { DrydockError } from '../errors.ts'
 import { tableKey } from '../run-dir.ts'
+import { stagesNeeding } from '../stages.ts'
 import { takeFence } from '../fence/fence.ts'
 import { selectCarried } from './select-tables.ts'
 
@@ -40,8 +41,8 @@ export async function resumeSnapshot(ctx: RunContext): Promise<void> {
   ctx.tables = Object.values(manifest.data.tables).map((t): TableInfo => ({
     schema: t.schema, name: t.name, estimatedRows: t.estimatedRows, bytes: t.bytes, primaryKey: t.primaryKey,
   }))
-  const done = (stage: 'dump' | 'load' | 'verify-hop1') => manifest.data.stages[stage]?.status === 'done'
-  if (done('dump') && done('load') && done('verify-hop1')) return
+  const readers = stagesNeeding('snapshot', { prestaged: manifest.data.prestage !== undefined })
+  if (readers.every((stage) => manifest.data.stages[stage]?.status === 'done')) return
   await openSourceSnapshot(ctx)
   const fingerprint = await ctx.snapshot!.holder.fingerprint(config.schemas)
   if (manifest.data.snapshot?.fingerprint && fingerprint !== manifest.data.snapshot.fingerprint) {

@@ -8,6 +8,7 @@ import { runCanary } from '../canary/canary.ts'
 import { copySchemaSection } from '../schema/schema-copy.ts'
 import { stagingHalfMigrated } from '../checkpoint/checkpoint.ts'
 import { rehearsesAside } from '../loadback/rehearsal-target.ts'
+import { stagesNeeding } from '../stages.ts'
 
 /**
  * Stage 3: a standalone staging database (a URL, or an ephemeral server started here) with
@@ -64,8 +65,8 @@ function productionBytes(ctx: RunContext): number {
 /** Resume: the staging this run set up, started again (ephemeral) or found again (URL). */
 export async function attachStaging(ctx: RunContext): Promise<void> {
   const { driver, config, manifest } = ctx
-  const needed = (['dump', 'load', 'verify-hop1', 'migrate', 'loadback', 'verify-hop2'] as const)
-    .some((stage) => manifest.data.stages[stage]?.status !== 'done')
+  const users = stagesNeeding('staging', { prestaged: manifest.data.prestage !== undefined })
+  const needed = users.some((stage) => manifest.data.stages[stage]?.status !== 'done')
   if (!needed) {
     // Past hop 2 staging is done with; a killed attempt may have left its server running.
     if (config.staging === 'ephemeral' && !ctx.options.keepStaging && existsSync(ctx.paths.stagingDir)) {
