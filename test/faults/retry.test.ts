@@ -6,7 +6,6 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import type { MysqlSession } from '../../pipeline/drivers/mysql/mysql-session.ts'
@@ -134,7 +133,8 @@ describe('PostgreSQL errors from the real server', () => {
     expect(t(terminated)).toBe(true)
     // Terminated while idle: the next statement finds the connection gone.
     const gone = await failing(async (s) => {
-      const ended = once(s.client, 'end')
+      // Only 'end': events.once would also reject on the FATAL 'error' the termination emits.
+      const ended = new Promise<void>((resolve) => s.client.once('end', () => resolve()))
       await pgh.sql(pgh.PG_ADMIN_DB, 'SELECT pg_terminate_backend($1)', [await pidOf(s)])
       await ended
       await s.client.query('SELECT 1')
@@ -223,7 +223,7 @@ describe('MySQL errors from the real server', () => {
     expect([(syntax as { errno?: number }).errno, t(syntax)]).toEqual([1064, false])
     const duplicate = await failing((s) => s.conn.query('INSERT INTO t VALUES (1)'))
     expect([(duplicate as { errno?: number }).errno, t(duplicate)]).toEqual([1062, false])
-    const login = await mysqlDriver.connect(parseEndpoint(`mysql://nobody_flt:wrong-pw@127.0.0.1:3306/${db}`, 'source')).then(() => undefined, (e: unknown) => e)
+    const login = await mysqlDriver.connect(parseEndpoint(`mysql://nobody_flt:wrong-pw@${my.MY_HOST}:${my.MY_PORT}/${db}`, 'source')).then(() => undefined, (e: unknown) => e)
     expect((login as DrydockError).code).toBe('DD_AUTH_FAILED')
     expect(t(login)).toBe(false)
     expect(t(Object.assign(new Error('Disk full'), { errno: 1021 }))).toBe(false)
