@@ -23,15 +23,16 @@ import { setIdleLimit } from '../../pipeline/faults/keep-alive.ts'
 import { hashSink, throttle } from './fault-helpers.ts'
 import { configIn, expectDrydockError, onlyRun, readManifest, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts'
+import { chosenEngines } from '../helpers/engine-choice.ts'
 import * as my from '../helpers/mysql.ts'
 import * as pg from '../helpers/postgres.ts'
 
 // Three times the ping interval of idleLimitSeconds: 1, so a busy 2-core machine's pauses do not look like idleness.
 const IDLE_CUT_MS = 3000
 
-const engines = [
+const ALL_ENGINES = [
   {
-    engine: 'postgres', helpers: pg, url: pg.pgUrl, port: pg.PG_PORT, prefix: pg.uniquePrefix('idle'),
+    engine: 'postgres', helpers: pg, url: pg.pgUrl, host: pg.PG_HOST, port: pg.PG_PORT, prefix: pg.uniquePrefix('idle'),
     seed: [
       'CREATE TABLE orders (id bigint PRIMARY KEY, customer text NOT NULL, total numeric(12, 2))',
       "INSERT INTO orders SELECT i, 'customer ' || i, i * 1.25 FROM generate_series(1, 3000) i",
@@ -41,7 +42,7 @@ const engines = [
     ],
   },
   {
-    engine: 'mysql', helpers: my, url: my.myUrl, port: my.MY_PORT, prefix: my.uniquePrefix('idle'),
+    engine: 'mysql', helpers: my, url: my.myUrl, host: my.MY_HOST, port: my.MY_PORT, prefix: my.uniquePrefix('idle'),
     seed: [
       'CREATE TABLE orders (id BIGINT PRIMARY KEY, customer VARCHAR(40) NOT NULL, total DECIMAL(12, 2), KEY orders_customer (customer))',
       "INSERT INTO orders SELECT seq, CONCAT('customer ', seq), seq * 1.25 FROM seq_1_to_3000",
@@ -50,6 +51,7 @@ const engines = [
     ],
   },
 ] as const
+const engines = chosenEngines(ALL_ENGINES, (e) => e.engine)
 
 afterAll(async () => {
   for (const e of engines) await e.helpers.dropDatabasesWithPrefix(e.prefix)
@@ -62,7 +64,7 @@ describe.each(engines)('$engine behind a proxy that cuts idle connections', (e) 
   const schemaOf = (db: string) => (e.engine === 'postgres' ? 'public' : db)
 
   beforeAll(async () => {
-    proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: e.port }, idleMs: IDLE_CUT_MS, cutKind: 'reset', lifetimeMs: 170_000 })
+    proxy = await startFaultProxy({ target: { host: e.host, port: e.port }, idleMs: IDLE_CUT_MS, cutKind: 'reset', lifetimeMs: 170_000 })
   })
   afterAll(async () => { await proxy.close() })
 
@@ -93,7 +95,7 @@ describe.each(engines)('$engine behind a proxy that cuts idle connections', (e) 
 
   it('a connection the network dropped silently: the next statement fails, transient, instead of waiting forever', async () => {
     const db = await source('stall')
-    const silent = await startFaultProxy({ target: { host: '127.0.0.1', port: e.port }, lifetimeMs: 60_000 })
+    const silent = await startFaultProxy({ target: { host: e.host, port: e.port }, lifetimeMs: 60_000 })
     setIdleLimit(1)
     const driver = await driverFor(e.engine)
     const session = await driver.connect(parseEndpoint(e.url(db).replace(`:${e.port}/`, `:${silent.port}/`), 'source'))
@@ -158,14 +160,14 @@ describe.each(engines)('$engine behind a proxy that cuts idle connections', (e) 
  * wait for the dump. The COPY on a broken connection used to emit its error before anything
  * listened and then never end: the dump hung with 0-byte .partial files.
  */
-describe('postgres: snapshot sessions terminated before the dump reads them', () => {
-  const prefix = engines[0].prefix
+describe.each(chosenEngines([ALL_ENGINES[0]], (e) => e.engine))('$engine: snapshot sessions terminated before the dump reads them', (postgres) => {
+  const prefix = postgres.prefix
   const backend = (s: Session) => ((s as PostgresSession).client as unknown as { processID: number }).processID
 
   async function run(tag: string, pick: (ctx: RunContext) => Session[]) {
     const db = `${prefix}_${tag}`
     await pg.createDatabase(db)
-    for (const statement of engines[0].seed) await pg.sql(db, statement)
+    for (const statement of postgres.seed) await pg.sql(db, statement)
     const before = await pg.tableDigests(db)
     const config = configIn(tempDir(`idle-kill-${tag}`), { source: pg.pgUrl(db), staging: pg.pgUrl(`${db}_stg`), hooks: { afterMigrate: 'true' } })
     let killed = 0

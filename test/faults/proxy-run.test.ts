@@ -14,6 +14,7 @@ import type { StageName } from '../../pipeline/errors.ts'
 import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
 import { configIn, expectDrydockError, onlyRun, readReport, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts'
+import { chosenEngines } from '../helpers/engine-choice.ts'
 import * as my from '../helpers/mysql.ts'
 import * as pg from '../helpers/postgres.ts'
 
@@ -23,9 +24,9 @@ const CUT_BYTES = 300_000
 /** An afterMigrate hook makes every table go back into production (none kept live on MySQL). */
 const COPY_ALL = { afterMigrate: 'true' }
 
-const engines = [
+const ALL_ENGINES = [
   {
-    engine: 'postgres', helpers: pg, port: pg.PG_PORT, prefix: pg.uniquePrefix('prun'),
+    engine: 'postgres', helpers: pg, host: pg.PG_HOST, port: pg.PG_PORT, prefix: pg.uniquePrefix('prun'),
     url: (db: string, port: number) => `postgres://postgres@127.0.0.1:${port}/${db}`,
     seed: `
       CREATE TABLE big (id bigint PRIMARY KEY, body text);
@@ -37,7 +38,7 @@ const engines = [
     exhausted: 'DD_TRANSIENT_EXHAUSTED',
   },
   {
-    engine: 'mysql', helpers: my, port: my.MY_PORT, prefix: my.uniquePrefix('prun'),
+    engine: 'mysql', helpers: my, host: my.MY_HOST, port: my.MY_PORT, prefix: my.uniquePrefix('prun'),
     url: (db: string, port: number) => `mysql://root@127.0.0.1:${port}/${db}`,
     seed: `
       CREATE TABLE big (id BIGINT PRIMARY KEY, body TEXT);
@@ -49,10 +50,10 @@ const engines = [
     exhausted: 'DD_SNAPSHOT_LOST',
   },
 ] as const
+const engines = chosenEngines(ALL_ENGINES, (e) => e.engine)
 
 afterAll(async () => {
-  await pg.dropDatabasesWithPrefix(engines[0].prefix)
-  await my.dropDatabasesWithPrefix(engines[1].prefix)
+  for (const e of engines) await e.helpers.dropDatabasesWithPrefix(e.prefix)
   removeTempDirs()
 })
 
@@ -80,8 +81,8 @@ describe.each(engines)('$engine: a whole run through fault proxies', (e) => {
   let production: FaultProxy
   let staging: FaultProxy
   beforeAll(async () => {
-    production = await startFaultProxy({ target: { host: '127.0.0.1', port: e.port }, lifetimeMs: 600_000 })
-    staging = await startFaultProxy({ target: { host: '127.0.0.1', port: e.port }, lifetimeMs: 600_000 })
+    production = await startFaultProxy({ target: { host: e.host, port: e.port }, lifetimeMs: 600_000 })
+    staging = await startFaultProxy({ target: { host: e.host, port: e.port }, lifetimeMs: 600_000 })
   })
   afterAll(async () => {
     await production.close()

@@ -21,6 +21,7 @@ import { type RetryInfo, withRetry, withRetrySession } from '../../pipeline/faul
 import { fileToTable } from '../../pipeline/load/file-to-table.ts'
 import { expectDrydockError, removeTempDirs, tempDir } from '../helpers/drydock.ts'
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts'
+import { chosenEngines } from '../helpers/engine-choice.ts'
 import * as my from '../helpers/mysql.ts'
 import * as pg from '../helpers/postgres.ts'
 import { hashSink, sleep, socketTimer, throttle } from './fault-helpers.ts'
@@ -32,6 +33,7 @@ interface EngineUnderTest {
   readonly name: string
   readonly server: string
   readonly driver: Driver
+  readonly host: string
   readonly port: number
   readonly helpers: typeof pg | typeof my
   readonly url: (db: string) => string
@@ -40,24 +42,28 @@ interface EngineUnderTest {
   readonly schemaOf: (db: string) => string
   readonly localPort: (session: Session) => number
   readonly sleep: (session: Session, seconds: number) => Promise<unknown>
+  /** Text only the checksum's statement sends. */
+  readonly checksumMarker: string
 }
 
-const engines: EngineUnderTest[] = [
+const engines = chosenEngines<EngineUnderTest>([
   {
-    name: 'PostgreSQL', server: 'PostgreSQL', driver: postgresDriver, port: 5432, helpers: pg, url: pg.pgUrl, prefix: pg.uniquePrefix('flt'),
+    name: 'PostgreSQL', server: 'PostgreSQL', driver: postgresDriver, host: pg.PG_HOST, port: pg.PG_PORT, helpers: pg, url: pg.pgUrl, prefix: pg.uniquePrefix('flt'),
     rows: `INSERT INTO big SELECT i, repeat(md5(i::text), 8), CASE WHEN i % 7 = 0 THEN NULL ELSE E'tab\\there' END FROM generate_series(1, ${ROWS}) i`,
     schemaOf: () => 'public',
+    checksumMarker: 'hashtextextended(',
     localPort: (s) => ((s as PostgresSession).client as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort,
     sleep: (s, seconds) => (s as PostgresSession).client.query(`SELECT pg_sleep(${seconds})`),
   },
   {
-    name: 'MariaDB', server: 'MySQL', driver: mysqlDriver, port: 3306, helpers: my, url: my.myUrl, prefix: my.uniquePrefix('flt'),
+    name: 'MariaDB', server: 'MySQL', driver: mysqlDriver, host: my.MY_HOST, port: my.MY_PORT, helpers: my, url: my.myUrl, prefix: my.uniquePrefix('flt'),
     rows: `INSERT INTO big SELECT seq, REPEAT(MD5(seq), 8), IF(seq % 7 = 0, NULL, 'tab\\there "q"') FROM seq_1_to_${ROWS}`,
     schemaOf: (db) => db,
+    checksumMarker: 'CONV(LEFT(SHA1(',
     localPort: (s) => ((s as MysqlSession).conn.raw as unknown as { stream: { localPort: number } }).stream.localPort,
     sleep: (s, seconds) => (s as MysqlSession).conn.query(`DO SLEEP(${seconds})`),
   },
-]
+], (e) => (e.name === 'PostgreSQL' ? 'postgres' : 'mysql'))
 
 afterAll(async () => {
   for (const e of engines) await e.helpers.dropDatabasesWithPrefix(e.prefix)
@@ -102,7 +108,7 @@ describe.each(engines)('$name behind a misbehaving network', (e) => {
 
   describe('a proxy that drops connections idle for 2 s', () => {
     let proxy: FaultProxy
-    beforeAll(async () => { proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: e.port }, idleMs: 2000, lifetimeMs: 60_000 }) })
+    beforeAll(async () => { proxy = await startFaultProxy({ target: { host: e.host, port: e.port }, idleMs: 2000, lifetimeMs: 60_000 }) })
     afterAll(async () => { await proxy.close() })
 
     it('lets a slow multi-MB COPY TO through (bytes flow, so it is never idle)', async () => {
@@ -151,7 +157,7 @@ describe.each(engines)('$name behind a misbehaving network', (e) => {
 
   describe('cuts and refusals, recovered by withRetry on new connections', () => {
     let proxy: FaultProxy
-    beforeAll(async () => { proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: e.port }, lifetimeMs: 60_000 }) })
+    beforeAll(async () => { proxy = await startFaultProxy({ target: { host: e.host, port: e.port }, lifetimeMs: 60_000 }) })
     afterAll(async () => { await proxy.close() })
 
     it('a dump cut after 1 MB is done again on a new connection; a load cut after 1 MB too; checksums equal', async () => {
@@ -176,14 +182,15 @@ describe.each(engines)('$name behind a misbehaving network', (e) => {
 
     it('a checksum whose connection is cut mid-query is done again', async () => {
       let attempts = 0
+      const cutsBefore = proxy.stats.cutQuery
+      // Cut when the checksum's statement crosses the proxy, not after a delay: on a busy machine
+      // a timer can fire before the query is sent or after its answer came back.
+      proxy.armCutOnQuery(e.checksumMarker, 1)
       const sum = await withRetrySession('checksum public.big', { connect: () => driver.connect(via(proxy, src)), isTransient: driver.isTransient! }, async (s) => {
         attempts++
-        if (attempts === 1) setTimeout(() => proxy.cutAll(), 5)
-        const pending = s.checksum(TABLE)
-        pending.catch(() => {}) // rejected before it is awaited below: not an unhandled rejection
-        if (attempts === 1) await e.sleep(s, 0.2).catch(() => {})
-        return pending
+        return s.checksum(TABLE)
       }, { baseMs: 50 })
+      expect(proxy.stats.cutQuery - cutsBefore).toBe(1)
       expect(attempts).toBe(2)
       expect(sum).toEqual(await checksumDirect(src))
     })

@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import type { MysqlSession } from '../../pipeline/drivers/mysql/mysql-session.ts'
 import { postgresDriver } from '../../pipeline/drivers/postgres/postgres-driver.ts'
@@ -122,8 +122,10 @@ describe('PostgreSQL errors from the real server', () => {
       const pid = await pidOf(s)
       // A handler from the start: the rejection may come before the await below.
       const pending = s.client.query('SELECT pg_sleep(5)').then(() => undefined, (e: unknown) => e)
-      await new Promise((r) => setTimeout(r, 100))
-      await pgh.sql('postgres', 'SELECT pg_terminate_backend($1)', [pid])
+      await vi.waitFor(async () => expect(await pgh.sql(pgh.PG_ADMIN_DB,
+        "SELECT 1 AS running FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query = 'SELECT pg_sleep(5)'", [pid])).toHaveLength(1),
+      { timeout: 10_000, interval: 20 })
+      await pgh.sql(pgh.PG_ADMIN_DB, 'SELECT pg_terminate_backend($1)', [pid])
       const error = await pending
       if (error) throw error
     })
@@ -131,8 +133,10 @@ describe('PostgreSQL errors from the real server', () => {
     expect(t(terminated)).toBe(true)
     // Terminated while idle: the next statement finds the connection gone.
     const gone = await failing(async (s) => {
-      await pgh.sql('postgres', 'SELECT pg_terminate_backend($1)', [await pidOf(s)])
-      await new Promise((r) => setTimeout(r, 100))
+      // Only 'end': events.once would also reject on the FATAL 'error' the termination emits.
+      const ended = new Promise<void>((resolve) => s.client.once('end', () => resolve()))
+      await pgh.sql(pgh.PG_ADMIN_DB, 'SELECT pg_terminate_backend($1)', [await pidOf(s)])
+      await ended
       await s.client.query('SELECT 1')
     })
     expect(gone).toBeInstanceOf(Error)
@@ -187,7 +191,9 @@ describe('MySQL errors from the real server', () => {
     const killed = await failing(async (s) => {
       const [{ id }] = await s.conn.query('SELECT CONNECTION_ID() AS id') as [{ id: string }]
       const pending = s.conn.query('DO SLEEP(5)').then(() => undefined, (e: unknown) => e)
-      await new Promise((r) => setTimeout(r, 100))
+      await vi.waitFor(async () => expect(await my.sql(null,
+        "SELECT 1 AS running FROM information_schema.PROCESSLIST WHERE ID = ? AND INFO = 'DO SLEEP(5)'", [Number(id)])).toHaveLength(1),
+      { timeout: 10_000, interval: 20 })
       await my.sql(null, `KILL CONNECTION ${Number(id)}`)
       const error = await pending
       if (error) throw error
@@ -217,7 +223,7 @@ describe('MySQL errors from the real server', () => {
     expect([(syntax as { errno?: number }).errno, t(syntax)]).toEqual([1064, false])
     const duplicate = await failing((s) => s.conn.query('INSERT INTO t VALUES (1)'))
     expect([(duplicate as { errno?: number }).errno, t(duplicate)]).toEqual([1062, false])
-    const login = await mysqlDriver.connect(parseEndpoint(`mysql://nobody_flt:wrong-pw@127.0.0.1:3306/${db}`, 'source')).then(() => undefined, (e: unknown) => e)
+    const login = await mysqlDriver.connect(parseEndpoint(`mysql://nobody_flt:wrong-pw@${my.MY_HOST}:${my.MY_PORT}/${db}`, 'source')).then(() => undefined, (e: unknown) => e)
     expect((login as DrydockError).code).toBe('DD_AUTH_FAILED')
     expect(t(login)).toBe(false)
     expect(t(Object.assign(new Error('Disk full'), { errno: 1021 }))).toBe(false)

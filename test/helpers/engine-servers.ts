@@ -1,6 +1,7 @@
 /** One face for both test servers (databases, digests, sessions), so a behaviour's suite runs per engine; engines.ts adds the small app and its upgrade. */
 import * as my from './mysql.ts'
 import * as pg from './postgres.ts'
+import { chosenEngines } from './engine-choice.ts'
 
 export interface TestEngine {
   readonly name: 'postgres' | 'mysql'
@@ -34,7 +35,7 @@ const postgres: TestEngine = {
   seedSql: (rows) => `CREATE TABLE public.item (id serial PRIMARY KEY, label text NOT NULL);
     INSERT INTO public.item (label) SELECT repeat(md5(i::text), 4) FROM generate_series(1, ${rows}) i;`,
   shellSql: (database, statement) => `psql -h ${pg.PG_HOST} -p ${pg.PG_PORT} -U ${pg.PG_USER} -d "${database}" -v ON_ERROR_STOP=1 -c "${statement}"`,
-  sessionsInTransaction: async (database) => Number((await pg.sql('postgres',
+  sessionsInTransaction: async (database) => Number((await pg.sql(pg.PG_ADMIN_DB,
     "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'", [database]))[0]?.n),
   sql: (database, text) => pg.sql(database, text),
 }
@@ -56,5 +57,6 @@ const mysql: TestEngine = {
     'SELECT count(*) AS n FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = ?', [database]))[0]?.n),
 }
 
-export const ENGINES: readonly TestEngine[] = [postgres, mysql]
+/** Both engines, or those DD_TEST_ENGINES names. */
+export const ENGINES: readonly TestEngine[] = chosenEngines([postgres, mysql], (e) => e.name)
 

@@ -4,6 +4,7 @@
  */
 import * as my from './mysql.ts'
 import * as pg from './postgres.ts'
+import { chosenEngines } from './engine-choice.ts'
 import { createAppDatabase } from './fixture.ts'
 
 export interface TestEngine {
@@ -76,4 +77,5 @@ INSERT INTO audit (what) VALUES ('upgraded');
   query: (database, text) => my.sql(database, text),
 }
 
-export const ENGINES: readonly TestEngine[] = [POSTGRES, MARIADB]
+/** Both engines, or those DD_TEST_ENGINES names. */
+export const ENGINES: readonly TestEngine[] = chosenEngines([POSTGRES, MARIADB], (e) => e.engine)

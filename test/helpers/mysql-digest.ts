@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { ident, MY_HOST, MY_PORT, MY_USER, sql } from './mysql.ts'
+import { ident, MY_HOST, MY_PASSWORD, MY_PORT, MY_USER, sql } from './mysql.ts'
 
 const run = promisify(execFile)
 
@@ -28,7 +28,7 @@ async function schemaDump(database: string): Promise<string> {
   const { stdout } = await run('mariadb-dump', [
     `--host=${MY_HOST}`, `--port=${MY_PORT}`, `--user=${MY_USER}`, '--no-data', '--routines', '--events', '--triggers',
     '--skip-dump-date', '--skip-comments', '--skip-opt', '--create-options', '--quote-names', '--tz-utc', database,
-  ], { maxBuffer: 64 << 20 })
+  ], { maxBuffer: 64 << 20, env: { ...process.env, ...(MY_PASSWORD !== undefined ? { MYSQL_PWD: MY_PASSWORD } : {}) } })
   return normalise(stdout, database).replace(/ AUTO_INCREMENT=\d+/g, '')
 }
 

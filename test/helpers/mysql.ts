@@ -1,13 +1,16 @@
 /**
- * The local MariaDB test server (127.0.0.1:3306, root, no password): databases named per test
- * file, short-lived connections, and byte-exact views of schema and rows.
+ * The MariaDB test server (DD_MYSQL_URL, default mysql://root@127.0.0.1:3306/, no password):
+ * databases named per test file, short-lived connections, and byte-exact views of schema and rows.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import mysql from 'mysql2/promise'
+import { serverFromEnv } from './server-url.ts'
 
-export const MY_HOST = '127.0.0.1'
-export const MY_PORT = 3306
-export const MY_USER = 'root'
+const SERVER = serverFromEnv('DD_MYSQL_URL', 'mysql://root@127.0.0.1:3306/', 3306)
+export const MY_HOST = SERVER.host
+export const MY_PORT = SERVER.port
+export const MY_USER = SERVER.user
+export const MY_PASSWORD = SERVER.password
 
 export type Row = Record<string, string | null>
 
@@ -16,7 +19,7 @@ export function uniquePrefix(tag: string): string {
   return `dd_m_${tag}_${randomBytes(3).toString('hex')}`
 }
 
-export function myUrl(database: string, auth = MY_USER): string {
+export function myUrl(database: string, auth = SERVER.auth): string {
   return `mysql://${auth}@${MY_HOST}:${MY_PORT}/${encodeURIComponent(database)}`
 }
 
@@ -27,7 +30,7 @@ export function ident(name: string): string {
 /** Opens a connection (UTC, utf8mb4, every value as raw text), runs `work`, always closes it. */
 export async function withConn<T>(database: string | null, work: (c: mysql.Connection) => Promise<T>): Promise<T> {
   const conn = await mysql.createConnection({
-    host: MY_HOST, port: MY_PORT, user: MY_USER, ...(database ? { database } : {}),
+    host: MY_HOST, port: MY_PORT, user: MY_USER, ...(MY_PASSWORD !== undefined ? { password: MY_PASSWORD } : {}), ...(database ? { database } : {}),
     charset: 'UTF8MB4_GENERAL_CI', multipleStatements: true, typeCast: (field) => field.string('utf8'),
   })
   try {

@@ -1,15 +1,20 @@
 /**
- * The local PostgreSQL 15 test server (127.0.0.1:5432, user postgres, trust auth): databases
- * named per test file, short-lived connections, and text-exact views of schema and rows.
+ * The PostgreSQL 15 test server (DD_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres,
+ * trust auth): databases named per test file, short-lived connections, and text-exact views of
+ * schema and rows.
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { serverFromEnv } from './server-url.ts'
 
-export const PG_HOST = '127.0.0.1'
-export const PG_PORT = 5432
-export const PG_USER = 'postgres'
+const SERVER = serverFromEnv('DD_PG_URL', 'postgres://postgres@127.0.0.1:5432/postgres', 5432)
+export const PG_HOST = SERVER.host
+export const PG_PORT = SERVER.port
+export const PG_USER = SERVER.user
+/** The database that always exists (where CREATE DATABASE and pg_stat_activity queries run). */
+export const PG_ADMIN_DB = SERVER.database ?? 'postgres'
 
 const run = promisify(execFile)
 
@@ -21,7 +26,7 @@ export function uniquePrefix(tag: string): string {
   return `dd_t_${tag}_${randomBytes(3).toString('hex')}`
 }
 
-export function pgUrl(database: string, auth = PG_USER): string {
+export function pgUrl(database: string, auth = SERVER.auth): string {
   return `postgres://${auth}@${PG_HOST}:${PG_PORT}/${database}`
 }
 
@@ -40,7 +45,7 @@ export async function withClient<T>(database: string, work: (client: pg.Client) 
     host: options.host ?? PG_HOST,
     port: options.port ?? PG_PORT,
     user: options.user ?? PG_USER,
-    ...(options.password !== undefined ? { password: options.password } : {}),
+    ...(options.password !== undefined ? { password: options.password } : options.user === undefined && SERVER.password !== undefined ? { password: SERVER.password } : {}),
     database,
     types: RAW_TEXT,
     application_name: 'drydock-test',
@@ -72,24 +77,24 @@ function literal(text: string): string {
 }
 
 export async function createDatabase(name: string): Promise<void> {
-  await sql('postgres', `CREATE DATABASE ${ident(name)} TEMPLATE template0 ENCODING 'UTF8'`)
+  await sql(PG_ADMIN_DB, `CREATE DATABASE ${ident(name)} TEMPLATE template0 ENCODING 'UTF8'`)
 }
 
 /** Names of the databases that start with `prefix` (literally: `_` is no wildcard here), sorted. */
 export async function databasesWithPrefix(prefix: string): Promise<string[]> {
-  const rows = await sql('postgres', 'SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1 ORDER BY 1', [prefix])
+  const rows = await sql(PG_ADMIN_DB, 'SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1 ORDER BY 1', [prefix])
   return rows.map((r) => r.datname!)
 }
 
 export async function databaseExists(name: string): Promise<boolean> {
-  return (await sql('postgres', 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length === 1
+  return (await sql(PG_ADMIN_DB, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length === 1
 }
 
 /** afterAll: drops every database of the file (live, staging, shadow, backup, rejected). */
 export async function dropDatabasesWithPrefix(prefix: string): Promise<void> {
   if (!/^dd_t_/.test(prefix)) throw new Error(`refusing to drop databases for prefix ${prefix}`)
   for (const name of await databasesWithPrefix(prefix)) {
-    await sql('postgres', `DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)
+    await sql(PG_ADMIN_DB, `DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)
   }
 }
 
@@ -97,7 +102,7 @@ export async function dropDatabasesWithPrefix(prefix: string): Promise<void> {
 export async function schemaDump(database: string, excludeTables: readonly string[] = []): Promise<string> {
   const args = ['-h', PG_HOST, '-p', String(PG_PORT), '-U', PG_USER, '--schema-only', '--no-password',
     ...excludeTables.map((t) => `--exclude-table=${t}`), database]
-  const { stdout } = await run('pg_dump', args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PGAPPNAME: 'drydock-test' } })
+  const { stdout } = await run('pg_dump', args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PGAPPNAME: 'drydock-test', ...(SERVER.password !== undefined ? { PGPASSWORD: SERVER.password } : {}) } })
   return stdout.split('\n').filter((line) => !line.startsWith('--') && !/^\\(un)?restrict /.test(line)).join('\n')
 }
 
@@ -151,6 +156,6 @@ export async function databaseState(database: string): Promise<{ schema: string;
 
 /** Sessions drydock left connected to a database (its sessions set application_name). */
 export async function drydockSessions(database: string): Promise<number> {
-  const rows = await sql('postgres', `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'drydock'`, [database])
+  const rows = await sql(PG_ADMIN_DB, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'drydock'`, [database])
   return Number(rows[0]?.n)
 }

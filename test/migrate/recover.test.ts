@@ -13,10 +13,11 @@ import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
 import {
   configIn, expectDrydockError, onlyRun, readManifest, REPO, removeTempDirs, RUN_OPTIONS, runCli, tempDir, writeFile,
 } from '../helpers/drydock.ts'
+import { chosenEngines } from '../helpers/engine-choice.ts'
 import * as my from '../helpers/mysql.ts'
 import * as pg from '../helpers/postgres.ts'
 
-const engines = [
+const ALL_ENGINES = [
   {
     engine: 'postgres',
     helpers: pg,
@@ -44,10 +45,10 @@ const engines = [
     duplicate: /Duplicate column name 'diff'/,
   },
 ] as const
+const engines = chosenEngines(ALL_ENGINES, (e) => e.engine)
 
 afterAll(async () => {
-  await pg.dropDatabasesWithPrefix(engines[0].prefix)
-  await my.dropDatabasesWithPrefix(engines[1].prefix)
+  for (const e of engines) await e.helpers.dropDatabasesWithPrefix(e.prefix)
   removeTempDirs()
 })
 

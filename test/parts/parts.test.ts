@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
 import type { Manifest } from '../../pipeline/run-dir.ts'
 import { configIn, onlyRun, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
+import { chosenEngines } from '../helpers/engine-choice.ts'
 import * as my from '../helpers/mysql.ts'
 import * as pg from '../helpers/postgres.ts'
 
@@ -18,7 +19,7 @@ const PART_BYTES = 512 * 1024
 /** Any afterMigrate hook makes every table go back into production (no table kept live on MySQL). */
 const COPY_ALL = { afterMigrate: 'true' }
 
-const engines = [
+const ALL_ENGINES = [
   {
     engine: 'postgres',
     helpers: pg,
@@ -54,10 +55,10 @@ const engines = [
     nokeySplits: 'whole',
   },
 ] as const
+const engines = chosenEngines(ALL_ENGINES, (e) => e.engine)
 
 afterAll(async () => {
-  await pg.dropDatabasesWithPrefix(engines[0].prefix)
-  await my.dropDatabasesWithPrefix(engines[1].prefix)
+  for (const e of engines) await e.helpers.dropDatabasesWithPrefix(e.prefix)
   removeTempDirs()
 })
 

@@ -1,6 +1,6 @@
 /**
  * The "window vs in place" section of bench/results.md from the window bench's results: the
- * issue's targets as ratios (pure functions, no servers: test/bench/window-report.test.ts).
+ * issue's targets as ratios (pure functions, no servers: test/unit/window-report.test.ts).
  */
 
 export interface RunTimes {

@@ -4,8 +4,8 @@ import type { ReplicaLag } from '../../pipeline/drivers/driver.ts'
 import { lagFromSamples } from '../../pipeline/drivers/postgres/postgres-replica-lag.ts'
 import { throttleTransform, TokenBucket } from '../../pipeline/throttle/rate-limit.ts'
 import { ReplicaLagWatcher } from '../../pipeline/throttle/replica-lag.ts'
-import { FakeClock } from './fake-clock.ts'
-import { countingSource, randomChunks, type Received, recordingSink } from './streams.ts'
+import { FakeClock } from '../throttle/fake-clock.ts'
+import { countingSource, randomChunks, type Received, recordingSink } from '../throttle/streams.ts'
 
 type Logged = { kind: 'warning' | 'info'; message: string }
 

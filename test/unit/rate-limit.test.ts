@@ -1,8 +1,8 @@
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, it } from 'vitest'
 import { systemClock, throttleTransform, TokenBucket } from '../../pipeline/throttle/rate-limit.ts'
-import { FakeClock } from './fake-clock.ts'
-import { countingSource, maxInWindow, randomChunks, type Received, recordingSink } from './streams.ts'
+import { FakeClock } from '../throttle/fake-clock.ts'
+import { countingSource, maxInWindow, randomChunks, type Received, recordingSink } from '../throttle/streams.ts'
 
 const RATE = 1_000_000 // bytes per second
 

@@ -4,9 +4,9 @@ import { parseConfig } from '../../pipeline/config.ts'
 import type { Driver, ReplicaLag } from '../../pipeline/drivers/driver.ts'
 import { type Endpoint, parseEndpoint } from '../../pipeline/endpoint.ts'
 import { startThrottle, type ThrottleContext } from '../../pipeline/throttle/throttle.ts'
-import { eventLog } from './events.ts'
-import { FakeClock } from './fake-clock.ts'
-import { countingSource, randomChunks, type Received, recordingSink } from './streams.ts'
+import { eventLog } from '../throttle/events.ts'
+import { FakeClock } from '../throttle/fake-clock.ts'
+import { countingSource, randomChunks, type Received, recordingSink } from '../throttle/streams.ts'
 
 const logs: ReturnType<typeof eventLog>[] = []
 afterEach(() => { logs.splice(0).forEach((l) => l.remove()) })
