@@ -1,10 +1,20 @@
 import type { SequenceValue } from '../drivers/driver.ts'
 import type { Mismatch } from './checksum-all.ts'
 
+/** One compared object as the report lists it: its state on each side (null: missing there). */
+export interface ObjectItem {
+  readonly name: string
+  readonly before: string | null
+  readonly after: string | null
+  readonly equal: boolean
+}
+
 /** What a hop (or --verify) found comparing objects other than tables' rows: sequences, materialized views. */
 export interface ObjectCheck {
   readonly compared: number
   readonly mismatches: readonly Mismatch[]
+  /** Every compared object (manifests written before this field have only the mismatches). */
+  readonly items?: readonly ObjectItem[]
 }
 
 /**
@@ -14,6 +24,8 @@ export interface ObjectCheck {
 export const sequenceKey = (s: SequenceValue, byName: boolean): string => (byName ? s.name : `${s.schema}.${s.name}`)
 
 const stateText = (s: SequenceValue) => `${s.lastValue}${s.isCalled ? '' : ' (not called)'}`
+// An AUTO_INCREMENT counter (no definition of its own) holds the next value it hands out.
+const itemText = (s: SequenceValue) => (s.options === undefined && !s.isCalled ? `next ${s.lastValue}` : stateText(s))
 
 /** Every sequence on both sides with the same value, called state and definition. */
 export function compareSequences(
@@ -23,6 +35,7 @@ export function compareSequences(
   const right = new Map(actual.map((s) => [sequenceKey(s, byName), s]))
   const keys = [...new Set([...left.keys(), ...right.keys()])].sort()
   const mismatches: Mismatch[] = []
+  const items: ObjectItem[] = []
   for (const key of keys) {
     const a = left.get(key)
     const b = right.get(key)
@@ -32,6 +45,7 @@ export function compareSequences(
         ? `sequence at ${stateText(a)} on ${names[0]}, ${stateText(b)} on ${names[1]}`
         : (a.options ?? '') !== (b.options ?? '') ? `sequence defined as ${a.options ?? '–'} on ${names[0]}, ${b.options ?? '–'} on ${names[1]}` : undefined
     if (detail) mismatches.push({ table: key, detail })
+    items.push({ name: key, before: a ? itemText(a) : null, after: b ? itemText(b) : null, equal: !detail })
   }
-  return { compared: keys.length, mismatches }
+  return { compared: keys.length, mismatches, items }
 }
