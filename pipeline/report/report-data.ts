@@ -1,6 +1,7 @@
 import type { TableChecksum } from '../drivers/driver.ts'
 import type { Manifest, PartRecord } from '../run-dir.ts'
 import { migrationReport } from './report-migration.ts'
+import { objectRows } from './report-objects.ts'
 import type { SchemaDiff } from './schema-diff.ts'
 import { refreshReport } from './report-refresh.ts'
 import { holdings, nextCommands, signoffFacts } from './report-signoff.ts'
@@ -66,11 +67,14 @@ export function reportData(m: Manifest, now = new Date(), runDir?: string) {
     hop1: {
       tables: hop1, verified: hop1.filter((t) => t.check === 'ok').length,
       sequences: m.sequenceChecks?.hop1 ?? null, materializedViews: m.materializedViewChecks?.hop1 ?? null,
+      objects: objectRows({ sequences: m.sequenceChecks?.hop1 ?? null, materializedViews: m.materializedViewChecks?.hop1 ?? null }),
     },
     steps: m.steps,
     hop2: {
       tables: hop2, verified: hop2.filter((t) => t.check === 'ok' || t.check === 'kept').length,
       sequences: m.sequenceChecks?.hop2 ?? null, materializedViews: m.materializedViewChecks?.hop2 ?? null,
+      // Each sequence and materialized view with its value on both sides, differing ones first.
+      objects: objectRows({ sequences: m.sequenceChecks?.hop2 ?? null, materializedViews: m.materializedViewChecks?.hop2 ?? null }, m.sequencesBehind),
     },
     // Sequences the migration left at or below their column's largest value, with the fix.
     sequencesBehind: m.sequencesBehind ?? [],

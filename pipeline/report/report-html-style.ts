@@ -39,6 +39,9 @@ tr.row-kept td.check { color: var(--ok); }
 tr.row-mismatch { background: #fde8eb; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 tr.row-mismatch td.check { color: var(--bad); }
 tr.row-not-run td.check { color: var(--muted); }
+tr.row-behind { background: #fff4d6; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+tr.row-behind td.check { color: var(--warn); }
+details.objects > summary { cursor: pointer; font-weight: 600; margin: 10px 0 6px; }
 .tag { display: inline-block; font-size: .75rem; font-weight: 700; padding: 1px 6px; border-radius: 4px; margin-left: 6px; border: 1px solid currentColor; white-space: nowrap; }
 .tag-new { color: #1d5fb8; }
 .tag-dropped { color: var(--warn); }

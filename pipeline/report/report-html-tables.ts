@@ -13,7 +13,7 @@ const MARK: Record<Check, { text: string; title: string }> = {
 
 interface Column { head: string; num?: boolean }
 
-function htmlTable(caption: string, columns: Column[], rows: { cls?: string; cells: string[] }[]): string {
+export function htmlTable(caption: string, columns: Column[], rows: { cls?: string; cells: string[] }[]): string {
   const head = columns.map((c) => el('th', { scope: 'col', class: c.num ? 'num' : undefined }, esc(c.head))).join('')
   const body = rows.map((r) => el('tr', { class: r.cls }, r.cells.join(''))).join('\n')
   return `<table>\n<caption>${esc(caption)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`

@@ -4,6 +4,7 @@ import type { ReportData } from './report-data.ts'
 import { REPORT_CSS } from './report-html-style.ts'
 import { migrationHtml } from './report-migration.ts'
 import { hop1Table, hop2Table, stepsTable } from './report-html-tables.ts'
+import { objectsHtml } from './report-objects-render.ts'
 import { timelineSvg } from './report-html-timeline.ts'
 import { shadowLabel, swapPathLine } from './report-swap-path.ts'
 import { replicationHtml } from '../replication/replication-report.ts'
@@ -80,11 +81,11 @@ export function reportHtml(r: ReportData): string {
     section('Run', facts(r)),
     section('Sign-off', signoff(r)),
     section('Timeline', `<figure>${timelineSvg(r)}<figcaption>Stages in order, bar length proportional to duration; total ${esc(formatSeconds(r.totalMs))}.</figcaption></figure>`),
-    section('Hop 1: production snapshot → staging', hop1Table(r)),
+    section('Hop 1: production snapshot → staging', hop1Table(r) + objectsHtml(r.hop1.objects, ['production (snapshot)', 'staging'])),
     section('Migration steps', r.steps.length ? stepsTable(r) : '<p>No migration steps ran.</p>'),
     ...migrationHtml(r),
     ...(r.schemaDiff ? [section('Schema change', schemaDiffHtml(r.schemaDiff))] : []),
-    section('Hop 2: migrated staging → production copy', (r.hop2.tables.length ? hop2Table(r) : '<p>Not reached: no migrated tables were loaded back.</p>') + keptNote(r)),
+    section('Hop 2: migrated staging → production copy', (r.hop2.tables.length ? hop2Table(r) : '<p>Not reached: no migrated tables were loaded back.</p>') + objectsHtml(r.hop2.objects, ['staging (migrated)', 'production copy']) + keptNote(r)),
     ...(r.replication ? [section('Replication', replicationHtml(r.replication)!)] : []),
     `<section class="explain">\n<h2>How verification works</h2>\n<p>${esc(EXPLAIN.replace(/\n/g, ' '))}</p>\n</section>`,
     `<footer>drydock report, schema version ${esc(r.schemaVersion)} · the same data is in report.json beside this file.</footer>`,

@@ -2,7 +2,7 @@ import { formatBytes, formatSeconds } from '../util/files.ts'
 import type { Check, ReportData } from './report-data.ts'
 import { replicationMarkdown } from '../replication/replication-report.ts'
 import { migrationMarkdown } from './report-migration.ts'
-import type { ObjectCheck } from '../run-state/check-records.ts'
+import { objectsMarkdown } from './report-objects-render.ts'
 import { refreshMarkdown } from './report-refresh.ts'
 import { shadowLabel, swapPathLine } from './report-swap-path.ts'
 
@@ -17,19 +17,6 @@ export function markdownTable(head: string[], rows: string[][]): string {
 }
 
 const digest = (c: { rows: number; digest: string } | null) => (c ? `${c.rows} rows · ${c.digest}` : '–')
-
-type HopObjects = { sequences: ObjectCheck | null; materializedViews: ObjectCheck | null }
-
-/** Below a hop's tables: how its sequences and materialized views compared. */
-function objectLines(hop: HopObjects): string[] {
-  const lines: string[] = []
-  for (const [what, check] of [['Sequences', hop.sequences], ['Materialized views', hop.materializedViews]] as const) {
-    if (!check || check.compared === 0) continue
-    const bad = check.mismatches.length
-    lines.push(`- ${what}: ${check.compared - bad}/${check.compared} equal ${bad ? '✗' : '✓'}`, ...check.mismatches.map((m) => `  - ${m.table}: ${m.detail}`))
-  }
-  return lines.length ? ['', ...lines] : []
-}
 
 /** report.md: what a person reads to sign the upgrade off. */
 export function reportMarkdown(r: ReportData): string {
@@ -54,7 +41,7 @@ export function reportMarkdown(r: ReportData): string {
       t.table, t.carried ? String(t.rows ?? '–') : 'left out', t.carried ? formatBytes(t.bytes) : '–',
       digest(t.production), digest(t.staging), MARK[t.check],
     ])))
-  parts.push(...objectLines(r.hop1))
+  parts.push(...objectsMarkdown(r.hop1.objects, ['production', 'staging'], markdownTable))
   parts.push(...refreshMarkdown(r, markdownTable))
   if (r.steps.length) {
     parts.push('', '## Migration steps', '', markdownTable(['#', 'step', 'kind', 'status', 'time', 'files (sha256)', 'log'], r.steps.map((s) => [
@@ -72,7 +59,7 @@ export function reportMarkdown(r: ReportData): string {
     markdownTable(['table', 'rows', 'file', 'staging', 'production copy', ''], r.hop2.tables.map((t) => [
       t.table, String(t.rows ?? '–'), formatBytes(t.bytes), digest(t.staging), digest(t.production), MARK[t.check],
     ])))
-  parts.push(...objectLines(r.hop2))
+  parts.push(...objectsMarkdown(r.hop2.objects, ['staging (migrated)', 'production copy'], markdownTable))
   if (r.sequencesBehind.length) {
     parts.push('', '## Warnings', '', ...r.sequencesBehind.map((b) =>
       `- Sequence ${b.sequence} would hand out ${b.next}, but ${b.column} already holds up to ${b.max} (carried as the migration left it). Fix: \`${b.fix}\``))

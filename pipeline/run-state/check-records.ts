@@ -7,10 +7,20 @@ export interface Mismatch {
   detail: string
 }
 
+/** One compared object as the report lists it: its state on each side (null: missing there). */
+export interface ObjectItem {
+  readonly name: string
+  readonly before: string | null
+  readonly after: string | null
+  readonly equal: boolean
+}
+
 /** What a hop (or --verify) found comparing objects other than tables' rows: sequences, materialized views. */
 export interface ObjectCheck {
   readonly compared: number
   readonly mismatches: readonly Mismatch[]
+  /** Every compared object (manifests written before this field have only the mismatches). */
+  readonly items?: readonly ObjectItem[]
 }
 
 /** The outcome of one expectation (pipeline/invariants/expectations.ts), as recorded in the manifest and shown in the report. */

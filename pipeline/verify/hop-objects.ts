@@ -1,7 +1,7 @@
 import { withSessions, type RunContext } from '../context.ts'
 import type { Session, SequenceValue, TableChecksum, TableRef } from '../drivers/driver.ts'
 import { tableKey } from '../run-dir.ts'
-import type { Mismatch, ObjectCheck } from '../run-state/check-records.ts'
+import type { Mismatch, ObjectCheck, ObjectItem } from '../run-state/check-records.ts'
 import { compareChecksums } from './checksum-all.ts'
 import { compareSequences } from './sequence-check.ts'
 
@@ -54,10 +54,13 @@ async function viewSum(session: Session, view: TableRef, asRefreshed = false): P
   }
 }
 
+const sumText = (sum: TableChecksum | string) => (typeof sum === 'string' ? sum : `${sum.rows} rows · ${sum.digest}`)
+
 async function compareViews(
   views: readonly TableRef[], expected: Session, actual: Session, names: [string, string], asRefreshed: boolean,
 ): Promise<ObjectCheck> {
   const mismatches: Mismatch[] = []
+  const items: ObjectItem[] = []
   for (const view of views) {
     const [a, b] = [await viewSum(expected, view, asRefreshed), await viewSum(actual, view)]
     const key = tableKey(view)
@@ -66,8 +69,9 @@ async function compareViews(
       const mismatch = compareChecksums(key, a, b, names)
       if (mismatch) mismatches.push({ table: key, detail: `materialized view: ${mismatch.detail}` })
     }
+    items.push({ name: key, before: sumText(a), after: sumText(b), equal: mismatches.at(-1)?.table !== key })
   }
-  return { compared: views.length, mismatches }
+  return { compared: views.length, mismatches, items }
 }
 
 /**

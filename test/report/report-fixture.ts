@@ -1,7 +1,8 @@
 /** Manifests as a real Patchwork upgrade leaves them: one that failed at hop 2, one that verified. */
 import { createHash } from 'node:crypto'
-import type { TableChecksum } from '../../pipeline/drivers/driver.ts'
+import type { SequenceValue, TableChecksum } from '../../pipeline/drivers/driver.ts'
 import type { Manifest, MigratedRecord, TableRecord } from '../../pipeline/run-dir.ts'
+import { compareSequences } from '../../pipeline/verify/sequence-check.ts'
 
 export const EVIL_TABLE = '<script>&"x"'
 
@@ -87,5 +88,36 @@ export function verifiedManifest(): Manifest {
   m.migrated = migrated()
   m.verdict = 'verified'
   m.swap = { status: 'swapped', at: '2026-11-22T07:12:15.513Z', live: 'patchwork', backup: m.target.backup! }
+  return m
+}
+
+const seq = (schema: string, name: string, lastValue: string, options?: string): SequenceValue =>
+  ({ schema, name, lastValue, isCalled: options !== undefined, ...(options ? { options } : {}) })
+const PG_SEQ = 'bigint start 1 increment 1 min 1 max 9223372036854775807 cache 1 no cycle'
+
+/**
+ * The sequence and materialized view checks both hops record, as the real comparison makes
+ * them. PostgreSQL: serial sequences, one moved between staging and the copy, one left behind
+ * its column's max(id). MySQL: AUTO_INCREMENT counters, compared by table name.
+ */
+export function withObjectChecks(m: Manifest, engine: 'postgres' | 'mysql'): Manifest {
+  m.engine = engine
+  const byName = engine === 'mysql'
+  const counters = engine === 'mysql'
+    ? [seq('patchwork', 'patchwork_person', '2001'), seq('patchwork', 'patchwork_patch', '48213'), seq('patchwork', 'auth_user', '311')]
+    : [seq('public', 'patchwork_person_id_seq', '2000', PG_SEQ), seq('public', 'patchwork_patch_id_seq', '48212', PG_SEQ), seq('public', 'auth_user_id_seq', '310', PG_SEQ)]
+  const copy = counters.map((s, i) => (i === 0 ? { ...s, lastValue: String(Number(s.lastValue) + 5) } : s))
+  const views = [{ name: 'public.patchwork_patch_summary', before: '48212 rows · 88104772341876123', after: '48212 rows · 88104772341876123', equal: true }]
+  m.sequenceChecks = {
+    hop1: compareSequences(counters, counters, ['production', 'staging'], byName),
+    hop2: compareSequences(counters, copy, ['staging', 'the production copy'], byName),
+  }
+  m.materializedViewChecks = { hop1: { compared: 1, mismatches: [], items: views }, hop2: { compared: 1, mismatches: [], items: views } }
+  if (engine === 'postgres') {
+    m.sequencesBehind = [{
+      sequence: 'public.auth_user_id_seq', column: 'public.auth_user.id', next: '311', max: '420',
+      fix: "SELECT setval('public.auth_user_id_seq', (SELECT max(id) FROM public.auth_user));",
+    }]
+  }
   return m
 }

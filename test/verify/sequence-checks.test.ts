@@ -37,7 +37,7 @@ describe.each(ENGINES)('sequences are verified on $name', (engine) => {
   it('--verify: two databases with the same rows and counters (under other names) are equal', async () => {
     const result = await compareDatabases(ep(`${prefix}_left`), ep(`${prefix}_same`), { jobs: 1 })
     expect(result.tables.map((t) => t.status)).toEqual(['equal', 'equal'])
-    expect(result.sequences).toEqual({ compared: 2, mismatches: [] })
+    expect(result.sequences).toMatchObject({ compared: 2, mismatches: [] })
     expect(result.verdict).toBe('equal')
   })
 
@@ -93,7 +93,7 @@ describe.each(ENGINES)('sequences are verified on $name', (engine) => {
 
     it('verifies every counter on both hops and says so in the report', () => {
       expect(result.report.verdict).toBe('verified')
-      expect(result.report.hop1.sequences).toEqual({ compared: 2, mismatches: [] })
+      expect(result.report.hop1.sequences).toMatchObject({ compared: 2, mismatches: [] })
       // (A table MariaDB keeps live keeps its counter on the live table: it is not compared.)
       expect(result.report.hop2.sequences?.mismatches).toEqual([])
       expect(result.report.hop2.sequences?.compared).toBeGreaterThan(0)
