@@ -5,22 +5,22 @@
  * import { defineUpgrade } from 'drydock'
  * export default defineUpgrade({ source: 'postgres://app@db/app', migrate: [{ sql: 'upgrade/*.sql' }] })
  */
-export { defineUpgrade, loadConfig, parseConfig } from './config.ts'
-export type { CommandStep, MigrationStep, ParsedConfig, SqlStep, UpgradeConfig } from './config.ts'
+export { defineUpgrade, loadConfig, parseConfig } from './config/config.ts'
+export type { CommandStep, MigrationStep, ParsedConfig, SqlStep, UpgradeConfig } from './config/config.ts'
 export { DrydockError } from './errors.ts'
-export { defineTransform, isTransform } from './transform/define-transform.ts'
+export { defineTransform, isTransform } from './migration/transform/define-transform.ts'
 export type {
   AnyTransform, LookupSpec, MultiTargetTransform, OutputRow, OutputValue, Row, RowValue, Rows, SingleTargetTransform, SourceSpec,
   TableSpec, TargetSpec, TransformContext,
-} from './transform/define-transform.ts'
-export { loadTransform } from './transform/load-transform.ts'
-export { executeTransform } from './transform/run-transform.ts'
+} from './migration/transform/define-transform.ts'
+export { loadTransform } from './migration/transform/load-transform.ts'
+export { executeTransform } from './migration/transform/run-transform.ts'
 export type { TransformRecord } from './run-state/stage-records.ts'
-export { sampleTransform } from './transform/sample.ts'
-export type { ExpectationSpec } from './invariants/expectations.ts'
+export { sampleTransform } from './migration/transform/sample.ts'
+export type { ExpectationSpec } from './safety/expectations/expectations.ts'
 export type { CarryOverRecord, ExpectationResult } from './run-state/check-records.ts'
-export { checkExpectations } from './invariants/check-expectations.ts'
-export { discardCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.ts'
+export { checkExpectations } from './safety/expectations/check-expectations.ts'
+export { discardCheckpoint, restoreCheckpoint, saveCheckpoint } from './stages/checkpoint/checkpoint.ts'
 export type { CheckpointRecord } from './run-state/stage-records.ts'
-export { runUpgrade } from './run.ts'
+export { runUpgrade } from './commands/run.ts'
 export { main } from './cli.ts'

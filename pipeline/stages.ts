@@ -1,4 +1,4 @@
-import type { HookPoint } from './hooks/hook-points.ts'
+import type { HookPoint } from './migration/hooks/hook-points.ts'
 
 /** What a stage leaves for later ones: the read snapshot of production, the staging database, the copy loaded back. */
 export type Resource = 'snapshot' | 'staging' | 'target'

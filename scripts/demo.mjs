@@ -4,7 +4,7 @@ import { register } from 'tsx/esm/api'
 
 register()
 const engine = argv.engine ?? 'postgres'
-const { runDemo } = await import('../pipeline/demo/demo.ts')
+const { runDemo } = await import('../pipeline/commands/demo.ts')
 const { printError } = await import('../pipeline/cli.ts')
 try {
   process.exitCode = await runDemo(engine === 'mariadb' ? 'mysql' : engine)

@@ -3,10 +3,10 @@
  * table of one database over `jobs` sessions. Prints one JSON line: seconds, rows, per table.
  *   node --import tsx bench/lib/drydock-checksum.ts '{"url":"postgres://…","jobs":2}'
  */
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { driverFor } from '../../pipeline/drivers/registry.ts'
-import { checksumAll } from '../../pipeline/verify/checksum-all.ts'
-import { DEFAULT_PART_MB, MAX_PARTS } from '../../pipeline/parts/plan-parts.ts'
+import { checksumAll } from '../../pipeline/transfer/checksum-all.ts'
+import { DEFAULT_PART_MB, MAX_PARTS } from '../../pipeline/transfer/plan-parts.ts'
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; jobs: number }
 const endpoint = parseEndpoint(args.url, 'url')

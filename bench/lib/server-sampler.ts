@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import type { Driver } from '../../pipeline/drivers/driver.ts'
-import type { Endpoint } from '../../pipeline/endpoint.ts'
+import type { Endpoint } from '../../pipeline/config/endpoint.ts'
 
 const TICK = 100
 

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig, type ParsedConfig } from '../config.ts'
-import type { Manifest } from '../run-dir.ts'
-import { runDirHolder } from '../resume/run-dir-lock.ts'
-import { findRunDir } from '../resume/run-of.ts'
+import { loadConfig, type ParsedConfig } from '../config/config.ts'
+import type { Manifest } from '../run-state/run-dir.ts'
+import { runDirHolder } from '../run-state/run-dir-lock.ts'
+import { findRunDir } from '../run-state/run-of.ts'
 import { formatSeconds } from '../util/files.ts'
 import { nextCommands } from '../report/report-signoff.ts'
 

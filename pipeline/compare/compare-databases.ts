@@ -1,12 +1,12 @@
 import type { Session, TableChecksum, TableInfo } from '../drivers/driver.ts'
-import { describeEndpoint, type Endpoint } from '../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../config/endpoint.ts'
 import { DrydockError } from '../errors.ts'
-import { tableKey } from '../run-dir.ts'
+import { tableKey } from '../run-state/run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
-import { checksumAll, compareChecksums } from '../verify/checksum-all.ts'
+import { checksumAll, compareChecksums } from '../transfer/checksum-all.ts'
 import { withEndpointSessions } from './endpoint-sessions.ts'
 import type { ObjectCheck } from '../run-state/check-records.ts'
-import { compareSequences } from '../verify/sequence-check.ts'
+import { compareSequences } from '../stages/verify/sequence-check.ts'
 import { type Located, locateDifferences } from './locate-differences.ts'
 
 export interface CompareOptions {

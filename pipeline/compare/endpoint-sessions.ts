@@ -1,6 +1,6 @@
 import type { Session } from '../drivers/driver.ts'
 import { driverFor } from '../drivers/registry.ts'
-import type { Endpoint } from '../endpoint.ts'
+import type { Endpoint } from '../config/endpoint.ts'
 
 /** Opens `count` sessions on an endpoint, runs `work`, and closes them whatever happens. */
 export async function withEndpointSessions<T>(endpoint: Endpoint, count: number, work: (sessions: Session[]) => Promise<T>): Promise<T> {

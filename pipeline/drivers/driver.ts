@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../error-codes.ts'
 import type { Readable, Transform } from 'node:stream'
-import type { Endpoint, EngineName } from '../endpoint.ts'
-import type { FenceMarks, FenceReadOptions } from '../fence/fence-types.ts'
+import type { Endpoint, EngineName } from '../config/endpoint.ts'
+import type { FenceMarks, FenceReadOptions } from '../safety/fence/fence-types.ts'
 
 export interface TableRef {
   readonly schema: string
@@ -34,7 +34,7 @@ export interface SequenceValue {
   readonly options?: string
 }
 
-/** A sequence a column owns whose next value is not above the column's largest value (pipeline/verify/sequence-check.ts). */
+/** A sequence a column owns whose next value is not above the column's largest value (pipeline/stages/verify/sequence-check.ts). */
 export interface SequenceBehind {
   readonly sequence: string
   readonly column: string
@@ -50,7 +50,7 @@ export interface ServerInfo {
   readonly major: number
 }
 
-/** Pre-flight checks as `--plan` prints them and `preflight()` (pipeline/preflight) decides on. */
+/** Pre-flight checks as `--plan` prints them and `preflight()` (pipeline/safety/preflight) decides on. */
 export type CheckStatus = 'ok' | 'warn' | 'fail'
 
 export interface PreflightCheck {
@@ -129,7 +129,7 @@ export interface TableReader {
 /**
  * A value as a row transform sees it: the server's own text output (under drydock's pinned
  * session settings) as a string, the bytes of a binary column as a Buffer, SQL NULL as null.
- * Nothing goes through a JavaScript number or Date. Engine details: pipeline/transform/README.md.
+ * Nothing goes through a JavaScript number or Date. Engine details: pipeline/migration/transform/README.md.
  */
 export type RowValue = string | Buffer | null
 
@@ -209,7 +209,7 @@ export interface Session {
   rowsInSpan(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]>
   /** Smallest and largest key (null when empty); throws DD_LOCATE_UNSUPPORTED unless `key` is an integer column. */
   keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }>
-  // Row transforms, expectations and checkpoints (pipeline/transform, pipeline/invariants):
+  // Row transforms, expectations and checkpoints (pipeline/migration/transform, pipeline/safety/expectations):
   /** The table's columns in definition order, with how their values travel as RowValues. */
   columns(table: TableRef): Promise<ColumnInfo[]>
   /**
@@ -254,7 +254,7 @@ export interface Session {
   tableDependencies(schemas?: readonly string[]): Promise<TableDependencies>
   /** Foreign keys with rows that reference nothing: per constraint, the count of such rows. */
   danglingReferences(schemas?: readonly string[]): Promise<{ constraint: string; table: string; rows: number }[]>
-  /** Write-fence marks of these tables (pipeline/fence): write counters, file/table ids, last write time. Reads only. */
+  /** Write-fence marks of these tables (pipeline/safety/fence): write counters, file/table ids, last write time. Reads only. */
   fenceMarks(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks>
   /**
    * Whether the post-data section (indexes, constraints, triggers) is already in this database:
@@ -361,7 +361,7 @@ export interface Driver {
   /**
    * Whether a failure is worth another attempt on a new connection (connection reset or closed
    * mid-query, server restarting, lock timeout, deadlock); never auth, syntax, constraint or
-   * disk-full errors. Used by pipeline/faults/retry.ts.
+   * disk-full errors. Used by pipeline/safety/faults/retry.ts.
    */
   isTransient(error: unknown): boolean
   /** The engine's own pre-flight checks: privileges, settings, free names, staging binaries. Reads only. */
@@ -403,11 +403,11 @@ export interface Driver {
    * Default part size (MiB) for copies when the config sets none; null: whole-table loads are
    * cheaper (PostgreSQL: TRUNCATE and COPY FREEZE in one transaction, no WAL on a minimally
    * logged server; parts loaded side by side cannot), so tables are copied whole unless more
-   * than 2 workers can use parts (pipeline/parts/settings.ts). @defaultValue 128
+   * than 2 workers can use parts (pipeline/transfer/settings.ts). @defaultValue 128
    */
   readonly copyPartMB: number | null
   /**
-   * Replication lag of the servers that replicate `primary` (pipeline/throttle/replica-lag.ts):
+   * Replication lag of the servers that replicate `primary` (pipeline/safety/throttle/replica-lag.ts):
    * the given `replicas`, or where the engine can see them (PostgreSQL), the primary's own
    * standbys. `seconds` null: unknown or not replaying (counts as lagging; `note` says why).
    */

@@ -1,4 +1,4 @@
-import type { EngineName } from '../endpoint.ts'
+import type { EngineName } from '../config/endpoint.ts'
 import type { Driver } from './driver.ts'
 
 /** The driver for an engine, loaded on demand so a PostgreSQL run never loads mysql2. */

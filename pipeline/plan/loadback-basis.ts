@@ -1,5 +1,5 @@
-import type { ParsedConfig } from '../config.ts'
-import type { Manifest } from '../run-dir.ts'
+import type { ParsedConfig } from '../config/config.ts'
+import type { Manifest } from '../run-state/run-dir.ts'
 import { formatBytes } from '../util/files.ts'
 
 /** Where a run's load back and hop 2 went, in words: the same words mean comparable timings. */

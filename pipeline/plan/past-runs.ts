@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Manifest } from '../run-dir.ts'
+import type { Manifest } from '../run-state/run-dir.ts'
 
 /** Finished, verified runs of this config in its run folder, newest first. */
 export function pastRuns(runDir: string, configFile: string, options: { rehearsalsOnly?: boolean; before?: string } = {}): Manifest[] {

@@ -1,4 +1,4 @@
-import type { Manifest } from '../run-dir.ts'
+import type { Manifest } from '../run-state/run-dir.ts'
 import { loadbackPlace } from './loadback-basis.ts'
 
 /** Stages and steps whose time changed by more than half since the previous rehearsal. */

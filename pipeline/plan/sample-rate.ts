@@ -1,6 +1,6 @@
 import { availableParallelism, loadavg } from 'node:os'
 import type { Driver, TableRef } from '../drivers/driver.ts'
-import type { Endpoint } from '../endpoint.ts'
+import type { Endpoint } from '../config/endpoint.ts'
 
 const SAMPLE_MS = 2000
 const SAMPLE_BYTES = 200e6

@@ -3,15 +3,15 @@
  * applied everything the primary logged, filled from the load back's files side by side,
  * verified against migrated staging with the same checksums as hop 2, fenced until the swap.
  */
-import type { RunContext } from '../context.ts'
-import { describeEndpoint, type Endpoint } from '../endpoint.ts'
+import type { RunContext } from '../run-state/context.ts'
+import { describeEndpoint, type Endpoint } from '../config/endpoint.ts'
 import { DrydockError } from '../errors.ts'
-import { loadParts, type MoveJob } from '../parts/move-parts.ts'
-import { withSlots } from '../faults/slots.ts'
-import { takeFence } from '../fence/fence.ts'
-import { tableKey } from '../run-dir.ts'
+import { loadParts, type MoveJob } from '../transfer/move-parts.ts'
+import { withSlots } from '../safety/faults/slots.ts'
+import { takeFence } from '../safety/fence/fence.ts'
+import { tableKey } from '../run-state/run-dir.ts'
 import type { Mismatch } from '../run-state/check-records.ts'
-import { checksumAllRetrying, compareChecksums } from '../verify/checksum-all.ts'
+import { checksumAllRetrying, compareChecksums } from '../transfer/checksum-all.ts'
 import { directCopies } from './replication-plan.ts'
 
 /** Longest wait for a replica to apply what the primary logged before its copy is made (seconds). */

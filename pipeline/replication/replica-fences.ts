@@ -1,6 +1,6 @@
-import type { RunContext } from '../context.ts'
+import type { RunContext } from '../run-state/context.ts'
 import { DrydockError } from '../errors.ts'
-import { checkCopyFence } from '../swap/shadow-fence.ts'
+import { checkCopyFence } from '../stages/swap/shadow-fence.ts'
 import { directCopies } from './replication-plan.ts'
 
 /**

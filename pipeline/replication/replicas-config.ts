@@ -1,4 +1,4 @@
-import { type EngineName, type Endpoint, parseEndpoint } from '../endpoint.ts'
+import { type EngineName, type Endpoint, parseEndpoint } from '../config/endpoint.ts'
 
 /** One entry of config `replicas` (see README "Replicas"). */
 export interface ReplicaConfig {

@@ -6,9 +6,9 @@
  * every server ends the same. Otherwise the load goes through the log as before, under the lag
  * throttle, and the log and report say why. Either way the bytes of log written are recorded.
  */
-import type { RunContext } from '../context.ts'
-import { describeEndpoint, type Endpoint, withDatabase } from '../endpoint.ts'
-import type { ThrottleContext } from '../throttle/throttle.ts'
+import type { RunContext } from '../run-state/context.ts'
+import { describeEndpoint, type Endpoint, withDatabase } from '../config/endpoint.ts'
+import type { ThrottleContext } from '../safety/throttle/throttle.ts'
 import type { ReplicaRecord, ReplicationRecord } from '../run-state/replication-records.ts'
 
 /** Lag limit of a load that falls back to replication when the config sets none (seconds). */

@@ -1,5 +1,5 @@
 import type { TableChecksum } from '../drivers/driver.ts'
-import type { Manifest, PartRecord } from '../run-dir.ts'
+import type { Manifest, PartRecord } from '../run-state/run-dir.ts'
 import { migrationReport } from './report-migration.ts'
 import { objectRows } from './report-objects.ts'
 import type { SchemaDiff } from './schema-diff.ts'

@@ -4,7 +4,7 @@
  */
 import type { CarryOverRecord, ExpectationResult } from '../run-state/check-records.ts'
 import type { CheckpointRecord, TransformRecord } from '../run-state/stage-records.ts'
-import type { Manifest } from '../run-dir.ts'
+import type { Manifest } from '../run-state/run-dir.ts'
 import { formatBytes, formatSeconds } from '../util/files.ts'
 import { el, esc } from './html.ts'
 

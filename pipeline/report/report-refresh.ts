@@ -1,4 +1,4 @@
-import type { Manifest } from '../run-dir.ts'
+import type { Manifest } from '../run-state/run-dir.ts'
 import { formatSeconds } from '../util/files.ts'
 
 /** report.json: the prestage (without its per-part checksums), the refresh, the window. */

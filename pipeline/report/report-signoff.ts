@@ -1,4 +1,4 @@
-import type { Manifest } from '../run-dir.ts'
+import type { Manifest } from '../run-state/run-dir.ts'
 
 const COMMAND = 'npx zx scripts/offline-upgrade.mjs'
 

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises'
-import type { ManifestStore, RunPaths } from '../run-dir.ts'
+import type { ManifestStore, RunPaths } from '../run-state/run-dir.ts'
 import { writeFileAtomic, formatBytes, formatSeconds } from '../util/files.ts'
 import { reportData, type ReportData } from './report-data.ts'
 import { reportHtml } from './report-html.ts'

@@ -1,6 +1,6 @@
 /** What the manifest keeps of the checks: mismatches, expectations, carry-over and write fences. */
 import type { TableRef } from '../drivers/driver.ts'
-import type { FenceMarks } from '../fence/fence-types.ts'
+import type { FenceMarks } from '../safety/fence/fence-types.ts'
 
 export interface Mismatch {
   table: string
@@ -23,7 +23,7 @@ export interface ObjectCheck {
   readonly items?: readonly ObjectItem[]
 }
 
-/** The outcome of one expectation (pipeline/invariants/expectations.ts), as recorded in the manifest and shown in the report. */
+/** The outcome of one expectation (pipeline/safety/expectations/expectations.ts), as recorded in the manifest and shown in the report. */
 export interface ExpectationResult {
   name: string
   kind: 'sql' | 'rows' | 'foreign-keys'
@@ -51,7 +51,7 @@ export interface CarryOverRecord {
   after?: { rows: number; digest: string }
 }
 
-/** What the run keeps (in the manifest: plain JSON) between takeFence and checkFence (pipeline/fence/fence.ts). */
+/** What the run keeps (in the manifest: plain JSON) between takeFence and checkFence (pipeline/safety/fence/fence.ts). */
 export interface Fence {
   readonly version: 1
   /** Where it was taken, without password. */

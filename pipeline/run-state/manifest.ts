@@ -1,6 +1,6 @@
-/** The manifest (manifest.json of a run directory, pipeline/run-dir.ts): the run's state, as plain JSON. */
+/** The manifest (manifest.json of a run directory, pipeline/run-state/run-dir.ts): the run's state, as plain JSON. */
 import type { SchemaMove, SequenceBehind, SequenceValue } from '../drivers/driver.ts'
-import type { EngineName } from '../endpoint.ts'
+import type { EngineName } from '../config/endpoint.ts'
 import type { StageName } from '../errors.ts'
 import type { CarryOverRecord, ExpectationResult, Fence, ObjectCheck } from './check-records.ts'
 import type { PrestageRecord, RefreshRecord } from './prestage-records.ts'
@@ -96,19 +96,19 @@ export interface Manifest {
   sequencesBehind?: SequenceBehind[]
   /** Whole-definition digests of staging's tables before the migration (engines that keep unchanged tables live). */
   tableDefinitionsBefore?: Record<string, string>
-  /** Load back only what changed (pipeline/loadback/keep-tables.ts): tables left live, and why others were copied. */
+  /** Load back only what changed (pipeline/stages/loadback/keep-tables.ts): tables left live, and why others were copied. */
   keep?: {
     tables: string[]; bytes: number; copiedAnyway: { table: string; reason: string }[]; estimatedMsSaved?: number
     /** Schema swap: each kept table's storage file (relfilenode) before and after the swap. */
     files?: Record<string, { before: string; after: string }>
   }
-  /** Column definition fingerprints of staging's tables before the first migration step (pipeline/invariants). */
+  /** Column definition fingerprints of staging's tables before the first migration step (pipeline/safety/expectations). */
   definitionsBefore?: Record<string, string>
   /** Config `expect`, checked after the migration, with the values found. */
   expectations?: ExpectationResult[]
   /** Per table: carried over unchanged, changed, new or dropped by the migration. */
   carryOver?: CarryOverRecord[]
-  /** The staging checkpoint taken after hop 1 (pipeline/checkpoint). */
+  /** The staging checkpoint taken after hop 1 (pipeline/stages/checkpoint). */
   checkpoint?: CheckpointRecord
   /** Set while staging is being restored to its pre-migration state (when it began). */
   restoringStaging?: string
@@ -117,7 +117,7 @@ export interface Manifest {
   /** Replication cost of the load back and swap, and how each replica was loaded (pipeline/replication). */
   replication?: ReplicationRecord
   /**
-   * `swapping`: the intent, written just before the rename (pipeline/swap/settle-swap.ts settles
+   * `swapping`: the intent, written just before the rename (pipeline/stages/swap/settle-swap.ts settles
    * it after a kill). `parked`: what the swap took off the old tables around kept ones, for
    * --rollback to put back. `note`: what a swap cut short left undone.
    */
@@ -129,7 +129,7 @@ export interface Manifest {
   }
   /** Started with --prestage: a resume before the prestage finished goes on prestaging. */
   prestageAsked?: boolean
-  /** `--prestage`: the parts' checksums of the prestaged snapshot, which the refresh compares with production (pipeline/prestage). */
+  /** `--prestage`: the parts' checksums of the prestaged snapshot, which the refresh compares with production (pipeline/stages/refresh). */
   prestage?: PrestageRecord
   /** The refresh at the start of the window: new snapshot, what was copied again and why. */
   refresh?: RefreshRecord

@@ -2,7 +2,7 @@
 
 export type CheckpointKind = 'database-copy' | 'data-directory' | 'dump-files'
 
-/** The staging checkpoint taken after hop 1 (pipeline/checkpoint). */
+/** The staging checkpoint taken after hop 1 (pipeline/stages/checkpoint). */
 export interface CheckpointRecord {
   kind: CheckpointKind
   /** The copy's database name, the data directory copy's folder, or the dump folder. */
@@ -14,7 +14,7 @@ export interface CheckpointRecord {
   restores?: { at: string; ms: number; verified: boolean }[]
 }
 
-/** Counts in and out of one transform step (pipeline/transform): manifest (steps[].transform) and report. */
+/** Counts in and out of one transform step (pipeline/migration/transform): manifest (steps[].transform) and report. */
 export interface TransformRecord {
   name: string
   file: string

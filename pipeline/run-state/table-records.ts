@@ -12,7 +12,7 @@ export interface FileRecord {
   readonly rawBytes?: number
 }
 
-/** One part of a table (pipeline/parts): its own file, row count and hash. */
+/** One part of a table (pipeline/transfer): its own file, row count and hash. */
 export interface PartRecord {
   /** Absent: the whole table. */
   readonly range?: PartRange

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compareDatabases, type CompareResult, type TableComparison } from '../../pipeline/compare/compare-databases.ts'
 import { writeCompareReport } from '../../pipeline/compare/compare-report.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { removeTempDirs, runCli, tempDir } from '../helpers/drydock.ts'
 import { createDatabase, dropDatabasesWithPrefix, PG_HOST, PG_PORT, pgUrl, sql, uniquePrefix } from '../helpers/postgres.ts'
 

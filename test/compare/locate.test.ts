@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compareDatabases, type CompareResult } from '../../pipeline/compare/compare-databases.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { ENGINES } from '../helpers/engines.ts'
 
 const SCHEMA = {

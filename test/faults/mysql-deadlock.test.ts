@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PartRange } from '../../pipeline/drivers/driver.ts'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import type { MysqlSession } from '../../pipeline/drivers/mysql/mysql-session.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import * as my from '../helpers/mysql.ts'
 
 const prefix = my.uniquePrefix('dlk')

@@ -6,7 +6,7 @@
 import { afterAll, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import type { MysqlSession } from '../../pipeline/drivers/mysql/mysql-session.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { expectDrydockError } from '../helpers/drydock.ts'
 import * as my from '../helpers/mysql.ts'
 

@@ -4,10 +4,10 @@
  * build on production's side with an estimate, warning when it exceeds the limit.
  */
 import { describe, expect, it } from 'vitest'
-import { CHECKSUM_BYTES_PER_SECOND, INDEX_BUILD_BYTES_PER_SECOND, MAX_IDLE_BOUND_PARTS, silentStatementCheck } from '../../pipeline/faults/silent-statements.ts'
-import { checksumSizingFor } from '../../pipeline/parts/settings.ts'
-import { MAX_PARTS } from '../../pipeline/parts/plan-parts.ts'
-import { parseConfig } from '../../pipeline/config.ts'
+import { CHECKSUM_BYTES_PER_SECOND, INDEX_BUILD_BYTES_PER_SECOND, MAX_IDLE_BOUND_PARTS, silentStatementCheck } from '../../pipeline/safety/faults/silent-statements.ts'
+import { checksumSizingFor } from '../../pipeline/transfer/settings.ts'
+import { MAX_PARTS } from '../../pipeline/transfer/plan-parts.ts'
+import { parseConfig } from '../../pipeline/config/config.ts'
 import { expectDrydockError } from '../helpers/drydock.ts'
 import { main } from '../../pipeline/cli.ts'
 import { formatBytes, formatSeconds } from '../../pipeline/util/files.ts'

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
-import { type ParsedConfig, parseConfig } from '../../pipeline/config.ts'
-import type { RunOptions } from '../../pipeline/context.ts'
+import { type ParsedConfig, parseConfig } from '../../pipeline/config/config.ts'
+import type { RunOptions } from '../../pipeline/run-state/context.ts'
 import { DrydockError } from '../../pipeline/errors.ts'
 import type { ReportData } from '../../pipeline/report/report-data.ts'
-import type { Manifest } from '../../pipeline/run-dir.ts'
+import type { Manifest } from '../../pipeline/run-state/run-dir.ts'
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { REPO, removeTempDirs, tempDir } from '../helpers/drydock.ts'
 import { baseTables, createDatabase, dropDatabasesWithPrefix, myUrl, schemaOf, sql, uniquePrefix } from '../helpers/mysql.ts'
 

@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { splitCreateTable } from '../../pipeline/drivers/mysql/mysql-create-table.ts'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { expectDrydockError } from '../helpers/drydock.ts'
 import { createDatabase, dropDatabasesWithPrefix, myUrl, rowsAsText, sql, uniquePrefix } from '../helpers/mysql.ts'
 

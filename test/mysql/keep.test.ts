@@ -5,11 +5,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
-import { chooseKept } from '../../pipeline/loadback/keep-tables.ts'
-import { ManifestStore, runPaths } from '../../pipeline/run-dir.ts'
-import { runUpgrade } from '../../pipeline/run.ts'
-import { rollbackRun } from '../../pipeline/swap/swap-stage.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { chooseKept } from '../../pipeline/stages/loadback/keep-tables.ts'
+import { ManifestStore, runPaths } from '../../pipeline/run-state/run-dir.ts'
+import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { rollbackRun } from '../../pipeline/stages/swap/swap-stage.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { configIn, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { baseTables, createDatabase, dropDatabasesWithPrefix, myUrl, sql, tableDigests, uniquePrefix } from '../helpers/mysql.ts'
 

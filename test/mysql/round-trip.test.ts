@@ -8,10 +8,10 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
-import { ManifestStore } from '../../pipeline/run-dir.ts'
-import { runUpgrade } from '../../pipeline/run.ts'
-import { rollbackRun } from '../../pipeline/swap/swap-stage.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
+import { ManifestStore } from '../../pipeline/run-state/run-dir.ts'
+import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { rollbackRun } from '../../pipeline/stages/swap/swap-stage.ts'
 import { configIn, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import {
   autoIncrement, createDatabase, databaseExists, databasesWithPrefix, databaseState, dropDatabasesWithPrefix, myUrl, rowsAsText, sql, uniquePrefix,

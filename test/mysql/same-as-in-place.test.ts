@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { swapDatabases } from '../../pipeline/drivers/mysql/mysql-swap.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
-import { runUpgrade } from '../../pipeline/run.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
+import { runUpgrade } from '../../pipeline/commands/run.ts'
 import { configIn, expectDrydockError, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import {
   createDatabase, databaseExists, databaseState, dropDatabasesWithPrefix, MY_HOST, MY_PORT, MY_USER, myUrl, schemaOf, sql, uniquePrefix,

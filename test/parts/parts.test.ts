@@ -1,5 +1,5 @@
 /**
- * Big tables split into parts (pipeline/parts), on both engines: each part has its own file,
+ * Big tables split into parts (pipeline/transfer), on both engines: each part has its own file,
  * count and hash; parts move side by side, directly into the next database (the default) or
  * through their files; a part that committed before a crash but was not recorded is taken
  * back on resume (key ranges) or its table is reloaded (heap pages), never loaded twice.
@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
-import type { Manifest } from '../../pipeline/run-dir.ts'
+import { resumeUpgrade, runUpgrade } from '../../pipeline/commands/run.ts'
+import type { Manifest } from '../../pipeline/run-state/run-dir.ts'
 import { configIn, onlyRun, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { chosenEngines } from '../helpers/engine-choice.ts'
 import * as my from '../helpers/mysql.ts'

@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parseConfig } from '../../pipeline/config.ts'
+import { parseConfig } from '../../pipeline/config/config.ts'
 import { HELP } from '../../pipeline/cli.ts'
 import { DrydockError } from '../../pipeline/errors.ts'
-import { runUpgrade } from '../../pipeline/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run.ts'
 import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, runCli, tempDir, writeFile } from '../helpers/drydock.ts'
 import { dropDatabasesWithPrefix, pgUrl, uniquePrefix } from '../helpers/postgres.ts'
 

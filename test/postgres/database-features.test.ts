@@ -3,8 +3,8 @@
  * says drydock copies them to the shadow), partitioned tables, and table inheritance.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunContext } from '../../pipeline/context.ts'
-import { runUpgrade, type UpgradeResult } from '../../pipeline/run.ts'
+import type { RunContext } from '../../pipeline/run-state/context.ts'
+import { runUpgrade, type UpgradeResult } from '../../pipeline/commands/run.ts'
 import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, ident, pgUrl, rowsAsText, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
 

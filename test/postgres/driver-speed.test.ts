@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresDriver } from '../../pipeline/drivers/postgres/postgres-driver.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { REPO, removeTempDirs, tempDir } from '../helpers/drydock.ts'
 import { createDatabase, dropDatabasesWithPrefix, pgUrl, schemaDump, sql, uniquePrefix, userTables } from '../helpers/postgres.ts'
 

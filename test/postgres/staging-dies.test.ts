@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { RunContext } from '../../pipeline/context.ts'
-import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
+import type { RunContext } from '../../pipeline/run-state/context.ts'
+import { resumeUpgrade, runUpgrade } from '../../pipeline/commands/run.ts'
 import { configIn, expectDrydockError, onlyRun, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { ENGINES } from '../helpers/engine-servers.ts'
 

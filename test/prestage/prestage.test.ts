@@ -1,5 +1,5 @@
 /**
- * --prestage, then the refresh in the window (pipeline/prestage), on both engines: production
+ * --prestage, then the refresh in the window (pipeline/stages/refresh), on both engines: production
  * keeps being written between the two (inserts, updates, deletes in several tables, a new
  * table, a dropped table), and the upgraded production must equal the same migration run in
  * place on the final data. A changed table definition is refused; a refresh killed half-way
@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { resumeUpgrade, runUpgrade } from '../../pipeline/run.ts'
-import { cleanupCommand } from '../../pipeline/swap/swap-commands.ts'
-import type { ParsedConfig } from '../../pipeline/config.ts'
+import { resumeUpgrade, runUpgrade } from '../../pipeline/commands/run.ts'
+import { cleanupCommand } from '../../pipeline/stages/swap/swap-commands.ts'
+import type { ParsedConfig } from '../../pipeline/config/config.ts'
 import { configIn, expectDrydockError, readManifest, readReport, removeTempDirs, runCli, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { ENGINES, type TestEngine } from '../helpers/engines.ts'
 import { runCliKilledAt } from '../helpers/kill-at.ts'

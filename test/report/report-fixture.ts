@@ -1,8 +1,8 @@
 /** Manifests as a real Patchwork upgrade leaves them: one that failed at hop 2, one that verified. */
 import { createHash } from 'node:crypto'
 import type { SequenceValue, TableChecksum } from '../../pipeline/drivers/driver.ts'
-import type { Manifest, MigratedRecord, TableRecord } from '../../pipeline/run-dir.ts'
-import { compareSequences } from '../../pipeline/verify/sequence-check.ts'
+import type { Manifest, MigratedRecord, TableRecord } from '../../pipeline/run-state/run-dir.ts'
+import { compareSequences } from '../../pipeline/stages/verify/sequence-check.ts'
 
 export const EVIL_TABLE = '<script>&"x"'
 

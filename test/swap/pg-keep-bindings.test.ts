@@ -4,8 +4,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { postgresDriver } from '../../pipeline/drivers/postgres/postgres-driver.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
-import { chooseKept } from '../../pipeline/loadback/keep-tables.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
+import { chooseKept } from '../../pipeline/stages/loadback/keep-tables.ts'
 import { createDatabase, dropDatabasesWithPrefix, pgUrl, sql, uniquePrefix } from '../helpers/postgres.ts'
 
 const prefix = uniquePrefix('pgkb')

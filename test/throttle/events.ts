@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { EventLog } from '../../pipeline/log.ts'
+import { EventLog } from '../../pipeline/run-state/log.ts'
 
 export interface LoggedEvent { kind: string; stage: string; message: string }
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../pipeline/throttle/rate-limit.ts'
+import type { Clock } from '../../pipeline/safety/throttle/rate-limit.ts'
 
 interface Timer { at: number; seq: number; resolve: () => void }
 

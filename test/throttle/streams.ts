@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { Readable, Writable } from 'node:stream'
-import type { Clock } from '../../pipeline/throttle/rate-limit.ts'
+import type { Clock } from '../../pipeline/safety/throttle/rate-limit.ts'
 
 /** Random chunks of 1 B to `max` bytes, `total` bytes in all, and their sha256. */
 export function randomChunks(total: number, max = 96 * 1024, seed = 1): { chunks: Buffer[]; sha256: string } {

@@ -1,6 +1,6 @@
 /** The programs a `sh -c` migration step runs, as pre-flight reads them (no servers). */
 import { describe, expect, it } from 'vitest'
-import { commandPrograms, findProgram } from '../../pipeline/preflight/command-programs.ts'
+import { commandPrograms, findProgram } from '../../pipeline/safety/preflight/command-programs.ts'
 
 const words = (line: string) => commandPrograms(line).map((p) => (p.how === 'file' ? `${p.dir}:${p.word}` : p.word))
 

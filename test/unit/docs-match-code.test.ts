@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLI_OPTIONS } from '../../pipeline/cli.ts'
-import { CONFIG_KEYS } from '../../pipeline/config.ts'
+import { CONFIG_KEYS } from '../../pipeline/config/config.ts'
 import { ERRORS_PAGE, errorsPage } from '../../scripts/errors-page.ts'
 
 const DOCS = join(import.meta.dirname, '..', '..', 'docs')

@@ -1,7 +1,7 @@
 /** compareFence's rules on readings built by hand: what is a write, what only a checksum can settle. */
 import { describe, expect, it } from 'vitest'
-import type { FenceMarks, TableMarks } from '../../pipeline/fence/fence-types.ts'
-import { compareFence } from '../../pipeline/fence/fence.ts'
+import type { FenceMarks, TableMarks } from '../../pipeline/safety/fence/fence-types.ts'
+import { compareFence } from '../../pipeline/safety/fence/fence.ts'
 
 const T = { schema: 'db', name: 't' }
 const marks = (table: Partial<TableMarks>, over: Partial<FenceMarks> = {}): FenceMarks => ({

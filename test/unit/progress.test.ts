@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { fileTicker, StageProgress, streamTicker } from '../../pipeline/progress.ts'
+import { fileTicker, StageProgress, streamTicker } from '../../pipeline/display/progress.ts'
 
 afterEach(() => { vi.useRealTimers() })
 

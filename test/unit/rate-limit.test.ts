@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, it } from 'vitest'
-import { systemClock, throttleTransform, TokenBucket } from '../../pipeline/throttle/rate-limit.ts'
+import { systemClock, throttleTransform, TokenBucket } from '../../pipeline/safety/throttle/rate-limit.ts'
 import { FakeClock } from '../throttle/fake-clock.ts'
 import { countingSource, maxInWindow, randomChunks, type Received, recordingSink } from '../throttle/streams.ts'
 

@@ -1,6 +1,6 @@
 /** Config `replicas`: defaults per engine, and every problem reported at once, one line each. */
 import { describe, expect, it } from 'vitest'
-import { parseConfig } from '../../pipeline/config.ts'
+import { parseConfig } from '../../pipeline/config/config.ts'
 import { DrydockError } from '../../pipeline/errors.ts'
 
 const parse = (source: string, replicas: unknown) => parseConfig({ source, replicas }, '/srv/upgrade.config.mjs')

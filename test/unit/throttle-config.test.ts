@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { HELP, main } from '../../pipeline/cli.ts'
-import { parseConfig } from '../../pipeline/config.ts'
+import { parseConfig } from '../../pipeline/config/config.ts'
 import { DrydockError } from '../../pipeline/errors.ts'
-import { parseLagSeconds, parseRate } from '../../pipeline/throttle/parse-rate.ts'
-import { parseThrottleFlags, withThrottleFlags } from '../../pipeline/throttle/throttle-config.ts'
+import { parseLagSeconds, parseRate } from '../../pipeline/safety/throttle/parse-rate.ts'
+import { parseThrottleFlags, withThrottleFlags } from '../../pipeline/safety/throttle/throttle-config.ts'
 
 const FILE = '/srv/upgrade.config.mjs'
 const SOURCE = 'postgres://app@db.example.org:5432/app'

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compareDatabases } from '../../pipeline/compare/compare-databases.ts'
-import type { RunContext } from '../../pipeline/context.ts'
-import { parseEndpoint } from '../../pipeline/endpoint.ts'
+import type { RunContext } from '../../pipeline/run-state/context.ts'
+import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import type { DrydockError } from '../../pipeline/errors.ts'
-import { runUpgrade, type UpgradeResult } from '../../pipeline/run.ts'
+import { runUpgrade, type UpgradeResult } from '../../pipeline/commands/run.ts'
 import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { ENGINES, type TestEngine } from '../helpers/engines.ts'
 

@@ -6,9 +6,9 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { type MigrationStep, parseConfig } from '../../../pipeline/config.ts'
-import type { RunOptions } from '../../../pipeline/context.ts'
-import { resumeUpgrade, runUpgrade } from '../../../pipeline/run.ts'
+import { type MigrationStep, parseConfig } from '../../../pipeline/config/config.ts'
+import type { RunOptions } from '../../../pipeline/run-state/context.ts'
+import { resumeUpgrade, runUpgrade } from '../../../pipeline/commands/run.ts'
 import type { ProductionServer } from './production-server.ts'
 
 export interface DrydockWindow {
@@ -77,7 +77,7 @@ export interface PrestageWindow extends DrydockWindow {
  * that stops once hop 1 verified staging, leaving staging up, for a resume to refresh and finish.
  */
 export function hasPrestage(treeRoot: string): boolean {
-  return /\bprestage\??\s*:/.test(readFileSync(join(treeRoot, 'pipeline', 'context.ts'), 'utf8'))
+  return /\bprestage\??\s*:/.test(readFileSync(join(treeRoot, 'pipeline', 'run-state', 'context.ts'), 'utf8'))
 }
 
 /**

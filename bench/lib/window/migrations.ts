@@ -6,10 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { patchworkSteps } from '../../../fixtures/patchwork/upgrades.ts'
-import type { MigrationStep } from '../../../pipeline/config.ts'
+import type { MigrationStep } from '../../../pipeline/config/config.ts'
 import { driverFor } from '../../../pipeline/drivers/registry.ts'
-import { parseEndpoint } from '../../../pipeline/endpoint.ts'
-import { expandSqlFiles } from '../../../pipeline/migrate/sql-files.ts'
+import { parseEndpoint } from '../../../pipeline/config/endpoint.ts'
+import { expandSqlFiles } from '../../../pipeline/migration/sql-files.ts'
 import type { ProductionServer } from './production-server.ts'
 
 export type MigrationKind = 'patchwork' | 'small'

@@ -3,7 +3,7 @@
  * written, and what a direct load of replicas needs — the shadow's sessions without the binary
  * log on the primary and on each replica, the replica writable, caught up with the primary.
  */
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { errno, markDatabaseUnlogged, type MysqlConn, mysqlConnectServer, quoteIdent, type Row } from './mysql-connect.ts'
 import { withServer } from './mysql-databases.ts'

@@ -1,7 +1,7 @@
 import mysql from 'mysql2'
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { connectionError } from './mysql-errors.ts'
-import { keepAlive } from '../../faults/keep-alive.ts'
+import { keepAlive } from '../../safety/faults/keep-alive.ts'
 
 export type Row = Record<string, string | null>
 
@@ -159,7 +159,7 @@ export async function mysqlConnect(ep: Endpoint, database: string | null = ep.da
 /** mysql2's own queue: a command is running (`_command`) or waiting (`_commands`). */
 type CommandQueue = { _command?: unknown; _commands?: { length: number } }
 
-/** SELECT 1 when idle (pipeline/faults/keep-alive.ts); mysql2 queues it behind any command. */
+/** SELECT 1 when idle (pipeline/safety/faults/keep-alive.ts); mysql2 queues it behind any command. */
 function keepConnectionAlive(raw: mysql.Connection): void {
   const queue = raw as unknown as CommandQueue
   const query = raw.query.bind(raw) as (...args: unknown[]) => unknown

@@ -1,4 +1,4 @@
-import { type Endpoint, sameServer } from '../../endpoint.ts'
+import { type Endpoint, sameServer } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { errno, isDatabaseUnlogged, markUnlogged, type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent, quoteString } from './mysql-connect.ts'
 import type { MysqlSession } from './mysql-session.ts'

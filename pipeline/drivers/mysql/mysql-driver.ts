@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
 import { mysqlConnect } from './mysql-connect.ts'
 import { createDatabase, databaseExists, dropDatabase, flushEngineLogs, isEmpty, prepareStaging } from './mysql-databases.ts'

@@ -1,4 +1,4 @@
-import { type Endpoint, endpointUrl } from '../../endpoint.ts'
+import { type Endpoint, endpointUrl } from '../../config/endpoint.ts'
 
 /** The parent's environment without connection settings that could point a child elsewhere. */
 function baseEnv(): NodeJS.ProcessEnv {

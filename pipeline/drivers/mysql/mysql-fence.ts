@@ -1,5 +1,5 @@
 /**
- * Write-fence marks on MySQL/MariaDB (pipeline/fence). There is no exact, cheap, persistent
+ * Write-fence marks on MySQL/MariaDB (pipeline/safety/fence). There is no exact, cheap, persistent
  * per-table write counter, so several marks are combined and whatever they cannot prove is
  * left to a checksum:
  *
@@ -20,7 +20,7 @@
  * The binary log position and GTID set are recorded as information only: the shadow load and
  * every other database move them too.
  */
-import type { FenceMarks, FenceReadOptions, TableMarks } from '../../fence/fence-types.ts'
+import type { FenceMarks, FenceReadOptions, TableMarks } from '../../safety/fence/fence-types.ts'
 import type { TableRef } from '../driver.ts'
 import type { MysqlConn, Row } from './mysql-connect.ts'
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { TableDependencies } from '../driver.ts'
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import { type MysqlConn, mysqlConnect, quoteIdent } from './mysql-connect.ts'
 
 /**

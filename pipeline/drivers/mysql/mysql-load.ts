@@ -18,7 +18,7 @@ const LOCAL_INFILE_DISABLED = [1148, 3948, 4166]
  * - with unique_checks off, MariaDB (10.6+) loads into an empty table in bulk under a table
  *   lock, which waits on the other part's DELETE. Parts keep unique_checks on: the primary key
  *   is checked either way, secondary unique keys come with post-data, and parallel parts loaded
- *   faster than one bulk part at a time did (pipeline/faults/README.md).
+ *   faster than one bulk part at a time did (pipeline/safety/faults/README.md).
  * Whole tables keep both off (TRUNCATE, one load, MariaDB's bulk path).
  */
 async function partSession(conn: MysqlConn): Promise<void> {

@@ -1,9 +1,9 @@
 /**
- * MySQL/MariaDB's own pre-flight checks (pipeline/preflight): the account's privileges (from
+ * MySQL/MariaDB's own pre-flight checks (pipeline/safety/preflight): the account's privileges (from
  * information_schema.USER_PRIVILEGES and SCHEMA_PRIVILEGES, patterns included), local_infile
  * where rows are loaded, ephemeral staging binaries, free names. Reads only.
  */
-import { describeEndpoint, type Endpoint, sameServer } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint, sameServer } from '../../config/endpoint.ts'
 import type { PreflightCheck, PreflightNeeds } from '../driver.ts'
 import { type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
 import { findServerBinaries } from './mysql-ephemeral.ts'

@@ -1,4 +1,4 @@
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { ReplicaLag } from '../driver.ts'
 import { errno, type MysqlConn, mysqlConnectServer, type Row } from './mysql-connect.ts'

@@ -1,5 +1,5 @@
 /**
- * Rows as exact values for row transforms (pipeline/transform), read with a streamed SELECT
+ * Rows as exact values for row transforms (pipeline/migration/transform), read with a streamed SELECT
  * and appended with LOAD DATA LOCAL in the dump file format (mysql-dump.ts):
  *
  * - every value is the server's text (UTC session time zone, utf8mb4, exact DECIMAL and
@@ -18,7 +18,7 @@ import type { ColumnInfo, ReadRowsOptions, RowReader, TableRef } from '../driver
 import { type Column, dumpExpression, tableColumns } from './mysql-columns.ts'
 import { type MysqlConn, quoteIdent } from './mysql-connect.ts'
 import { loadData } from './mysql-infile.ts'
-import { RowLineEncoder } from '../../util/row-line-encoder.ts'
+import { RowLineEncoder } from '../../transfer/row-line-encoder.ts'
 
 const INTEGER_TYPES = ['tinyint', 'smallint', 'mediumint', 'int', 'bigint']
 

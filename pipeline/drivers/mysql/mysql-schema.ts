@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises'
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { SchemaCopyOptions, SchemaSection } from '../driver.ts'
 import { forEachWithSlot } from '../../util/pool.ts'

@@ -11,7 +11,7 @@ import * as rows from './mysql-rows.ts'
 import * as locate from './mysql-locate.ts'
 import { mysqlPartBasis, partWhere } from './mysql-parts.ts'
 import { mysqlTableDependencies } from './mysql-keep.ts'
-import type { FenceMarks, FenceReadOptions } from '../../fence/fence-types.ts'
+import type { FenceMarks, FenceReadOptions } from '../../safety/fence/fence-types.ts'
 import { mysqlFenceMarks } from './mysql-fence.ts'
 import { createObject, readTriggers, type SchemaObject } from './mysql-objects.ts'
 

@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { Snapshot } from '../driver.ts'
 import { errno, type MysqlConn, mysqlConnect, pinSqlMode, sessionSqlMode } from './mysql-connect.ts'
@@ -22,7 +22,7 @@ export function sparesFor(workers: number): number {
  * its own consistent-snapshot transaction while FLUSH TABLES WITH READ LOCK holds all writes:
  * they all see the same instant. The lock is released as soon as they have started (a few
  * milliseconds); the binary log position is read under it. Proof that a spare handed out
- * later still sees that instant: pipeline/faults/README.md, "A lost snapshot worker".
+ * later still sees that instant: pipeline/safety/faults/README.md, "A lost snapshot worker".
  */
 export async function openSnapshot(ep: Endpoint, workers = 1): Promise<Snapshot> {
   const holder = await mysqlConnect(ep)

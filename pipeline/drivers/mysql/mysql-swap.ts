@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { createDatabase } from './mysql-databases.ts'
 import { type MysqlConn, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
@@ -70,7 +70,7 @@ function listSessions(conn: MysqlConn, databases: string[]) {
  * moment (with the application stopped) the tables exist without them; if they cannot be
  * recreated, the rename is taken back (all or nothing). Events stay with the live database
  * name. The emptied shadow database is dropped. Kept tables (unchanged by
- * the migration, see pipeline/loadback/keep-tables.ts) stay live with their triggers; their
+ * the migration, see pipeline/stages/loadback/keep-tables.ts) stay live with their triggers; their
  * empty twins in the shadow go with it.
  */
 export async function swapDatabases(live: Endpoint, shadow: string, backup: string, options: SwapOptions = {}): Promise<SwapResult> {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { execProgram, lastLines } from '../../util/exec.ts'
 import { type Flavor, parseFlavor } from './mysql-connect.ts'

@@ -1,8 +1,8 @@
 /**
  * Which MySQL/MariaDB failures are worth another attempt on a new connection
- * (pipeline/faults/retry.ts). By server errno and mysql2 code, then by the network side.
+ * (pipeline/safety/faults/retry.ts). By server errno and mysql2 code, then by the network side.
  */
-import { causeChain, drydockVerdict, isNetworkTransient } from '../../faults/transient.ts'
+import { causeChain, drydockVerdict, isNetworkTransient } from '../../safety/faults/transient.ts'
 
 const TRANSIENT_ERRNOS = new Set([
   1040, // ER_CON_COUNT_ERROR: too many connections

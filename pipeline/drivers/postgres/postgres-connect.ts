@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream'
 import pg from 'pg'
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
-import { keepAlive } from '../../faults/keep-alive.ts'
+import { keepAlive } from '../../safety/faults/keep-alive.ts'
 
 // Every int8/numeric stays a string: no value drydock reads goes through a JS number.
 pg.types.setTypeParser(20, (v) => v)
@@ -51,7 +51,7 @@ export async function pgConnect(ep: Endpoint, database = ep.database): Promise<p
 /** pg's own queue: a statement is running (`_activeQuery`) or waiting (`_queryQueue`). */
 type ClientQueue = { _activeQuery?: unknown; _queryQueue?: unknown[] }
 
-/** SELECT 1 when idle (pipeline/faults/keep-alive.ts); pg queues it behind any statement. */
+/** SELECT 1 when idle (pipeline/safety/faults/keep-alive.ts); pg queues it behind any statement. */
 function keepClientAlive(client: pg.Client): void {
   const queue = client as unknown as ClientQueue
   const query = client.query.bind(client) as (...args: unknown[]) => unknown

@@ -1,4 +1,4 @@
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { pgConnect, pgConnectMaintenance, quoteIdent } from './postgres-connect.ts'
 import type { PostgresSession } from './postgres-session.ts'

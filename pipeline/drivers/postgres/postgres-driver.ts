@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
 import { pgConnect } from './postgres-connect.ts'

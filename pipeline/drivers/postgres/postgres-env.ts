@@ -1,4 +1,4 @@
-import { type Endpoint, endpointUrl } from '../../endpoint.ts'
+import { type Endpoint, endpointUrl } from '../../config/endpoint.ts'
 
 /** libpq variables for child processes: the password travels here, never on a command line. */
 export function libpqEnv(ep: Endpoint, database = ep.database): Record<string, string> {

@@ -1,5 +1,5 @@
 /**
- * Write-fence marks on PostgreSQL (pipeline/fence): per table the cumulative statistics
+ * Write-fence marks on PostgreSQL (pipeline/safety/fence): per table the cumulative statistics
  * counters n_tup_ins, n_tup_upd and n_tup_del (every committed and aborted row write), the
  * relation's oid (DROP + CREATE) and file node (TRUNCATE, VACUUM FULL, CLUSTER, rewriting
  * ALTERs assign a new one). n_live_tup is left out: VACUUM and ANALYZE rewrite it without a write.
@@ -13,7 +13,7 @@
  * any other session still connected makes the reading uncertain.
  */
 import type pg from 'pg'
-import type { FenceMarks, FenceReadOptions, TableMarks } from '../../fence/fence-types.ts'
+import type { FenceMarks, FenceReadOptions, TableMarks } from '../../safety/fence/fence-types.ts'
 import type { TableRef } from '../driver.ts'
 import { NOT_DRYDOCK_SCHEMA } from './postgres-swap-names.ts'
 

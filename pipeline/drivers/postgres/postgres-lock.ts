@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { SourceLock } from '../driver.ts'
 import { pgConnectMaintenance } from './postgres-connect.ts'

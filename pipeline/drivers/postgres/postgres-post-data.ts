@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises'
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { execProgram, lastLines } from '../../util/exec.ts'
 import type { SchemaCopyOptions } from '../driver.ts'

@@ -1,10 +1,10 @@
 /**
- * PostgreSQL's own pre-flight checks (pipeline/preflight): what the account may do, whether
+ * PostgreSQL's own pre-flight checks (pipeline/safety/preflight): what the account may do, whether
  * a snapshot can be exported, whether ephemeral staging can start here. Reads only: the
  * snapshot test is a READ ONLY transaction that is rolled back.
  */
 import type pg from 'pg'
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import type { PreflightCheck, PreflightNeeds } from '../driver.ts'
 import { serviceUser } from '../../util/service-user.ts'
 import { pgConnect, pgConnectMaintenance, quoteIdent } from './postgres-connect.ts'

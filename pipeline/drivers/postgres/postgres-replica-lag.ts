@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { formatBytes } from '../../util/files.ts'
 import type { ReplicaLag } from '../driver.ts'

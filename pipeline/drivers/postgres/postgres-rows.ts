@@ -1,5 +1,5 @@
 /**
- * Rows as exact values for row transforms (pipeline/transform), read with COPY … TO STDOUT and
+ * Rows as exact values for row transforms (pipeline/migration/transform), read with COPY … TO STDOUT and
  * written with COPY … FROM STDIN, both in the text format:
  *
  * - every value is the server's text output under drydock's pinned session settings (UTC,
@@ -18,7 +18,7 @@ import type { ColumnInfo, ReadRowsOptions, RowReader, RowValue, TableRef } from 
 import { DrydockError } from '../../errors.ts'
 import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { INTEGER_KEY_TYPES, KEY_TYPE_SQL } from './postgres-checksum.ts'
-import { RowLineEncoder } from '../../util/row-line-encoder.ts'
+import { RowLineEncoder } from '../../transfer/row-line-encoder.ts'
 import { NOT_DRYDOCK_SCHEMA } from './postgres-swap-names.ts'
 
 const TAB = 0x09

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { pauseForTest } from '../../util/test-pause.ts'
 import type { SchemaSwapPlan, SchemaSwapResult, SwapSide, TableRef } from '../driver.ts'

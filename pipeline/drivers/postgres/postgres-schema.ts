@@ -1,4 +1,4 @@
-import { describeEndpoint, type Endpoint } from '../../endpoint.ts'
+import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { snapshotLostError } from './postgres-snapshot.ts'
 import { DrydockError } from '../../errors.ts'
 import { execProgram, lastLines } from '../../util/exec.ts'

@@ -1,4 +1,4 @@
-import { derivedName } from '../../loadback/shadow-names.ts'
+import { derivedName } from '../../stages/loadback/shadow-names.ts'
 
 /**
  * Schemas drydock creates inside a live database for the in-database swap (shadow copies, the

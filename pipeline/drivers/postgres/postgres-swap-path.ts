@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import type { SchemaSwapCheck } from '../driver.ts'
 import { pgConnect } from './postgres-connect.ts'
 import { DRYDOCK_SCHEMA_RE } from './postgres-swap-names.ts'

@@ -1,8 +1,8 @@
 /**
  * Which PostgreSQL failures are worth another attempt on a new connection
- * (pipeline/faults/retry.ts). By SQLSTATE, then by the network side (pipeline/faults/transient.ts).
+ * (pipeline/safety/faults/retry.ts). By SQLSTATE, then by the network side (pipeline/safety/faults/transient.ts).
  */
-import { causeChain, drydockVerdict, isNetworkTransient } from '../../faults/transient.ts'
+import { causeChain, drydockVerdict, isNetworkTransient } from '../../safety/faults/transient.ts'
 
 /** Exact SQLSTATEs that are transient. Class 08 (connection exception) is transient as a whole. */
 const TRANSIENT_STATES = new Set([

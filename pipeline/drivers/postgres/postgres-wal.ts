@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../endpoint.ts'
+import type { Endpoint } from '../../config/endpoint.ts'
 import { pgConnectMaintenance } from './postgres-connect.ts'
 import { parseLsn } from './postgres-replica-lag.ts'
 

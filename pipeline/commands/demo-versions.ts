@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { findServerBinaries } from '../drivers/postgres/postgres-ephemeral.ts'
+import { binaryFolders, binaryMajor } from '../drivers/postgres/postgres-tools.ts'
+import type { EngineName } from '../config/endpoint.ts'
+import { DrydockError } from '../errors.ts'
+
+/**
+ * The demo's "production" must be a server the installed pg_dump can read: the newest
+ * PostgreSQL major that has both client tools and server binaries (host or embedded).
+ */
+export async function demoServerMajor(engine: EngineName): Promise<number> {
+  if (engine !== 'postgres') return 0
+  const majors = new Set<number>()
+  for (const folder of binaryFolders()) {
+    const pgDump = join(folder, 'pg_dump')
+    if (existsSync(pgDump)) {
+      const major = binaryMajor(pgDump)
+      if (major) majors.add(major)
+    }
+  }
+  const usable = [...majors].sort((a, b) => b - a).find((m) => findServerBinaries(m))
+  if (usable) return usable
+  throw new DrydockError('DD_PG_DUMP_MISSING', majors.size === 0
+    ? 'the demo needs the PostgreSQL client tools (pg_dump, psql) and none were found'
+    : `no PostgreSQL server binaries match the installed pg_dump (${[...majors].join(', ')}); the bundled server is PostgreSQL 15`, {
+    hint: 'install the client tools: "apt-get install postgresql-client-15" (Debian/Ubuntu) or "brew install postgresql@15"',
+  })
+}

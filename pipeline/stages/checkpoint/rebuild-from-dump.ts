@@ -1,0 +1,102 @@
+/**
+ * Staging rebuilt from the run's dump files: the restore of a `dump-files` checkpoint, and of
+ * any run that kept no checkpoint (issue 11) — the files stay until --cleanup, so every run
+ * that passed hop 1 can go back to its pre-migration staging.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { type RunContext, track, withSessions } from '../../run-state/context.ts'
+import { describeEndpoint, type Endpoint, withDatabase } from '../../config/endpoint.ts'
+import { DrydockError } from '../../errors.ts'
+import { fileToTable } from '../../transfer/file-to-table.ts'
+import { tableKey } from '../../run-state/run-dir.ts'
+import { forEachWithSlot } from '../../util/pool.ts'
+
+export const schemaFile = (ctx: RunContext, section: string) => join(ctx.paths.schemaDir, `source-${section}.sql`)
+
+/**
+ * Why the dump files cannot rebuild staging as hop 1 verified it, or undefined when they can:
+ * every carried table has its files and hop 1's checksum, and the applied schema is kept.
+ */
+export function dumpFilesProblem(ctx: RunContext, options: { needHop1: boolean }): string | undefined {
+  const m = ctx.manifest.data
+  if (options.needHop1 && m.stages['verify-hop1']?.status !== 'done') return 'hop 1 has not verified staging yet'
+  const carried = Object.values(m.tables).filter((t) => t.carried)
+  const noDump = carried.filter((t) => !t.dump)
+  if (noDump.length > 0) return `tables without a dump file: ${noDump.map(tableKey).join(', ')}`
+  if (options.needHop1) {
+    const noSum = carried.filter((t) => !t.staging)
+    if (noSum.length > 0) return `tables without a hop-1 checksum: ${noSum.map(tableKey).join(', ')}`
+  }
+  const gone = carried.flatMap((t) => (t.parts ?? []).map((p) => p.file?.file)).filter((f) => !f || !existsSync(join(ctx.paths.dumpDir, f)))
+  if (gone.length > 0) return `dump file(s) missing in ${ctx.paths.dumpDir}: ${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''}`
+  for (const section of ['pre-data', 'post-data']) {
+    if (!existsSync(schemaFile(ctx, section))) return `the applied ${section} schema is missing (${schemaFile(ctx, section)})`
+  }
+  return undefined
+}
+
+/**
+ * Staging from the dump files: an empty staging database (the run's ephemeral server, started
+ * again or anew), the applied pre-data schema, every file (sha256-checked as it streams),
+ * post-data, sequences and statistics — the load stage, without production.
+ */
+export async function reloadDumpFiles(ctx: RunContext): Promise<void> {
+  const { driver, config, manifest } = ctx
+  const source = config.source
+  let staging: Endpoint
+  if (config.staging === 'ephemeral') {
+    if (!ctx.ephemeral) {
+      ctx.ephemeral = await startRunServer(ctx)
+      await manifest.update((m) => { m.staging.dataDir = ctx.ephemeral!.dataDir })
+    }
+    staging = withDatabase(ctx.ephemeral.endpoint, source.database)
+  } else {
+    staging = config.staging
+  }
+  if (await driver.databaseExists(staging, staging.database)) await driver.dropDatabase(staging, staging.database)
+  await driver.createDatabase(staging, staging.database, source)
+  ctx.staging = staging
+  await manifest.update((m) => { m.staging.endpoint = describeEndpoint(staging) })
+  const sourceSession = track(ctx, await driver.connect(source))
+  try {
+    await driver.prepareStaging(sourceSession, staging)
+  } finally {
+    await sourceSession.close()
+  }
+  await driver.runSqlFile(staging, schemaFile(ctx, 'pre-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('pre-data schema', error) })
+  const records = Object.values(manifest.data.tables).filter((t) => t.dump)
+  // Every part of every table into the new staging database (parts of a table side by side).
+  const parts = records.flatMap((record) => (record.parts ?? []).map((part) => ({ record, part })))
+  await withSessions(ctx, staging, Math.max(1, ctx.options.jobs), async (sessions) => {
+    await forEachWithSlot(parts, sessions, async ({ record, part }, session) => {
+      await fileToTable(session, record, ctx.paths.dumpDir, part.file!, {
+        ...(ctx.progress ? { progress: ctx.progress } : {}), ...(part.range ? { part: { range: part.range, clear: false } } : {}),
+      })
+    })
+  })
+  await driver.runSqlFile(staging, schemaFile(ctx, 'post-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('post-data schema', error) })
+  await withSessions(ctx, staging, 1, async ([session]) => {
+    await session!.setSequences(manifest.data.sequences ?? [])
+    await session!.analyze(records)
+  })
+}
+
+/** The ephemeral server an earlier attempt left (stopped, or running after a kill -9), else a new one. */
+async function startRunServer(ctx: RunContext) {
+  const { driver, config } = ctx
+  const common = { logFile: ctx.paths.toolLog, superuser: config.source.user }
+  const major = (await driver.probe(config.source)).major
+  try {
+    return await driver.startEphemeral(ctx.paths.stagingDir, { ...common, major, reuse: true })
+  } catch (error) {
+    if (!(error instanceof DrydockError && error.code === 'DD_RESUME_STAGING_GONE')) throw error
+    return driver.startEphemeral(ctx.paths.stagingDir, { ...common, major })
+  }
+}
+
+function restoreError(what: string, error: unknown): DrydockError {
+  return new DrydockError('DD_CHECKPOINT_FAILED', `restoring staging from the dump files: applying the ${what} failed: ${(error as Error).message}`, {
+    stage: 'migrate', hint: 'fix the cause, then try again with --resume --from migrate (or --cleanup this run and start a new one)',
+  }, { cause: error })
+}
