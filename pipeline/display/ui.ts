@@ -54,7 +54,7 @@ export async function runStages(ctx: RunContext, stages: readonly StageSpec[]): 
       try {
         await spec.run(ctx)
         // What the stage wrote to an ephemeral staging server must survive that server's crash before it counts as done.
-        await stagingDurable(ctx)?.()
+        await stagingDurable(ctx, 'everything')?.()
         await ctx.options.afterStage?.(spec.name, ctx)
       } catch (error) {
         const e = inStage(spec.name, error)

@@ -3,6 +3,9 @@ import type { Readable, Transform } from 'node:stream'
 import type { Endpoint, EngineName } from '../config/endpoint.ts'
 import type { FenceMarks, FenceReadOptions } from '../safety/fence/fence-types.ts'
 
+/** What makeDurable must make crash-safe: the commits (after each part), or everything (a stage's end). */
+export type DurableScope = 'commits' | 'everything'
+
 export interface TableRef {
   readonly schema: string
   readonly name: string
@@ -369,8 +372,9 @@ export interface Driver {
   /**
    * Makes every commit so far on `server` survive a crash of that server (an ephemeral staging
    * server runs with lazy log flushing): called before the manifest records staging work as done.
+   * `everything` (a stage's end): sequences and other non-transactional changes too, at more cost.
    */
-  makeDurable(server: Endpoint): Promise<void>
+  makeDurable(server: Endpoint, scope?: DurableScope): Promise<void>
   /** Atomically: live → backup, shadow → live. */
   swap(live: Endpoint, shadow: string, backup: string, options?: SwapOptions): Promise<SwapResult | void>
   /**

@@ -65,7 +65,7 @@ export async function migrateStage(ctx: RunContext): Promise<void> {
     }
     tick?.done()
     if (ctx.progress) ctx.progress.phase = undefined
-    await stagingDurable(ctx)?.()
+    await stagingDurable(ctx, 'everything')?.()
     await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'done', ms: Date.now() - started, log, ...(transform ? { transform } : {}), ...(sqlFiles ? { files: sqlFiles } : {}) })
     ctx.log.write({ kind: 'info', stage: 'migrate', message: `step ${step.index} (${step.name}) done in ${Date.now() - started} ms` })
   }
