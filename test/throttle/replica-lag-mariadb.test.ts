@@ -40,6 +40,14 @@ describe.skipIf(!hasMariadbBinaries())('replica lag on a MariaDB replica', () =>
     await vi.waitFor(async () => expect(await pair.sql('replica', 'SHOW SLAVE STATUS')).toEqual([expect.objectContaining({ Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes' })]), { timeout: 20_000 })
   }
 
+  /** The replica applies each event `seconds` after the primary wrote it. */
+  async function setDelay(seconds: number): Promise<void> {
+    await pair.sql('replica', 'STOP SLAVE')
+    await pair.sql('replica', `CHANGE MASTER TO MASTER_DELAY = ${seconds}`)
+    await pair.sql('replica', 'START SLAVE')
+    await replicating()
+  }
+
   function context(throttle: Record<string, unknown>) {
     const logged = eventLog()
     logs.push(logged)
@@ -47,23 +55,31 @@ describe.skipIf(!hasMariadbBinaries())('replica lag on a MariaDB replica', () =>
     return { config, driver: mysqlDriver, log: logged.log, signal: new AbortController().signal, logged }
   }
 
-  /** Feeds a chunk, makes the replica lag with `lag`, checks the next chunk waits, then ends it with `recover`. */
-  async function heldWhile(throttle: Throttle, lag: () => Promise<void>, recover: () => Promise<void>): Promise<void> {
+  /**
+   * Feeds a chunk, makes the replica lag with `lag`, feeds a second chunk once the throttle has
+   * paused, then ends the lag with `recover`. Held means: the second chunk reaches the sink only
+   * after `recover` began and the watcher logged the resume (checked when the chunk arrives, so
+   * no sleep decides it).
+   */
+  async function heldWhile(throttle: Throttle, logged: ReturnType<typeof eventLog>, lag: () => Promise<void>, recover: () => Promise<void>): Promise<void> {
     const source = new PassThrough()
     const received: Received[] = []
-    const sink = recordingSink(systemClock, received)
+    let recovering = false
+    const seenAtArrival: { recovering: boolean; resumes: number }[] = []
+    const resumes = () => logged.events().filter((e) => e.kind === 'info' && e.message.includes('back under')).length
+    const sink = recordingSink(systemClock, received, 0, () => seenAtArrival.push({ recovering, resumes: resumes() }))
     const done = pipeline([source, ...throttle.through(), sink])
     source.write('before\n')
     await vi.waitFor(() => expect(received).toHaveLength(1), { timeout: 10_000 })
     await lag()
     await vi.waitFor(() => expect(throttle.stats().pauses).toBe(1), { timeout: 20_000, interval: 100 })
     source.write('during\n')
-    await new Promise((r) => setTimeout(r, 800))
-    expect(received).toHaveLength(1)
+    recovering = true
     await recover()
-    await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 20_000, interval: 100 })
+    await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 30_000, interval: 100 })
     source.end('after\n')
     await done
+    expect(seenAtArrival.slice(0, 2)).toEqual([{ recovering: false, resumes: 0 }, { recovering: true, resumes: 1 }])
     expect(sink.sha256()).toBe(createHash('sha256').update('before\nduring\nafter\n').digest('hex'))
   }
 
@@ -71,7 +87,7 @@ describe.skipIf(!hasMariadbBinaries())('replica lag on a MariaDB replica', () =>
     const ctx = context({ maxReplicaLag: 5, replicas: [url(pair.replicaPort)] })
     const throttle = await startThrottle(ctx, { pollMs: 200 })
     try {
-      await heldWhile(throttle, async () => {
+      await heldWhile(throttle, ctx.logged, async () => {
         await pair.sql('replica', 'STOP SLAVE SQL_THREAD')
         await pair.sql('primary', "INSERT INTO app.filler SELECT seq, repeat('x', 100) FROM app.seq_1_to_5000")
       }, async () => {
@@ -89,24 +105,19 @@ describe.skipIf(!hasMariadbBinaries())('replica lag on a MariaDB replica', () =>
   })
 
   it('Seconds_Behind_Master over the limit pauses the load (a delayed replica)', async () => {
-    await pair.sql('replica', 'STOP SLAVE')
-    await pair.sql('replica', 'CHANGE MASTER TO MASTER_DELAY = 4')
-    await pair.sql('replica', 'START SLAVE')
-    await replicating()
+    // A delay far longer than the test, so the pause lasts until the test lifts the delay.
+    await setDelay(600)
     const ctx = context({ maxReplicaLag: 1, replicas: [url(pair.replicaPort)] })
     const throttle = await startThrottle(ctx, { pollMs: 200 })
     try {
-      await heldWhile(throttle, async () => {
+      await heldWhile(throttle, ctx.logged, async () => {
         await pair.sql('primary', 'UPDATE app.filler SET pad = NULL WHERE id <= 100')
       }, async () => {
-        // Nothing to do: the replica applies the change once its delay is over.
+        await setDelay(0)
       })
     } finally {
       await throttle.stop()
-      await pair.sql('replica', 'STOP SLAVE')
-      await pair.sql('replica', 'CHANGE MASTER TO MASTER_DELAY = 0')
-      await pair.sql('replica', 'START SLAVE')
-      await replicating()
+      await setDelay(0)
     }
     const [, pause, resume] = ctx.logged.events()
     expect(pause!.message).toMatch(/pausing the load: mysql:\/\/drydock@127\.0\.0\.1:\d+\/app \d+\.0 s$/)

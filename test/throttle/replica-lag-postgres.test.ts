@@ -38,12 +38,14 @@ function context(throttle: Record<string, unknown>) {
 }
 
 /** A stream through the throttle that the test feeds chunk by chunk. */
-function feed(throttle: Throttle) {
+function feed(throttle: Throttle, logged: ReturnType<typeof eventLog>) {
   const source = new PassThrough()
   const received: Received[] = []
-  const sink = recordingSink(systemClock, received)
+  const resumesLogged = () => logged.events().filter((e) => e.kind === 'info' && e.message.includes('back under')).length
+  const resumesAtArrival: number[] = []
+  const sink = recordingSink(systemClock, received, 0, () => resumesAtArrival.push(resumesLogged()))
   const done = pipeline([source, ...throttle.through(), sink])
-  return { source, received, sink, done }
+  return { source, received, sink, done, resumesAtArrival }
 }
 
 /** Pauses replay on the standby and writes WAL on the primary; the watcher must see the lag and hold the stream. */
@@ -54,12 +56,11 @@ async function lagWhileFeeding(throttle: Throttle, stream: ReturnType<typeof fee
   await pair.sql('primary', "INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g")
   await vi.waitFor(() => expect(throttle.stats().pauses).toBe(1), { timeout: 20_000, interval: 100 })
   stream.source.write(Buffer.from('during the lag\n'))
-  // Several polls later the chunk still waits and the pause holds.
-  await new Promise((r) => setTimeout(r, 1000))
-  expect(stream.received).toHaveLength(1)
-  expect(throttle.stats().pauses).toBe(1)
+  // Held: the chunk written during the lag reaches the sink only after the watcher logged the resume.
   await pair.sql('standby', 'SELECT pg_wal_replay_resume()')
   await vi.waitFor(() => expect(stream.received).toHaveLength(2), { timeout: 20_000, interval: 100 })
+  expect(stream.resumesAtArrival.slice(0, 2)).toEqual([0, 1])
+  expect(throttle.stats().pauses).toBe(1)
   stream.source.end(Buffer.from('after the lag\n'))
   await stream.done
   expect(stream.sink.sha256()).toBe(createHash('sha256').update('before the lag\nduring the lag\nafter the lag\n').digest('hex'))
@@ -73,7 +74,7 @@ describe.skipIf(!hasPostgresBinaries())('replica lag on a PostgreSQL streaming s
     const throttle = await startThrottle(ctx, { pollMs: 200 })
     try {
       expect(ctx.logged.events().map((e) => e.message)).toEqual(['throttle: pausing while replica lag exceeds 1 s; watching standby "dd_standby" at 127.0.0.1'])
-      const stream = feed(throttle)
+      const stream = feed(throttle, ctx.logged)
       const check = lagWhileFeeding(throttle, stream)
       // While paused, the driver itself reports the standby as behind in time and in WAL.
       await vi.waitFor(() => expect(throttle.stats().pauses).toBe(1), { timeout: 20_000, interval: 100 })
@@ -98,7 +99,7 @@ describe.skipIf(!hasPostgresBinaries())('replica lag on a PostgreSQL streaming s
     const ctx = context({ maxReplicaLag: 1, replicas: [replica] })
     const throttle = await startThrottle(ctx, { pollMs: 200 })
     try {
-      await lagWhileFeeding(throttle, feed(throttle))
+      await lagWhileFeeding(throttle, feed(throttle, ctx.logged))
     } finally {
       await throttle.stop()
     }
