@@ -103,11 +103,11 @@ export class StageProgress {
     const seconds = Math.max(0.001, (Date.now() - this.startedAt) / 1000)
     const head = [
       ...(this.phase ? [this.phase] : []),
-      // A phase alone (starting a server, building indexes) counts no units yet.
-      ...(this.phase && this.totalTables + this.doneTables === 0 && this.sides.size === 0 ? [] : [this.units()]),
+      // Nothing counted yet (a phase alone, or a stage that has not learnt its tables): no "0 tables".
+      ...(this.totalTables + this.doneTables === 0 && this.sides.size === 0 ? [] : [this.units()]),
       ...(this.shownRows() > 0 ? [`${this.shownRows().toLocaleString('en')} rows`] : []),
       ...(this.bytes > 0 ? [`${formatBytes(this.bytes)}`, `${formatBytes(this.bytes / seconds)}/s`] : []),
-    ].join(' · ')
+    ]
     const active = [...this.active.entries()].slice(0, 3).map(([label, a]) => {
       const s = Math.max(0.001, (Date.now() - a.startedAt) / 1000)
       return a.bytes > 0 ? `${label} ${a.rows.toLocaleString('en')} rows ${formatBytes(a.bytes / s)}/s` : label
@@ -115,8 +115,8 @@ export class StageProgress {
     const more = this.active.size > 3 ? ` +${this.active.size - 3}` : ''
     const left = this.remainingSeconds()
     const run = left === undefined || this.laterMs === undefined ? '' : ` (run ${clock(left + this.laterMs / 1000)})`
-    const eta = left === undefined ? '' : ` · ETA ${clock(left)}${run}`
-    return active.length ? `${head}${eta} │ ${active.join(', ')}${more}` : `${head}${eta}`
+    const line = [...head, ...(left === undefined ? [] : [`ETA ${clock(left)}${run}`])].join(' · ')
+    return active.length ? `${line} │ ${active.join(', ')}${more}` : line
   }
 
   /** Rows of the stage; where it reads two sides, those of the side furthest on (the same rows are read on both). */

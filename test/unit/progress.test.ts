@@ -97,4 +97,14 @@ describe('row counters of a stream', () => {
     onChunk(500)
     expect(progress.rows).toBe(7)
   })
+
+  it('says no "0 tables" before a stage knows its tables: the snapshot shows its ETA alone', () => {
+    vi.useFakeTimers({ now: 0 })
+    const progress = new StageProgress()
+    progress.estimateMs = 300
+    progress.laterMs = 23_000
+    expect(progress.render()).toBe('ETA 0s (run 23s)')
+    progress.expect(15)
+    expect(progress.render()).toBe('0/15 tables · ETA 0s (run 23s)')
+  })
 })
