@@ -39,7 +39,7 @@ const ROUGH_SECONDS: Record<RunStageName, (copy: number, config: ParsedConfig) =
  * schema (a server start, the canary), the swap's renames. Scaling them by data size is what
  * made plans of a bigger database too long.
  */
-const SIZE_INDEPENDENT: ReadonlySet<string> = new Set(['snapshot', 'staging', 'swap'])
+const SIZE_INDEPENDENT: ReadonlySet<string> = new Set(['swap', 'staging', 'snapshot'])
 
 /** A stage's expected seconds from what an earlier run of it took, the data now `scale` times as big. */
 export function rehearsedSeconds(stage: string, ms: number, scale: number): number {
