@@ -137,6 +137,7 @@ export const ERROR_CODES = {
   DD_PREFLIGHT_STEP_TRANSFORM: error('a transform step\'s file does not load or has no transform\'s shape', 'fix the transform file'),
 
   // Anything else
+  DD_INTERNAL_STAGE_NEEDS: error('a bug in drydock: a stage was about to run without what an earlier stage sets up for it (the snapshot, staging or the production copy, named)', 'report it with `logs/events.jsonl`; `--resume RUN` sets the finished stages\' resources up again'),
   DD_UNEXPECTED: error('an error drydock did not anticipate (the stage and cause named)', 'read the cause and `logs/events.jsonl`; `--resume RUN` once fixed, and report it'),
 } as const satisfies Record<string, ErrorCodeInfo>
 

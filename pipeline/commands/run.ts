@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
 import { join, resolve } from 'node:path'
 import type { ParsedConfig } from '../config/config.ts'
-import type { RunContext, RunOptions } from '../run-state/context.ts'
+import type { RunContext, RunOptions, StageContext } from '../run-state/context.ts'
+import { stageContext } from '../run-state/stage-context.ts'
 import type { Driver, PreflightCheck, SourceLock } from '../drivers/driver.ts'
 import type { HookPoint } from '../migration/hooks/hook-points.ts'
 import { lockRunDir } from '../run-state/run-dir-lock.ts'
@@ -188,18 +189,41 @@ async function executeRun(
   return { report: await writeReport(paths, manifest), runDir: paths.root }
 }
 
+/** What a stage of the table runs, given the context its row needs: the compiler ties each name to its row. */
+type StageRuns = {
+  readonly [S in RunStageName]: {
+    /** Before the row's needs are checked: brings back what the stage needs when the run asks (a checkpoint restore). */
+    readonly setUp?: (ctx: RunContext) => Promise<void>
+    readonly run: (ctx: StageContext<S>) => Promise<void>
+    /** On resume, for a stage an earlier attempt finished: restore what later stages need. */
+    readonly resume?: (ctx: RunContext) => Promise<void>
+  }
+}
+
 /** What each stage of the table (stages.ts) runs, and on resume what a finished one restores for later ones. */
-export const STAGE_RUNS: Record<RunStageName, Pick<StageSpec, 'run' | 'resume'>> = {
+export const STAGE_RUNS: StageRuns = {
   snapshot: { run: snapshotStage, resume: resumeSnapshot },
   staging: { run: stagingStage, resume: attachStaging },
   dump: { run: dumpStage },
   load: { run: loadStage },
   'verify-hop1': { run: verifyAndCheckpoint },
   refresh: { run: refreshAndCheckpoint },
-  migrate: { run: migrateFromWhereAsked },
+  migrate: { setUp: restoreWhereAsked, run: migrateStage },
   loadback: { run: loadbackStage, resume: reattachTarget },
   'verify-hop2': { run: fenceAndVerifyCopy, resume: reattachTarget },
   swap: { run: swapStage },
+}
+
+/** A stage for the UI: its set-up, then the check of its row's needs (stage-context.ts), then the stage. */
+function stageSpec<S extends RunStageName>(name: S, title: string): StageSpec {
+  const { setUp, run, resume } = STAGE_RUNS[name]
+  return {
+    name, title, ...(resume ? { resume } : {}),
+    run: async (ctx) => {
+      await setUp?.(ctx)
+      await run(stageContext(name, ctx))
+    },
+  }
 }
 
 /** The stages in order (stages.ts); on resume, finished ones are skipped or re-attached (ui.ts). */
@@ -209,7 +233,7 @@ async function stages(ctx: RunContext): Promise<void> {
   const order = runOrder({ prestage: options.prestage === true, prestaged: manifest.data.prestage !== undefined })
   for (const group of betweenPauses(order)) {
     await beforeStage(ctx, group[0]!)
-    await runStages(ctx, group.map((stage) => ({ name: stage.name, title: stageTitle(stage, facts), ...STAGE_RUNS[stage.name] })))
+    await runStages(ctx, group.map((stage) => stageSpec(stage.name, stageTitle(stage, facts))))
   }
   // --prestage stops before the window; its --resume refreshes staging first.
   if (options.prestage) return
@@ -245,7 +269,7 @@ async function beforeStage(ctx: RunContext, stage: OrderedStage): Promise<void> 
 }
 
 /** Hop 1, then (rehearsals, --checkpoint) a checkpoint of the verified staging. */
-async function verifyAndCheckpoint(ctx: RunContext): Promise<void> {
+async function verifyAndCheckpoint(ctx: StageContext<'verify-hop1'>): Promise<void> {
   await verifySnapshotToStaging(ctx)
   if (ctx.options.prestage) await recordPrestage(ctx)
   await closeSnapshot(ctx)
@@ -253,13 +277,13 @@ async function verifyAndCheckpoint(ctx: RunContext): Promise<void> {
 }
 
 /** The refresh; a checkpoint kept of the prestaged staging is taken again (it is stale now). */
-async function refreshAndCheckpoint(ctx: RunContext): Promise<void> {
+async function refreshAndCheckpoint(ctx: StageContext<'refresh'>): Promise<void> {
   await refreshStage(ctx)
   if (ctx.manifest.data.checkpoint && ctx.manifest.data.checkpoint.kind !== 'dump-files') await saveCheckpoint(ctx)
 }
 
 /** Hop 2, after reading the copy's write marks: the swap checks them (a beforeSwap hook runs in between). */
-async function fenceAndVerifyCopy(ctx: RunContext): Promise<void> {
+async function fenceAndVerifyCopy(ctx: StageContext<'verify-hop2'>): Promise<void> {
   await takeShadowFence(ctx)
   await verifyStagingToTarget(ctx)
 }
@@ -268,7 +292,7 @@ async function fenceAndVerifyCopy(ctx: RunContext): Promise<void> {
  * `--resume RUN --from migrate` first brings staging back to its checkpoint (or rebuilds it
  * from the dump files); so does any resume that finds staging possibly half-migrated.
  */
-async function migrateFromWhereAsked(ctx: RunContext): Promise<void> {
+async function restoreWhereAsked(ctx: RunContext): Promise<void> {
   const halfMigrated = ctx.options.from === 'migrate' ? undefined : stagingHalfMigrated(ctx.manifest.data)
   if (halfMigrated) {
     const message = `${halfMigrated}: staging may be half-migrated, so it is restored to its state before the migration first`
@@ -276,7 +300,6 @@ async function migrateFromWhereAsked(ctx: RunContext): Promise<void> {
     process.stderr.write(`${message}\n`)
   }
   if (ctx.options.from === 'migrate' || halfMigrated) await restoreCheckpoint(ctx)
-  await migrateStage(ctx)
 }
 
 /** A hook runs once per run, even when the run is resumed after it. */

@@ -6,6 +6,7 @@ import type { StageName } from '../errors.ts'
 import type { EventLog } from './log.ts'
 import type { StageProgress } from '../display/progress.ts'
 import type { ManifestStore, RunPaths } from './run-dir.ts'
+import type { Resource, RunStageName, Stage } from '../stages.ts'
 
 export interface RunOptions {
   /** Skip the confirmation before production is written. */
@@ -62,6 +63,23 @@ export interface RunContext {
   /** Every session open right now, so an interrupt can cut the units under way. */
   readonly openSessions: Set<Session>
 }
+
+/** The field of RunContext that holds each resource of the stage table (stages.ts). */
+export interface ResourceField {
+  snapshot: 'snapshot'
+  staging: 'staging'
+  target: 'loadTarget'
+}
+
+/** A RunContext whose fields for `N` are set: what a stage needing `N` may read without a check. */
+export type ContextFor<N extends Resource> = RunContext & Required<Pick<RunContext, ResourceField[N]>>
+
+export type SnapshotContext = ContextFor<'snapshot'>
+export type StagingContext = ContextFor<'staging'>
+export type TargetContext = ContextFor<'target'>
+
+/** The context a stage of the table runs with: its row's `needs` set (the runner checks them, stage-context.ts). */
+export type StageContext<S extends RunStageName> = ContextFor<Extract<Stage, { name: S }>['needs'][number]>
 
 /** Registers a session so an interrupt can close it; returns it. */
 export function track<S extends Session>(ctx: RunContext, session: S): S {

@@ -1,18 +1,18 @@
 import { appendFile } from 'node:fs/promises'
 import type { ParsedStep } from '../../config/config.ts'
-import { type RunContext, track } from '../../run-state/context.ts'
+import { type StagingContext, track } from '../../run-state/context.ts'
 import { formatBytes, formatSeconds } from '../../util/files.ts'
 import { loadTransform } from './load-transform.ts'
 import type { TransformRecord } from '../../run-state/stage-records.ts'
 import { executeTransform } from './run-transform.ts'
 
 /** A `{ transform: 'file.ts' }` migration step on staging; its counts go to the step log and the manifest. */
-export async function runTransformStep(ctx: RunContext, step: ParsedStep, log: string): Promise<TransformRecord> {
+export async function runTransformStep(ctx: StagingContext, step: ParsedStep, log: string): Promise<TransformRecord> {
   const spec = await loadTransform(step.spec)
   const retry = ctx.manifest.data.steps.some((s) => s.index === step.index && s.status === 'failed')
   await appendFile(log, `transform ${spec.name} (${spec.file})${retry ? ', retried: targets emptied first' : ''}\n`, { mode: 0o600 })
   const record = await executeTransform(spec, {
-    driver: ctx.driver, endpoint: ctx.staging!, jobs: ctx.options.jobs, retry,
+    driver: ctx.driver, endpoint: ctx.staging, jobs: ctx.options.jobs, retry,
     ...(ctx.config.schemas ? { schemas: ctx.config.schemas } : {}),
     ...(ctx.progress ? { progress: ctx.progress } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),

@@ -1,4 +1,4 @@
-import { type RunContext, withSessions } from '../../run-state/context.ts'
+import { type StagingContext, withSessions } from '../../run-state/context.ts'
 import type { Session, TableChecksum, TableInfo } from '../../drivers/driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { type Manifest, type TableRecord, tableKey } from '../../run-state/run-dir.ts'
@@ -21,11 +21,11 @@ export function hop1Record(m: Manifest, key: string, name: string): TableRecord 
  * end of the migration can tell the tables it left alone. Kept when a resumed migration
  * continues after steps that are already done.
  */
-export async function captureDefinitions(ctx: RunContext): Promise<void> {
+export async function captureDefinitions(ctx: StagingContext): Promise<void> {
   const m = ctx.manifest.data
   if (m.definitionsBefore && m.steps.some((s) => s.status === 'done')) return
-  const definitions = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.definitions(ctx.config.schemas) ?? Promise.resolve(undefined))
-  const whole = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies() ?? Promise.resolve(undefined))
+  const definitions = await withSessions(ctx, ctx.staging, 1, ([s]) => s!.definitions(ctx.config.schemas) ?? Promise.resolve(undefined))
+  const whole = await withSessions(ctx, ctx.staging, 1, ([s]) => s!.tableDependencies() ?? Promise.resolve(undefined))
   await ctx.manifest.update((mf) => {
     if (definitions) mf.definitionsBefore = Object.fromEntries(definitions)
     else delete mf.definitionsBefore
@@ -40,8 +40,8 @@ export async function captureDefinitions(ctx: RunContext): Promise<void> {
  * Both are recorded in the manifest with the values found; a failed expectation stops the run
  * (DD_EXPECTATION_FAILED naming each), before anything is written to production.
  */
-export async function checkExpectations(ctx: RunContext): Promise<void> {
-  const results = await withSessions(ctx, ctx.staging!, Math.max(1, ctx.options.jobs), async (sessions) => {
+export async function checkExpectations(ctx: StagingContext): Promise<void> {
+  const results = await withSessions(ctx, ctx.staging, Math.max(1, ctx.options.jobs), async (sessions) => {
     const carryOver = await carriedOver(ctx, sessions)
     await ctx.manifest.update((m) => { if (carryOver) m.carryOver = carryOver })
     const tables = await sessions[0]!.inventory(ctx.config.schemas)
@@ -73,7 +73,7 @@ function beforeRows(m: Manifest, name: string): number | undefined {
 }
 
 /** Per table, what the migration did; undefined when the engine cannot fingerprint definitions. */
-async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryOverRecord[] | undefined> {
+async function carriedOver(ctx: StagingContext, sessions: Session[]): Promise<CarryOverRecord[] | undefined> {
   const m = ctx.manifest.data
   const before = m.definitionsBefore
   const session = sessions[0]!
@@ -84,7 +84,7 @@ async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryO
   const wholeAfter = wholeBefore ? (await session.tableDependencies()).definitions : undefined
   const tables = await session.inventory(ctx.config.schemas)
   const records: CarryOverRecord[] = []
-  const same: TableInfo[] = []
+  const same: { table: TableInfo; before: TableChecksum }[] = []
   for (const table of tables) {
     const key = tableKey(table)
     const hop1 = hop1Record(m, key, table.name)
@@ -94,7 +94,7 @@ async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryO
       records.push({ table: key, status: 'definition-changed', ...(hop1?.staging ? { before: hop1.staging } : {}) })
       continue
     }
-    same.push(table)
+    same.push({ table, before: hop1.staging })
   }
   for (const key of Object.keys(before)) {
     if (!after.has(key)) {
@@ -104,10 +104,9 @@ async function carriedOver(ctx: RunContext, sessions: Session[]): Promise<CarryO
     }
   }
   // In parts side by side, like every checksum of a verify stage.
-  const sums: Map<string, TableChecksum> = await withSlots(ctx, ctx.staging!, Math.max(1, ctx.options.jobs), (slots) => checksumAllRetrying(ctx, same, slots, 'staging'))
-  for (const table of same) {
+  const sums: Map<string, TableChecksum> = await withSlots(ctx, ctx.staging, Math.max(1, ctx.options.jobs), (slots) => checksumAllRetrying(ctx, same.map((s) => s.table), slots, 'staging'))
+  for (const { table, before: beforeSum } of same) {
     const key = tableKey(table)
-    const beforeSum = hop1Record(m, key, table.name)!.staging!
     const afterSum = sums.get(key)!
     const equal = beforeSum.rows === afterSum.rows && beforeSum.digest === afterSum.digest
     records.push({ table: key, status: equal ? 'unchanged' : 'data-changed', before: beforeSum, after: afterSum })

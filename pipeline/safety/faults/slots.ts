@@ -1,4 +1,4 @@
-import { track, type RunContext } from '../../run-state/context.ts'
+import { track, type RunContext, type SnapshotContext } from '../../run-state/context.ts'
 import type { Session } from '../../drivers/driver.ts'
 import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import type { ErrorContext } from '../../errors.ts'
@@ -71,6 +71,6 @@ export async function withSlots<T>(ctx: RunContext, endpoint: Endpoint, count: n
  * instant: PostgreSQL imports the snapshot again, MySQL takes a spare opened with it (until
  * they run out: DD_SNAPSHOT_LOST, resumable; README.md "A lost snapshot worker").
  */
-export function snapshotSlots(ctx: RunContext): Slot[] {
-  return ctx.sourceWorkers.map((session) => ({ session, renew: () => ctx.snapshot!.worker() }))
+export function snapshotSlots(ctx: SnapshotContext): Slot[] {
+  return ctx.sourceWorkers.map((session) => ({ session, renew: () => ctx.snapshot.worker() }))
 }

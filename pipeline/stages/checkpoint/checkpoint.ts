@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { type RunContext, withSessions } from '../../run-state/context.ts'
-import { describeEndpoint, withDatabase } from '../../config/endpoint.ts'
+import { describeEndpoint, type Endpoint, withDatabase } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { type Manifest, tableKey } from '../../run-state/run-dir.ts'
 import type { CheckpointKind, CheckpointRecord } from '../../run-state/stage-records.ts'
@@ -91,10 +91,10 @@ export async function saveCheckpoint(ctx: RunContext): Promise<CheckpointRecord>
 /**
  * Brings staging back to the checkpoint and clears the migration's record, so the migrate stage
  * runs every step again. Works in the process that saved it or in a later one (resume): an
- * ephemeral server is started as needed, and ctx.staging / ctx.ephemeral are set. A run that
+ * ephemeral server is started as needed, and ctx.staging / ctx.ephemeral are set (staging is returned). A run that
  * kept no checkpoint is rebuilt from its dump files and checked against hop 1.
  */
-export async function restoreCheckpoint(ctx: RunContext, options: { verify?: boolean } = {}): Promise<void> {
+export async function restoreCheckpoint(ctx: RunContext, options: { verify?: boolean } = {}): Promise<Endpoint> {
   const started = Date.now()
   const record = ctx.manifest.data.checkpoint
   const problem = record ? undefined : dumpFilesProblem(ctx, { needHop1: true })
@@ -107,9 +107,10 @@ export async function restoreCheckpoint(ctx: RunContext, options: { verify?: boo
   await ctx.manifest.update((m) => { m.restoringStaging = new Date().toISOString() })
   const kind = record?.kind ?? 'dump-files'
   const { driver, config } = ctx
+  let staging: Endpoint
   if (record?.kind === 'database-copy') {
     if (config.staging === 'ephemeral') throw new DrydockError('DD_CHECKPOINT_FAILED', 'a database copy needs a staging URL', { stage: 'migrate' })
-    const staging = config.staging
+    staging = config.staging
     if (!(await driver.databaseExists(staging, record.location))) throw gone(`database ${record.location}`)
     await driver.dropDatabase(staging, staging.database)
     await driver.cloneDatabase!(staging, record.location, staging.database)
@@ -126,12 +127,12 @@ export async function restoreCheckpoint(ctx: RunContext, options: { verify?: boo
     }
     await rm(join(base, 'pgdata'), { recursive: true, force: true })
     await copyTree(record.location, join(base, 'pgdata'), ctx.paths.toolLog)
-    await restartEphemeral(ctx, base)
+    staging = await restartEphemeral(ctx, base)
   } else {
-    await reloadDumpFiles(ctx)
+    staging = await reloadDumpFiles(ctx)
   }
   const verify = options.verify ?? kind === 'dump-files'
-  if (verify) await verifyAgainstHop1(ctx)
+  if (verify) await verifyAgainstHop1(ctx, staging)
   await ctx.manifest.update((m) => {
     resetMigration(m)
     delete m.restoringStaging
@@ -139,6 +140,7 @@ export async function restoreCheckpoint(ctx: RunContext, options: { verify?: boo
   })
   const from = record ? `the ${kind} checkpoint` : 'the dump files (no checkpoint kept)'
   ctx.log.write({ kind: 'info', stage: 'migrate', message: `staging restored from ${from} in ${Date.now() - started} ms${verify ? ', verified against hop 1' : ''}` })
+  return staging
 }
 
 /**
@@ -198,15 +200,18 @@ async function serverMajor(dataDir: string): Promise<number> {
 }
 
 /** Starts the ephemeral server on the data directory in `base` again (a new port) and points ctx at it. */
-async function restartEphemeral(ctx: RunContext, base: string): Promise<void> {
+async function restartEphemeral(ctx: RunContext, base: string): Promise<Endpoint> {
   const source = ctx.config.source
   const major = await serverMajor(join(base, 'pgdata'))
   // The run's staging folder: the server folder itself, or a LOCATION file naming it.
-  ctx.ephemeral = await ctx.driver.startEphemeral(ctx.paths.stagingDir, {
+  const server = await ctx.driver.startEphemeral(ctx.paths.stagingDir, {
     major, logFile: ctx.paths.toolLog, superuser: source.user, reuse: true,
   })
-  ctx.staging = withDatabase(ctx.ephemeral.endpoint, source.database)
-  await ctx.manifest.update((m) => { m.staging.endpoint = describeEndpoint(ctx.staging!); m.staging.dataDir = ctx.ephemeral!.dataDir })
+  const staging = withDatabase(server.endpoint, source.database)
+  ctx.ephemeral = server
+  ctx.staging = staging
+  await ctx.manifest.update((m) => { m.staging.endpoint = describeEndpoint(staging); m.staging.dataDir = server.dataDir })
+  return staging
 }
 
 /** The ephemeral server folder of this run (left by an earlier attempt, or set up now), its server stopped. */
@@ -231,9 +236,9 @@ async function serverFolderForRestore(ctx: RunContext, record: CheckpointRecord)
 }
 
 /** Every table's count and checksum on staging must equal hop 1's staging values. */
-async function verifyAgainstHop1(ctx: RunContext): Promise<void> {
+async function verifyAgainstHop1(ctx: RunContext, staging: Endpoint): Promise<void> {
   const records = Object.values(ctx.manifest.data.tables).filter((t) => t.staging)
-  const sums = await withSessions(ctx, ctx.staging!, Math.max(1, ctx.options.jobs), (sessions) => checksumAll(records, sessions, ctx.progress))
+  const sums = await withSessions(ctx, staging, Math.max(1, ctx.options.jobs), (sessions) => checksumAll(records, sessions, ctx.progress))
   const mismatches = records.flatMap((r) => {
     const m = compareChecksums(tableKey(r), r.staging, sums.get(tableKey(r)), ['the checkpoint (hop 1)', 'restored staging'])
     return m ? [m] : []

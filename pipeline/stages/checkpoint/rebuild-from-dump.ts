@@ -41,14 +41,15 @@ export function dumpFilesProblem(ctx: RunContext, options: { needHop1: boolean }
  * again or anew), the applied pre-data schema, every file (sha256-checked as it streams),
  * post-data, sequences and statistics — the load stage, without production.
  */
-export async function reloadDumpFiles(ctx: RunContext): Promise<void> {
+export async function reloadDumpFiles(ctx: RunContext): Promise<Endpoint> {
   const { driver, config, manifest } = ctx
   const source = config.source
   let staging: Endpoint
   if (config.staging === 'ephemeral') {
     if (!ctx.ephemeral) {
-      ctx.ephemeral = await startRunServer(ctx)
-      await manifest.update((m) => { m.staging.dataDir = ctx.ephemeral!.dataDir })
+      const server = await startRunServer(ctx)
+      ctx.ephemeral = server
+      await manifest.update((m) => { m.staging.dataDir = server.dataDir })
     }
     staging = withDatabase(ctx.ephemeral.endpoint, source.database)
   } else {
@@ -80,6 +81,7 @@ export async function reloadDumpFiles(ctx: RunContext): Promise<void> {
     await session!.setSequences(manifest.data.sequences ?? [])
     await session!.analyze(records)
   })
+  return staging
 }
 
 /** The ephemeral server an earlier attempt left (stopped, or running after a kill -9), else a new one. */

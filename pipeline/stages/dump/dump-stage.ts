@@ -1,4 +1,4 @@
-import type { RunContext } from '../../run-state/context.ts'
+import type { RunContext, StageContext } from '../../run-state/context.ts'
 import { snapshotSlots, withSlots } from '../../safety/faults/slots.ts'
 import { dropBadFiles, type MoveJob, planAllParts, resetPageSplitTables, writeParts } from '../../transfer/move-parts.ts'
 import { copySizing, directMode } from '../../transfer/settings.ts'
@@ -25,7 +25,7 @@ export function dumpJob(ctx: RunContext): MoveJob {
  * it is read, and the load stage only has what is left. On resume, a file an earlier attempt
  * finished and that still hashes right is kept.
  */
-export async function dumpStage(ctx: RunContext): Promise<void> {
+export async function dumpStage(ctx: StageContext<'dump'>): Promise<void> {
   const job = dumpJob(ctx)
   const from = snapshotSlots(ctx)
   await planAllParts(ctx, job, from, copySizing(ctx))
@@ -34,7 +34,7 @@ export async function dumpStage(ctx: RunContext): Promise<void> {
     await writeParts(ctx, job, from)
     return
   }
-  await withSlots(ctx, ctx.staging!, from.length, async (to) => {
+  await withSlots(ctx, ctx.staging, from.length, async (to) => {
     await resetPageSplitTables(ctx, job, to[0]!)
     await writeParts(ctx, job, from, to)
   })

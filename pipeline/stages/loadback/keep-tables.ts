@@ -1,4 +1,4 @@
-import { withSessions, type RunContext } from '../../run-state/context.ts'
+import { withSessions, type StagingContext } from '../../run-state/context.ts'
 import type { KeepBinding, TableDependencies } from '../../drivers/driver.ts'
 
 /** Why a table the migration left alone is copied all the same (report and log). */
@@ -25,7 +25,7 @@ export interface KeepDecision {
  * PostgreSQL chooses its swap here: schemas inside the live database when the migration changed
  * nothing that lives in the database itself and some table can stay live, else the whole database.
  */
-export async function decideKept(ctx: RunContext): Promise<KeepDecision> {
+export async function decideKept(ctx: StagingContext): Promise<KeepDecision> {
   const m = ctx.manifest.data
   const unchanged = (m.carryOver ?? []).filter((c) => c.status === 'unchanged').map((c) => c.table)
   const reason = !ctx.driver.keepsLiveTables ? 'the swap replaces the whole database, so every table is in the copy'
@@ -43,14 +43,14 @@ export async function decideKept(ctx: RunContext): Promise<KeepDecision> {
   if (reason) return schemaSwap ? databasePath(reason) : { kept: [], copiedAnyway: unchanged.map((table) => ({ table, reason })) }
   if (!schemaSwap) {
     if (unchanged.length === 0) return { kept: [], copiedAnyway: [] }
-    const now = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies())
+    const now = await withSessions(ctx, ctx.staging, 1, ([s]) => s!.tableDependencies())
     return chooseKept(unchanged, m.tableDefinitionsBefore!, now)
   }
-  const check = await schemaSwap.check(ctx.config.source, ctx.staging!, ctx.config.schemas)
+  const check = await schemaSwap.check(ctx.config.source, ctx.staging, ctx.config.schemas)
   if (check.blockers.length > 0) return databasePath(check.blockers.join('; '))
   if (unchanged.length === 0) return databasePath('the migration changed every table, so none can stay live')
-  const now = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.tableDependencies(check.schemas))
-  const bindings = await schemaSwap.bindings(ctx.staging!, check.schemas)
+  const now = await withSessions(ctx, ctx.staging, 1, ([s]) => s!.tableDependencies(check.schemas))
+  const bindings = await schemaSwap.bindings(ctx.staging, check.schemas)
   const decision = chooseKept(unchanged, m.tableDefinitionsBefore!, now, bindings)
   if (decision.kept.length === 0) return databasePath('no table the migration left unchanged can stay live (reasons per table)', decision)
   return {

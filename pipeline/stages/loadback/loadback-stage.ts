@@ -1,4 +1,4 @@
-import { withSessions, type RunContext } from '../../run-state/context.ts'
+import { withSessions, type RunContext, type StageContext, type StagingContext } from '../../run-state/context.ts'
 import type { TableInfo } from '../../drivers/driver.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
@@ -19,9 +19,9 @@ import { shadowName } from './shadow-names.ts'
  * a shadow database on the source server (in-place upgrades) or the separate target.
  * The live database is only read (for its database-level properties).
  */
-export async function loadbackStage(ctx: RunContext): Promise<void> {
+export async function loadbackStage(ctx: StageContext<'loadback'>): Promise<void> {
   const { config, manifest } = ctx
-  const staging = ctx.staging!
+  const staging = ctx.staging
   // An attempt killed while pg_dump read staging under the shadow names left them so.
   if (manifest.data.target.schemas) await ctx.driver.schemaSwap?.repairStaging(staging, manifest.data.target.schemas)
   // Replicas loaded directly (no row through the binary log) get their own copy beside the primary's.
@@ -85,9 +85,9 @@ function copyLabel(index: number): string {
 }
 
 /** Post-data, keys to kept tables, sequences and statistics of one loaded copy. */
-async function finishCopy(ctx: RunContext, target: Endpoint, label: string, kept: readonly string[], migratedTables: TableInfo[]): Promise<void> {
+async function finishCopy(ctx: StagingContext, target: Endpoint, label: string, kept: readonly string[], migratedTables: TableInfo[]): Promise<void> {
   const { config, manifest } = ctx
-  const staging = ctx.staging!
+  const staging = ctx.staging
   const keptRefs = kept.map((key) => manifest.data.migrated[key]!)
   await copySchemaSection(ctx, staging, target, 'post-data', label, undefined, target.schemaMap ? { liveReferences: keptRefs } : {})
   // A rehearsal's copy on staging: the kept tables it points at are staging's (keptTablesDatabase).
@@ -111,7 +111,7 @@ async function finishCopy(ctx: RunContext, target: Endpoint, label: string, kept
 }
 
 /** `schemas`: the copy goes into shadow schemas of the live database (schema swap) standing in for these. */
-async function prepareTarget(ctx: RunContext, schemas?: readonly string[]) {
+async function prepareTarget(ctx: StagingContext, schemas?: readonly string[]) {
   const { driver, config, manifest } = ctx
   if (rehearsesAside(ctx)) return prepareRehearsalCopy(ctx)
   if (config.target === 'in-place' && schemas) {

@@ -1,5 +1,5 @@
 import type { ParsedConfig } from '../../config/config.ts'
-import type { RunContext } from '../../run-state/context.ts'
+import type { RunContext, StagingContext } from '../../run-state/context.ts'
 import type { Driver } from '../../drivers/driver.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
@@ -25,11 +25,11 @@ export function rehearsalCopyEndpoint(config: ParsedConfig, m: Manifest, ephemer
 }
 
 /** Creates the rehearsal's copy database (starting over one an earlier attempt left) and records it. */
-export async function prepareRehearsalCopy(ctx: RunContext): Promise<Endpoint> {
+export async function prepareRehearsalCopy(ctx: StagingContext): Promise<Endpoint> {
   const { driver, config, manifest } = ctx
   const choice = config.rehearsalTarget
   const where = choice === 'staging'
-    ? withDatabase(ctx.staging!, shadowName(config.source.database, manifest.data.runId))
+    ? withDatabase(ctx.staging, shadowName(config.source.database, manifest.data.runId))
     : choice as Endpoint
   if (await driver.databaseExists(where, where.database)) {
     // Ours when the name carries the run id (staging) or an earlier attempt created it.
@@ -68,10 +68,10 @@ export async function dropRehearsalCopy(driver: Driver, config: ParsedConfig, ma
  * re-pointing the copy's foreign keys at them: the live database on production, the staging
  * database beside a rehearsal's copy on staging; none on another server.
  */
-export function keptTablesDatabase(ctx: RunContext): string | undefined {
+export function keptTablesDatabase(ctx: StagingContext): string | undefined {
   const copy = ctx.manifest.data.target.rehearsal
   if (!copy) return ctx.config.source.database
-  return copy.kind === 'staging' ? ctx.staging!.database : undefined
+  return copy.kind === 'staging' ? ctx.staging.database : undefined
 }
 
 /**

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { ParsedStep } from '../../config/config.ts'
-import type { RunContext } from '../../run-state/context.ts'
+import type { RunContext, StageContext, StagingContext } from '../../run-state/context.ts'
 import type { StepRecord } from '../../run-state/run-dir.ts'
 import { type Endpoint, endpointUrl } from '../../config/endpoint.ts'
 import { DrydockError, inStage } from '../../errors.ts'
@@ -16,7 +16,7 @@ import { stagingDurable } from '../staging/staging-durable.ts'
 import type { TransformRecord } from '../../run-state/stage-records.ts'
 
 /** Stage 7: the configured steps in order, on staging only. */
-export async function migrateStage(ctx: RunContext): Promise<void> {
+export async function migrateStage(ctx: StageContext<'migrate'>): Promise<void> {
   await captureDefinitions(ctx)
   for (const step of ctx.config.steps) {
     ctx.signal.throwIfAborted()
@@ -46,7 +46,7 @@ export async function migrateStage(ctx: RunContext): Promise<void> {
           const fileStarted = Date.now()
           applied.push({ file, sha256 })
           await recordStep(ctx, { index: step.index, name: step.name, kind: step.kind, status: 'running', ms: Date.now() - started, log, files: applied })
-          await ctx.driver.runSqlFile(ctx.staging!, file, log)
+          await ctx.driver.runSqlFile(ctx.staging, file, log)
           applied[applied.length - 1]!.ms = Date.now() - fileStarted
           await appendFile(log, `<== ${basename(file)} done in ${((Date.now() - fileStarted) / 1000).toFixed(1)} s\n`)
         }
@@ -98,8 +98,8 @@ export function stepEnv(step: ParsedStep, staging: Endpoint): Record<string, str
   return Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, v.replace(/\{(host|port|user|password|database|url)\}/g, (_, p: string) => parts[p]!)]))
 }
 
-async function runCommand(ctx: RunContext, step: ParsedStep, log: string): Promise<void> {
-  const staging = ctx.staging!
+async function runCommand(ctx: StagingContext, step: ParsedStep, log: string): Promise<void> {
+  const staging = ctx.staging
   const env = { ...ctx.driver.migrationEnv(staging), ...stepEnv(step, staging) }
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PG|MYSQL_)|^DATABASE_URL$/.test(k)))
   const result = await execProgram('/bin/sh', ['-c', step.spec], { env: { ...base, ...env }, cwd: step.cwd, logFile: log })

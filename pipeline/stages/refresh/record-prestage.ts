@@ -1,4 +1,4 @@
-import type { RunContext } from '../../run-state/context.ts'
+import type { ContextFor, SnapshotContext } from '../../run-state/context.ts'
 import type { TableInfo } from '../../drivers/driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { withSlots } from '../../safety/faults/slots.ts'
@@ -9,8 +9,8 @@ import type { RefreshPart } from '../../run-state/prestage-records.ts'
 import { checksumParts, planRefreshRanges, type TableParts } from './refresh-parts.ts'
 
 /** Per table, its column definitions and primary key: what a refresh must find unchanged. */
-export async function tableDefinitions(ctx: RunContext, tables: readonly TableInfo[]): Promise<Record<string, string>> {
-  const columns = (await ctx.snapshot!.holder.definitions(ctx.config.schemas)) ?? new Map<string, string>()
+export async function tableDefinitions(ctx: SnapshotContext, tables: readonly TableInfo[]): Promise<Record<string, string>> {
+  const columns = (await ctx.snapshot.holder.definitions(ctx.config.schemas)) ?? new Map<string, string>()
   return Object.fromEntries(tables.map((t) => [tableKey(t), `${columns.get(tableKey(t)) ?? ''} key(${t.primaryKey.join(',')})`]))
 }
 
@@ -21,12 +21,12 @@ export async function tableDefinitions(ctx: RunContext, tables: readonly TableIn
  * up to hop 1's checksum: together they cover the table, so the refresh can compare
  * production with them part by part.
  */
-export async function recordPrestage(ctx: RunContext): Promise<void> {
+export async function recordPrestage(ctx: ContextFor<'snapshot' | 'staging'>): Promise<void> {
   const started = Date.now()
   const { manifest } = ctx
   const definitions = await tableDefinitions(ctx, ctx.tables)
   const carried = ctx.tables.filter((t) => manifest.data.tables[tableKey(t)]?.carried)
-  const parts = await withSlots(ctx, ctx.staging!, ctx.options.jobs, async (slots) => {
+  const parts = await withSlots(ctx, ctx.staging, ctx.options.jobs, async (slots) => {
     const planned: TableParts[] = []
     await forEachWithSlot(carried, slots, async (table, slot) => {
       planned.push({ table, ranges: await planRefreshRanges(slot, ctx, table) })
@@ -48,8 +48,10 @@ export async function recordPrestage(ctx: RunContext): Promise<void> {
       })
     }
   }
+  const snapshot = manifest.data.snapshot
+  if (!snapshot) throw new DrydockError('DD_INTERNAL_STAGE_NEEDS', 'prestage: the manifest holds no snapshot record to prestage from', { stage: 'verify-hop1' })
   await manifest.update((m) => {
-    m.prestage = { status: 'prestaged', at: new Date().toISOString(), snapshot: { ...m.snapshot! }, definitions, parts, ms: Date.now() - started }
+    m.prestage = { status: 'prestaged', at: new Date().toISOString(), snapshot: { ...snapshot }, definitions, parts, ms: Date.now() - started }
   })
   ctx.log.write({ kind: 'info', stage: 'verify-hop1', message: `prestaged: ${Object.values(parts).reduce((n, p) => n + p.length, 0)} refresh part(s) of ${carried.length} table(s) recorded` })
 }

@@ -1,4 +1,4 @@
-import { track, type RunContext } from '../../run-state/context.ts'
+import { track, type RunContext, type SnapshotContext, type StagingContext } from '../../run-state/context.ts'
 import type { PartRange, TableChecksum, TableInfo } from '../../drivers/driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { snapshotSlots, withSlots, type Slot } from '../../safety/faults/slots.ts'
@@ -34,7 +34,7 @@ interface Differing {
  * sides (unchanged ones by the prestaged checksum, copied ones checksummed again on staging).
  * The write fence starts at this snapshot.
  */
-export async function refreshStage(ctx: RunContext): Promise<void> {
+export async function refreshStage(ctx: StagingContext): Promise<void> {
   const { config, manifest, driver } = ctx
   const started = Date.now()
   await manifest.update((m) => {
@@ -47,17 +47,18 @@ export async function refreshStage(ctx: RunContext): Promise<void> {
   const listing = track(ctx, await driver.connect(config.source))
   const listed = await listing.inventory(config.schemas).finally(() => listing.close())
   const fence = await takeFence(driver, config.source, listed, { ...(config.schemas ? { schemas: config.schemas } : {}) })
-  await openSourceSnapshot(ctx)
-  const holder = ctx.snapshot!.holder
+  const snapshotted = await openSourceSnapshot(ctx)
+  const { snapshot } = snapshotted
+  const holder = snapshot.holder
   const now = await holder.inventory(config.schemas)
   const fingerprint = await holder.fingerprint(config.schemas)
-  const definitions = await tableDefinitions(ctx, now)
+  const definitions = await tableDefinitions(snapshotted, now)
   const diff = schemaDiff(manifest.data, now, definitions, fingerprint)
   const sequences = await holder.sequences()
   await manifest.update((m) => { m.fence = fence })
   const carriedNow = selectCarried(now, config.include, config.exclude)
   const done: RefreshedTable[] = []
-  await withSlots(ctx, ctx.staging!, ctx.options.jobs, async (staging) => {
+  await withSlots(ctx, ctx.staging, ctx.options.jobs, async (staging) => {
     for (const key of diff.dropped) {
       const [schema, ...rest] = key.split('.')
       await staging[0]!.session.dropTable({ schema: schema!, name: rest.join('.') })
@@ -67,9 +68,9 @@ export async function refreshStage(ctx: RunContext): Promise<void> {
       })
       done.push({ table: key, action: 'dropped', reason: 'dropped on production since the prestage', parts: 0, ofParts: 0, rows: 0, ms: 0 })
     }
-    done.push(...await refreshChanged(ctx, staging))
+    done.push(...await refreshChanged(snapshotted, staging))
     // After the prestaged tables: a new table's foreign keys may reference their new rows.
-    if (diff.created.length > 0) done.push(...await createTables(ctx, diff.created, carriedNow, staging))
+    if (diff.created.length > 0) done.push(...await createTables(snapshotted, diff.created, carriedNow, staging))
     await staging[0]!.session.setSequences(sequences)
     // New tables need statistics; the others had theirs at the load, and a refresh changes little.
     if (diff.created.length > 0) await staging[0]!.session.analyze(diff.created)
@@ -83,7 +84,7 @@ export async function refreshStage(ctx: RunContext): Promise<void> {
       table.source = addChecksums(parts.map((p) => p.sum))
       table.staging = table.source
     }
-    m.snapshot = { id: ctx.snapshot!.id, position: ctx.snapshot!.position, takenAt: new Date(started).toISOString(), fingerprint }
+    m.snapshot = { id: snapshot.id, position: snapshot.position, takenAt: new Date(started).toISOString(), fingerprint }
     m.sequences = sequences
     m.prestage!.status = 'refreshed'
     m.prestage!.definitions = definitions
@@ -103,7 +104,7 @@ export async function refreshStage(ctx: RunContext): Promise<void> {
 }
 
 /** The prestaged tables' parts: checksummed on production, the differing ones copied again. */
-async function refreshChanged(ctx: RunContext, staging: readonly Slot[]): Promise<RefreshedTable[]> {
+async function refreshChanged(ctx: SnapshotContext, staging: readonly Slot[]): Promise<RefreshedTable[]> {
   const { manifest } = ctx
   const infos = new Map(ctx.tables.map((t) => [tableKey(t), t]))
   const planned: (TableParts & { parts: RefreshPart[] })[] = Object.entries(manifest.data.prestage!.parts).map(([key, parts]) => ({

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { RunContext } from '../../run-state/context.ts'
+import type { ContextFor } from '../../run-state/context.ts'
 import type { SchemaSection, TableChecksum, TableInfo } from '../../drivers/driver.ts'
 import { DrydockError, inStage } from '../../errors.ts'
 import { runUnit, snapshotSlots, type Slot } from '../../safety/faults/slots.ts'
@@ -13,7 +13,7 @@ import { copyAgain } from './refresh-copy.ts'
  * onto staging, their rows copied whole and checksummed on both sides, then their indexes,
  * constraints and triggers. A table a killed attempt half-created is dropped and made again.
  */
-export async function createTables(ctx: RunContext, created: readonly TableInfo[], carried: ReadonlySet<TableInfo>, staging: readonly Slot[]): Promise<RefreshedTable[]> {
+export async function createTables(ctx: ContextFor<'snapshot' | 'staging'>, created: readonly TableInfo[], carried: ReadonlySet<TableInfo>, staging: readonly Slot[]): Promise<RefreshedTable[]> {
   for (const table of created) await staging[0]!.session.dropTable(table)
   await copyTablesSchema(ctx, created, 'pre-data')
   const sources = snapshotSlots(ctx)
@@ -59,10 +59,10 @@ export async function createTables(ctx: RunContext, created: readonly TableInfo[
   })
 }
 
-async function copyTablesSchema(ctx: RunContext, tables: readonly TableInfo[], section: SchemaSection): Promise<void> {
+async function copyTablesSchema(ctx: ContextFor<'snapshot' | 'staging'>, tables: readonly TableInfo[], section: SchemaSection): Promise<void> {
   try {
-    await ctx.driver.copySchema(ctx.config.source, ctx.staging!, section, {
-      snapshot: ctx.snapshot!.id, tables, saveAs: join(ctx.paths.schemaDir, `refresh-${section}.sql`), logFile: ctx.paths.toolLog, jobs: 1,
+    await ctx.driver.copySchema(ctx.config.source, ctx.staging, section, {
+      snapshot: ctx.snapshot.id, tables, saveAs: join(ctx.paths.schemaDir, `refresh-${section}.sql`), logFile: ctx.paths.toolLog, jobs: 1,
     })
   } catch (error) {
     throw inStage('refresh', error)

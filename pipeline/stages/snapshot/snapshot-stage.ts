@@ -1,5 +1,5 @@
 import { track, type RunContext } from '../../run-state/context.ts'
-import type { TableInfo } from '../../drivers/driver.ts'
+import type { Snapshot, TableInfo } from '../../drivers/driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { tableKey } from '../../run-state/run-dir.ts'
 import { stagesNeeding } from '../../stages.ts'
@@ -14,20 +14,20 @@ export async function snapshotStage(ctx: RunContext): Promise<void> {
   const listed = await listing.inventory(config.schemas).finally(() => listing.close())
   const fence = await takeFence(ctx.driver, config.source, listed, { ...(config.schemas ? { schemas: config.schemas } : {}) })
   await manifest.update((m) => { m.fence = fence })
-  await openSourceSnapshot(ctx)
-  const tables = await ctx.snapshot!.holder.inventory(config.schemas)
+  const { snapshot } = await openSourceSnapshot(ctx)
+  const tables = await snapshot.holder.inventory(config.schemas)
   const carried = selectCarried(tables, config.include, config.exclude)
   ctx.tables = tables
-  const sequences = await ctx.snapshot!.holder.sequences()
-  const fingerprint = await ctx.snapshot!.holder.fingerprint(config.schemas)
+  const sequences = await snapshot.holder.sequences()
+  const fingerprint = await snapshot.holder.fingerprint(config.schemas)
   await manifest.update((m) => {
-    m.snapshot = { id: ctx.snapshot!.id, position: ctx.snapshot!.position, takenAt: new Date().toISOString(), fingerprint }
+    m.snapshot = { id: snapshot.id, position: snapshot.position, takenAt: new Date().toISOString(), fingerprint }
     m.sequences = sequences
     m.tables = Object.fromEntries(tables.map((t) => [tableKey(t), {
       schema: t.schema, name: t.name, carried: carried.has(t), primaryKey: t.primaryKey, estimatedRows: t.estimatedRows, bytes: t.bytes,
     }]))
   })
-  ctx.log.write({ kind: 'info', stage: 'snapshot', message: `snapshot ${ctx.snapshot!.id} at ${ctx.snapshot!.position}: ${tables.length} tables, ${carried.size} carried` })
+  ctx.log.write({ kind: 'info', stage: 'snapshot', message: `snapshot ${snapshot.id} at ${snapshot.position}: ${tables.length} tables, ${carried.size} carried` })
 }
 
 /**
@@ -43,15 +43,15 @@ export async function resumeSnapshot(ctx: RunContext): Promise<void> {
   }))
   const readers = stagesNeeding('snapshot', { prestaged: manifest.data.prestage !== undefined })
   if (readers.every((stage) => manifest.data.stages[stage]?.status === 'done')) return
-  await openSourceSnapshot(ctx)
-  const fingerprint = await ctx.snapshot!.holder.fingerprint(config.schemas)
+  const opened = (await openSourceSnapshot(ctx)).snapshot
+  const fingerprint = await opened.holder.fingerprint(config.schemas)
   if (manifest.data.snapshot?.fingerprint && fingerprint !== manifest.data.snapshot.fingerprint) {
     throw new DrydockError('DD_RESUME_SCHEMA_CHANGED', 'the production schema changed since this run began (tables, columns, constraints, indexes or views differ)', {
       stage: 'snapshot', hint: 'a resumed run cannot mix two schemas: start a new run',
     })
   }
-  const snapshot = { id: ctx.snapshot!.id, position: ctx.snapshot!.position }
-  const sequences = await ctx.snapshot!.holder.sequences()
+  const snapshot = { id: opened.id, position: opened.position }
+  const sequences = await opened.holder.sequences()
   await manifest.update((m) => {
     m.resumes!.at(-1)!.snapshot = snapshot
     m.sequences = sequences
@@ -59,10 +59,13 @@ export async function resumeSnapshot(ctx: RunContext): Promise<void> {
   ctx.log.write({ kind: 'info', stage: 'snapshot', message: `resumed: new snapshot ${snapshot.id} at ${snapshot.position}` })
 }
 
-export async function openSourceSnapshot(ctx: RunContext): Promise<void> {
-  ctx.snapshot = await ctx.driver.openSnapshot(ctx.config.source, ctx.options.jobs)
-  track(ctx, ctx.snapshot.holder)
-  for (let i = 0; i < ctx.options.jobs; i++) ctx.sourceWorkers.push(track(ctx, await ctx.snapshot.worker()))
+/** Opens the snapshot of production and its workers; returns the same context, its snapshot set. */
+export async function openSourceSnapshot<C extends RunContext>(ctx: C): Promise<C & { snapshot: Snapshot }> {
+  const snapshot = await ctx.driver.openSnapshot(ctx.config.source, ctx.options.jobs)
+  const opened = Object.assign(ctx, { snapshot })
+  track(ctx, snapshot.holder)
+  for (let i = 0; i < ctx.options.jobs; i++) ctx.sourceWorkers.push(track(ctx, await snapshot.worker()))
+  return opened
 }
 
 export async function closeSnapshot(ctx: RunContext): Promise<void> {

@@ -1,5 +1,5 @@
 import { describeEndpoint, withDatabase } from '../../config/endpoint.ts'
-import type { RunContext } from '../../run-state/context.ts'
+import type { RunContext, StageContext } from '../../run-state/context.ts'
 import { DrydockError } from '../../errors.ts'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,21 +14,22 @@ import { stagesNeeding } from '../../stages.ts'
  * Stage 3: a standalone staging database (a URL, or an ephemeral server started here) with
  * the source's pre-data schema, ready for rows.
  */
-export async function stagingStage(ctx: RunContext): Promise<void> {
+export async function stagingStage(ctx: StageContext<'staging'>): Promise<void> {
   const { driver, config, manifest } = ctx
   const source = config.source
   const phase = (what: string) => { if (ctx.progress) ctx.progress.phase = what }
   if (config.staging === 'ephemeral') {
     const info = await driver.probe(source)
     phase(`starting an ephemeral ${driver.engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} ${info.major} server in ${ctx.paths.stagingDir}`)
-    ctx.ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, {
+    const ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, {
       major: info.major, logFile: ctx.paths.toolLog, superuser: source.user, dataBytes: productionBytes(ctx),
     })
-    const server = ctx.ephemeral.endpoint
-    await driver.createDatabase(server, source.database, source)
-    ctx.staging = withDatabase(server, source.database)
+    ctx.ephemeral = ephemeral
+    await driver.createDatabase(ephemeral.endpoint, source.database, source)
+    const staging = withDatabase(ephemeral.endpoint, source.database)
+    ctx.staging = staging
     await manifest.update((m) => {
-      m.staging = { kind: 'ephemeral', endpoint: describeEndpoint(ctx.staging!), dataDir: ctx.ephemeral!.dataDir }
+      m.staging = { kind: 'ephemeral', endpoint: describeEndpoint(staging), dataDir: ephemeral.dataDir }
     })
   } else {
     const staging = config.staging
@@ -46,7 +47,7 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
   const version = await driver.probe(ctx.staging)
   await manifest.update((m) => { m.staging.version = version.version })
   phase('preparing staging (roles, users)')
-  await driver.prepareStaging(ctx.snapshot!.holder, ctx.staging)
+  await driver.prepareStaging(ctx.snapshot.holder, ctx.staging)
   phase('canary: nasty values through dump → staging → shadow')
   // Before real data moves: nasty values through the same dump → staging → shadow path; a
   // rehearsal that loads back aside keeps its scratch databases off production (on staging).
@@ -54,7 +55,7 @@ export async function stagingStage(ctx: RunContext): Promise<void> {
   const canary = await runCanary({ driver, source: canaryHome, staging: ctx.staging, workDir: join(ctx.paths.root, 'canary') })
   await manifest.update((m) => { m.canary = { columns: canary.columns, rows: canary.rows, ms: canary.ms } })
   ctx.log.write({ kind: 'info', stage: 'staging', message: `canary: ${canary.columns} columns × ${canary.rows} rows came back equal in ${canary.ms} ms` })
-  await copySchemaSection(ctx, source, ctx.staging, 'pre-data', 'source', ctx.snapshot!.id)
+  await copySchemaSection(ctx, source, ctx.staging, 'pre-data', 'source', ctx.snapshot.id)
 }
 
 /** Catalog size of production's tables (snapshot): what ephemeral staging is sized for. */
@@ -83,8 +84,9 @@ export async function attachStaging(ctx: RunContext): Promise<void> {
     ctx.ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, {
       major: info.major, logFile: ctx.paths.toolLog, superuser: source.user, reuse: true,
     })
-    ctx.staging = withDatabase(ctx.ephemeral.endpoint, source.database)
-    await manifest.update((m) => { m.staging.endpoint = describeEndpoint(ctx.staging!) })
+    const staging = withDatabase(ctx.ephemeral.endpoint, source.database)
+    ctx.staging = staging
+    await manifest.update((m) => { m.staging.endpoint = describeEndpoint(staging) })
     return
   }
   if (!(await driver.databaseExists(config.staging, config.staging.database))) {

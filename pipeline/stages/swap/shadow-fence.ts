@@ -4,7 +4,7 @@
  * copy's marks are read before hop 2's checksums (a write in between is reported, never
  * missed) and checked right before the swap, so the copy that goes live is the one verified.
  */
-import type { RunContext } from '../../run-state/context.ts'
+import type { RunContext, TargetContext } from '../../run-state/context.ts'
 import type { TableChecksum } from '../../drivers/driver.ts'
 import { DrydockError } from '../../errors.ts'
 import { checkFence, type FenceCheckResult, takeFence } from '../../safety/fence/fence.ts'
@@ -21,9 +21,9 @@ function fenceOptions(ctx: RunContext) {
 }
 
 /** Before hop 2's checksums: the copy's marks, kept in the manifest. */
-export async function takeShadowFence(ctx: RunContext): Promise<void> {
+export async function takeShadowFence(ctx: TargetContext): Promise<void> {
   const tables = copiedTables(ctx).map((r) => ({ schema: r.schema, name: r.name }))
-  const fence = await takeFence(ctx.driver, ctx.loadTarget!, tables, fenceOptions(ctx))
+  const fence = await takeFence(ctx.driver, ctx.loadTarget, tables, fenceOptions(ctx))
   await ctx.manifest.update((m) => { m.shadowFence = fence })
 }
 
@@ -31,9 +31,9 @@ export async function takeShadowFence(ctx: RunContext): Promise<void> {
  * Right before the swap: the copy is as hop 2 verified it, by its marks or else by a checksum
  * equal to hop 2's. Throws DD_SHADOW_CHANGED naming the tables otherwise. Reads only.
  */
-export async function checkShadowFence(ctx: RunContext): Promise<FenceCheckResult | undefined> {
+export async function checkShadowFence(ctx: TargetContext): Promise<FenceCheckResult | undefined> {
   const fence = ctx.manifest.data.shadowFence
-  return fence ? checkCopyFence(ctx, ctx.loadTarget!, fence) : undefined
+  return fence ? checkCopyFence(ctx, ctx.loadTarget, fence) : undefined
 }
 
 /** checkShadowFence for one copy (the production copy, or a replica's: pipeline/replication). */

@@ -1,4 +1,4 @@
-import type { RunContext } from '../../run-state/context.ts'
+import type { RunContext, StageContext } from '../../run-state/context.ts'
 import type { Driver, SwapResult, TableRef } from '../../drivers/driver.ts'
 import { type Endpoint, withDatabase } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
@@ -14,7 +14,7 @@ import { recordLogPosition } from '../../replication/replication-plan.ts'
 import { confirmReplicasFollowed } from '../../replication/replica-copies.ts'
 
 /** Stage 10: the verified shadow becomes the live database; the old one is kept as a backup. */
-export async function swapStage(ctx: RunContext): Promise<void> {
+export async function swapStage(ctx: StageContext<'swap'>): Promise<void> {
   const { config, manifest } = ctx
   if (manifest.data.swap?.status === 'swapped') {
     // A killed attempt swapped, and settleInterruptedSwap found it on the server.

@@ -1,4 +1,4 @@
-import { withSessions, type RunContext } from '../../run-state/context.ts'
+import { withSessions, type ContextFor, type RunContext, type StagingContext } from '../../run-state/context.ts'
 import type { Session, SequenceValue, TableChecksum, TableRef } from '../../drivers/driver.ts'
 import { tableKey } from '../../run-state/run-dir.ts'
 import type { Mismatch, ObjectCheck, ObjectItem } from '../../run-state/check-records.ts'
@@ -11,8 +11,8 @@ const byName = (ctx: RunContext) => ctx.driver.engine === 'mysql'
 const asMismatches = (check: ObjectCheck): Mismatch[] => check.mismatches.map((m) => ({ table: m.table, detail: m.detail }))
 
 /** Hop 1: staging's sequences against production's at the snapshot (as the load set them). */
-export async function sequencesHop1(ctx: RunContext): Promise<Mismatch[]> {
-  const staging = await withSessions(ctx, ctx.staging!, 1, ([s]) => s!.sequences())
+export async function sequencesHop1(ctx: StagingContext): Promise<Mismatch[]> {
+  const staging = await withSessions(ctx, ctx.staging, 1, ([s]) => s!.sequences())
   const check = compareSequences(ctx.manifest.data.sequences ?? [], staging, ['production', 'staging'], byName(ctx))
   await ctx.manifest.update((m) => { m.sequenceChecks = { ...m.sequenceChecks, hop1: check } })
   return asMismatches(check)
@@ -22,11 +22,11 @@ export async function sequencesHop1(ctx: RunContext): Promise<Mismatch[]> {
  * Hop 2: the production copy's sequences against migrated staging's. The counters of tables
  * kept live (MySQL) stay on the live tables: the copy's are not swapped in.
  */
-export async function sequencesHop2(ctx: RunContext): Promise<Mismatch[]> {
+export async function sequencesHop2(ctx: ContextFor<'staging' | 'target'>): Promise<Mismatch[]> {
   const kept = new Set(Object.values(ctx.manifest.data.migrated).filter((r) => r.kept).map((r) => r.name))
   const [staging, { copy, behind }] = await Promise.all([
-    withSessions(ctx, ctx.staging!, 1, ([s]) => s!.sequences()),
-    withSessions(ctx, ctx.loadTarget!, 1, async ([s]) => ({ copy: await s!.sequences(), behind: (await s!.sequencesBehind?.()) ?? [] })),
+    withSessions(ctx, ctx.staging, 1, ([s]) => s!.sequences()),
+    withSessions(ctx, ctx.loadTarget, 1, async ([s]) => ({ copy: await s!.sequences(), behind: (await s!.sequencesBehind?.()) ?? [] })),
   ])
   // Carried as the migration left them (same result as in place), but said loudly.
   for (const b of behind) {
@@ -37,7 +37,7 @@ export async function sequencesHop2(ctx: RunContext): Promise<Mismatch[]> {
   const key = (s: SequenceValue) => `${s.schema}.${s.name}`
   const inCopy = new Set(copy.map(key))
   const onStaging = new Set(staging.map(key))
-  const stayLive = ctx.loadTarget!.schemaMap
+  const stayLive = ctx.loadTarget.schemaMap
     ? (await withSessions(ctx, ctx.config.source, 1, ([s]) => s!.sequences())).filter((s) => !inCopy.has(key(s)) && onStaging.has(key(s)))
     : []
   const check = compareSequences(notKept(staging), notKept([...copy, ...stayLive]), ['staging', 'the production copy'], byName(ctx))
@@ -79,19 +79,19 @@ async function compareViews(
  * post-data REFRESH filled. With refreshMaterializedViews, against what their queries return
  * in the snapshot (the operator accepted refreshed contents).
  */
-export async function materializedViewsHop1(ctx: RunContext): Promise<Mismatch[]> {
-  const holder = ctx.snapshot!.holder
+export async function materializedViewsHop1(ctx: ContextFor<'snapshot' | 'staging'>): Promise<Mismatch[]> {
+  const holder = ctx.snapshot.holder
   if (!holder.materializedViews) return []
   const views = await holder.materializedViews(ctx.config.schemas)
-  const check = await withSessions(ctx, ctx.staging!, 1, ([s]) =>
+  const check = await withSessions(ctx, ctx.staging, 1, ([s]) =>
     compareViews(views, holder, s!, ['production', 'staging'], ctx.config.refreshMaterializedViews))
   await ctx.manifest.update((m) => { m.materializedViewChecks = { ...m.materializedViewChecks, hop1: check } })
   return asMismatches(check)
 }
 
 /** Hop 2: migrated staging's populated materialized views against the production copy's. */
-export async function materializedViewsHop2(ctx: RunContext): Promise<Mismatch[]> {
-  const check = await withSessions(ctx, ctx.staging!, 1, ([from]) => withSessions(ctx, ctx.loadTarget!, 1, async ([to]) => {
+export async function materializedViewsHop2(ctx: ContextFor<'staging' | 'target'>): Promise<Mismatch[]> {
+  const check = await withSessions(ctx, ctx.staging, 1, ([from]) => withSessions(ctx, ctx.loadTarget, 1, async ([to]) => {
     if (!from!.materializedViews) return { compared: 0, mismatches: [] }
     return compareViews(await from!.materializedViews(ctx.config.schemas), from!, to!, ['staging', 'the production copy'], false)
   }))

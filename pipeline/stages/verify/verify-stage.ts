@@ -1,4 +1,4 @@
-import type { RunContext } from '../../run-state/context.ts'
+import type { RunContext, StageContext } from '../../run-state/context.ts'
 import { snapshotSlots, withSlots } from '../../safety/faults/slots.ts'
 import { DrydockError } from '../../errors.ts'
 import { tableKey } from '../../run-state/run-dir.ts'
@@ -13,12 +13,12 @@ import { materializedViewsHop1, materializedViewsHop2, sequencesHop1, sequencesH
  * Carried tables must match in rows and checksum (and the dump file's row count); tables
  * left out must be empty on staging.
  */
-export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
+export async function verifySnapshotToStaging(ctx: StageContext<'verify-hop1'>): Promise<void> {
   const tables = ctx.tables
   const carried = tables.filter((t) => ctx.manifest.data.tables[tableKey(t)]!.carried)
   const [source, staging] = await Promise.all([
     checksumAllRetrying(ctx, carried, snapshotSlots(ctx), 'production'),
-    withSlots(ctx, ctx.staging!, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, tables, slots, 'staging')),
+    withSlots(ctx, ctx.staging, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, tables, slots, 'staging')),
   ])
   const mismatches: Mismatch[] = []
   await ctx.manifest.update((m) => {
@@ -43,14 +43,14 @@ export async function verifySnapshotToStaging(ctx: RunContext): Promise<void> {
 }
 
 /** Hop 2: every table of migrated staging against its copy in production (shadow or target). */
-export async function verifyStagingToTarget(ctx: RunContext): Promise<void> {
+export async function verifyStagingToTarget(ctx: StageContext<'verify-hop2'>): Promise<void> {
   // Kept tables were not copied: the live table is the one the fence and hop 1 vouch for.
   const records = Object.values(ctx.manifest.data.migrated).filter((r) => !r.kept)
   const known = checksumsAfterMigration(ctx)
   const toSum = records.filter((r) => !known.has(tableKey(r)))
   const [migrated, shadow] = await Promise.all([
-    withSlots(ctx, ctx.staging!, ctx.options.jobs, async (slots) => new Map([...known, ...await checksumAllRetrying(ctx, toSum, slots, 'staging')])),
-    withSlots(ctx, ctx.loadTarget!, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, records, slots, 'the production copy')),
+    withSlots(ctx, ctx.staging, ctx.options.jobs, async (slots) => new Map([...known, ...await checksumAllRetrying(ctx, toSum, slots, 'staging')])),
+    withSlots(ctx, ctx.loadTarget, ctx.options.jobs, (slots) => checksumAllRetrying(ctx, records, slots, 'the production copy')),
   ])
   const mismatches: Mismatch[] = []
   await ctx.manifest.update((m) => {
