@@ -16,6 +16,7 @@ import { swapDatabases, swapSide } from './mysql-swap.ts'
 import { repointReferences } from './mysql-keep.ts'
 import { copyEvents } from './mysql-events.ts'
 import { findClient, runSqlFile } from './mysql-tools.ts'
+import { mysqlCanary } from './mysql-canary.ts'
 
 // The kind of the server probed last decides which client (mariadb or mysql) runs SQL files.
 let mariadb = true
@@ -38,6 +39,11 @@ export const mysqlDriver: Driver = {
   async checkTools(server) {
     findClient(server.major >= 10)
   },
+
+  describeServer: (server) => (/mariadb/i.test(server.version) ? `MariaDB ${server.version}` : `MySQL ${server.version}`),
+  // No database copy on the server: the checkpoint is staging's dump files.
+  checkpointKind: () => 'dump-files',
+  canaryTable: () => mysqlCanary(),
 
   async connect(ep) {
     return new MysqlSession(await mysqlConnect(ep))

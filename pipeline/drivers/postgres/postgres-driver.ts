@@ -19,6 +19,8 @@ import { findClientTools } from './postgres-tools.ts'
 import { pgKeepBindings } from './postgres-keep.ts'
 import { attachKept, dropSwapSchemas, schemaSwapSide, swapSchemas } from './postgres-schema-swap.ts'
 import { schemaSwapCheck } from './postgres-swap-path.ts'
+import { postgresCanary } from './postgres-canary.ts'
+import { newestServerMajor } from './postgres-newest-major.ts'
 
 let serverMajor = 0
 
@@ -57,6 +59,12 @@ export const postgresDriver: Driver = {
   async checkTools(server) {
     findClientTools(server.major)
   },
+
+  describeServer: (server) => `PostgreSQL ${server.version}`,
+  newestServerMajor,
+  // A clone is cheaper than dump files; an ephemeral server's whole data directory is cheaper still.
+  checkpointKind: (staging) => (staging === 'ephemeral' ? 'data-directory' : 'database-copy'),
+  canaryTable: postgresCanary,
 
   async connect(ep) {
     return new PostgresSession(await pgConnect(ep), ep.schemaMap)
