@@ -10,7 +10,7 @@ import { DrydockError } from '../errors.ts'
 import { summaryText } from '../report/report-write.ts'
 import { runUpgrade } from './run.ts'
 import { formatBytes } from '../util/files.ts'
-import { demoServerMajor } from './demo-versions.ts'
+import { engineFacts } from '../drivers/engines.ts'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -33,7 +33,7 @@ export async function runDemo(engine: EngineName = 'postgres'): Promise<number> 
   try {
     say(`starting a throwaway "production" ${engine} server in ${work}`)
     production = await driver.startEphemeral(join(work, 'production'), {
-      major: await demoServerMajor(engine), logFile: join(work, 'production.log'), superuser: engine === 'postgres' ? 'patchwork' : 'root',
+      major: await driver.newestServerMajor?.() ?? 0, logFile: join(work, 'production.log'), superuser: engineFacts(engine).demoSuperuser,
     })
     await driver.createDatabase(production.endpoint, 'patchwork')
     const source = withDatabase(production.endpoint, 'patchwork')

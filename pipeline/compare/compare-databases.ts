@@ -1,5 +1,6 @@
 import type { Session, TableChecksum, TableInfo } from '../drivers/driver.ts'
 import { describeEndpoint, type Endpoint } from '../config/endpoint.ts'
+import { engineFacts } from '../drivers/engines.ts'
 import { DrydockError } from '../errors.ts'
 import { tableKey } from '../run-state/run-dir.ts'
 import { forEachWithSlot } from '../util/pool.ts'
@@ -57,7 +58,7 @@ export async function compareDatabases(left: Endpoint, right: Endpoint, options:
   }
   const startedAt = new Date()
   // A MySQL table's schema is its database: databases of different names hold the same tables.
-  const byName = left.engine === 'mysql'
+  const byName = engineFacts(left.engine).tablesByDatabase
   const keyOf = (t: TableInfo) => (byName ? t.name : tableKey(t))
   const { tables, sequences } = await withEndpointSessions(left, options.jobs, (ls) => withEndpointSessions(right, options.jobs, async (rs) => {
     const [leftTables, rightTables] = await Promise.all([ls[0]!.inventory(options.schemas), rs[0]!.inventory(options.schemas)])

@@ -1,7 +1,8 @@
 import { DrydockError } from '../errors.ts'
 import { redactUrls } from '../util/redact.ts'
+import { engineFacts, engineOfScheme, type EngineName } from '../drivers/engines.ts'
 
-export type EngineName = 'postgres' | 'mysql'
+export type { EngineName }
 
 /** A database to connect to. The password, when known, lives only here and in child env. */
 export interface Endpoint {
@@ -21,11 +22,6 @@ export interface Endpoint {
   readonly schemaMap?: Readonly<Record<string, string>>
 }
 
-const SCHEMES: Record<string, EngineName> = {
-  postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql',
-}
-const DEFAULT_PORT: Record<EngineName, number> = { postgres: 5432, mysql: 3306 }
-
 export const URL_FORMS = 'postgres://user[:password]@host[:port]/database or mysql://user[:password]@host[:port]/database'
 
 /**
@@ -39,19 +35,20 @@ export function parseEndpoint(url: string, key: string): Endpoint {
   } catch {
     throw invalidUrl(key, url)
   }
-  const engine = SCHEMES[parsed.protocol.replace(/:$/, '')]
+  const engine = engineOfScheme(parsed.protocol.replace(/:$/, ''))
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
   if (!engine || !parsed.hostname || !database || database.includes('/')) throw invalidUrl(key, url)
   const params: Record<string, string> = {}
   parsed.searchParams.forEach((value, name) => { params[name] = value })
-  const envUser = engine === 'postgres' ? process.env.PGUSER : process.env.MYSQL_USER
-  const envPassword = engine === 'postgres' ? process.env.PGPASSWORD : process.env.MYSQL_PWD
+  const facts = engineFacts(engine)
+  const envUser = process.env[facts.env.user]
+  const envPassword = process.env[facts.env.password]
   const password = parsed.password ? decodeURIComponent(parsed.password) : envPassword
   return Object.freeze({
     engine,
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: parsed.port ? Number(parsed.port) : DEFAULT_PORT[engine],
-    user: decodeURIComponent(parsed.username) || envUser || (engine === 'postgres' ? 'postgres' : 'root'),
+    port: parsed.port ? Number(parsed.port) : facts.defaultPort,
+    user: decodeURIComponent(parsed.username) || envUser || facts.defaultUser,
     ...(password ? { password } : {}),
     database,
     params: Object.freeze(params),

@@ -2,6 +2,8 @@ import type { ErrorCode } from '../error-codes.ts'
 import type { Readable, Transform } from 'node:stream'
 import type { Endpoint, EngineName } from '../config/endpoint.ts'
 import type { FenceMarks, FenceReadOptions } from '../safety/fence/fence-types.ts'
+import type { CanaryTable } from '../safety/canary/canary-types.ts'
+import type { CheckpointKind } from '../run-state/stage-records.ts'
 
 /** What makeDurable must make crash-safe: the commits (after each part), or everything (a stage's end). */
 export type DurableScope = 'commits' | 'everything'
@@ -343,6 +345,17 @@ export interface Driver {
   checkSource?(endpoint: Endpoint, options?: { refreshMaterializedViews?: boolean }): Promise<void>
   /** Checks that the client tools the engine needs are installed, for a server of this major. */
   checkTools(server: ServerInfo): Promise<void>
+  /** The server as pre-flight names it: `PostgreSQL 16.4`, `MariaDB 11.4.2-MariaDB`. */
+  describeServer(server: ServerInfo): string
+  /**
+   * The newest major whose client tools and server binaries are both installed, for a server
+   * started without a source to match (`npm run demo`); absent where any installed one will do.
+   */
+  newestServerMajor?(): Promise<number>
+  /** Which checkpoint staging gets after hop 1 (pipeline/stages/checkpoint). */
+  checkpointKind(staging: 'ephemeral' | 'url'): CheckpointKind
+  /** The canary table (pipeline/safety/canary) for a server of this major. */
+  canaryTable(major: number): CanaryTable
   databaseExists(server: Endpoint, name: string): Promise<boolean>
   /** Creates `name` on the server of `server`, with the properties of `like` when given. */
   createDatabase(server: Endpoint, name: string, like?: Endpoint): Promise<void>

@@ -1,4 +1,5 @@
 import { type EngineName, type Endpoint, parseEndpoint } from '../config/endpoint.ts'
+import { engineFacts } from '../drivers/engines.ts'
 
 /** One entry of config `replicas` (see README "Replicas"). */
 export interface ReplicaConfig {
@@ -53,13 +54,14 @@ export function parseReplicas(value: unknown, engine: EngineName | undefined, pr
       return
     }
     if (engine && endpoint.engine !== engine) problems.push(`Invalid option ${key}.url: must be the same engine as source (${engine}), got ${endpoint.engine}`)
-    const load = r.load ?? (endpoint.engine === 'postgres' ? 'replicated' : 'direct')
+    const { defaultLoad, noDirectLoad } = engineFacts(endpoint.engine).replication
+    const load = r.load ?? defaultLoad
     if (!LOADS.includes(load as string)) {
       problems.push(`Invalid option ${key}.load: expected "direct" or "replicated", got ${JSON.stringify(r.load)}`)
       return
     }
-    if (load === 'direct' && endpoint.engine === 'postgres') {
-      problems.push(`Invalid option ${key}.load: a PostgreSQL physical standby cannot be written; expected "replicated" (the WAL of the changed tables is what it receives, and the report shows how much)`)
+    if (load === 'direct' && noDirectLoad) {
+      problems.push(`Invalid option ${key}.load: ${noDirectLoad}`)
       return
     }
     out.push(Object.freeze({ endpoint, load: load as 'direct' | 'replicated' }))

@@ -8,6 +8,7 @@
  */
 import type { RunContext } from '../run-state/context.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../config/endpoint.ts'
+import { engineFacts } from '../drivers/engines.ts'
 import type { ThrottleContext } from '../safety/throttle/throttle.ts'
 import type { ReplicaRecord, ReplicationRecord } from '../run-state/replication-records.ts'
 
@@ -53,17 +54,18 @@ export async function planReplication(ctx: RunContext, shadow: string): Promise<
   const { config, driver, manifest } = ctx
   // A resumed load back counts from the first attempt.
   const start = manifest.data.replication?.positions.loadback ?? await driver.logPosition(loadedServer(ctx)) ?? null
-  const log = start === null ? 'none' : driver.engine === 'postgres' ? 'wal' : 'binlog'
+  const facts = engineFacts(driver.engine).replication
+  const log = start === null ? 'none' : facts.log
   const record = (load: ReplicationRecord['load'], replicas: ReplicaRecord[], reason?: string): ReplicationRecord => ({
     log, load, ...(reason ? { reason } : {}), positions: start ? { loadback: start } : {}, bytes: { loadback: null, swap: null, total: null }, replicas,
   })
   const each = (load: ReplicaRecord['load'], reason?: string) => config.replicas.map((r): ReplicaRecord => ({ replica: describeEndpoint(r.endpoint), load, ...(reason ? { reason } : {}) }))
   let result: ReplicationRecord
   let direct: Endpoint[] = []
-  if (log === 'none' && driver.engine === 'mysql') {
+  if (log === 'none' && facts.logMayBeOff) {
     result = record('none', each('not loaded', 'the binary log is off: nothing replicates from this server'))
-  } else if (config.replicas.length === 0 || driver.engine !== 'mysql') {
-    result = record('replicated', each('replicated', driver.engine === 'postgres' ? 'a physical standby replays the WAL of every changed table' : undefined))
+  } else if (config.replicas.length === 0 || facts.noDirectLoad) {
+    result = record('replicated', each('replicated', facts.replayNote))
   } else {
     const why = await whyReplicated(ctx, shadow)
     if (why) {

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, join, resolve, sep } from 'node:path'
 import { loadConfig, type ParsedConfig } from '../config/config.ts'
 import { describeEndpoint, type Endpoint, parseEndpoint, sameServer, withDatabase } from '../config/endpoint.ts'
+import { engineFacts } from '../drivers/engines.ts'
 import { DrydockError } from '../errors.ts'
 import { type Manifest, ManifestStore, type RunPaths, runPaths, type SourceRecord } from './run-dir.ts'
 
@@ -97,7 +98,7 @@ function agrees(source: Endpoint, recorded: SourceRecord): boolean {
 
 /** The recorded endpoint, with the password from the engine's environment (PGPASSWORD, ~/.pgpass, MYSQL_PWD). */
 function fromEnvironment(recorded: SourceRecord): Endpoint {
-  const password = recorded.engine === 'postgres' ? process.env.PGPASSWORD : process.env.MYSQL_PWD
+  const password = process.env[engineFacts(recorded.engine).env.password]
   return Object.freeze({ ...recorded, params: Object.freeze({ ...recorded.params }), ...(password ? { password } : {}) })
 }
 

@@ -11,6 +11,7 @@ const graph = importGraph(pipeline)
 const RECORDS = /^run-state\/(manifest|[a-z-]+-records|run-dir)\.ts$/
 const BELOW_FEATURES = new RegExp([
   RECORDS.source, /^util\//.source, /^drivers\/driver\.ts$/.source, /^safety\/fence\/fence-types\.ts$/.source,
+  /^safety\/canary\/canary-types\.ts$/.source, /^drivers\/(engines|engine-facts|[a-z]+\/[a-z]+-facts)\.ts$/.source,
   /^config\/endpoint\.ts$/.source, /^errors\.ts$/.source, /^error-codes\.ts$/.source, /^stages\.ts$/.source,
   /^migration\/hooks\/hook-points\.ts$/.source,
 ].join('|'))

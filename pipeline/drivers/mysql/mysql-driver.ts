@@ -16,65 +16,78 @@ import { swapDatabases, swapSide } from './mysql-swap.ts'
 import { repointReferences } from './mysql-keep.ts'
 import { copyEvents } from './mysql-events.ts'
 import { findClient, runSqlFile } from './mysql-tools.ts'
+import { mysqlCanary } from './mysql-canary.ts'
 
-// The kind of the server probed last decides which client (mariadb or mysql) runs SQL files.
-let mariadb = true
+/**
+ * MySQL 8.0+ and MariaDB 10.6+, with mysql2; dump files are CSV (see mysql-dump.ts). A driver
+ * with its own state (the kind of server probed): one per run.
+ */
+export function createMysqlDriver(): Driver {
+  // The kind of the server probed last decides which client (mariadb or mysql) runs SQL files.
+  let mariadb = true
+  return {
+    engine: 'mysql',
+    fileExtension: 'csv',
 
-/** MySQL 8.0+ and MariaDB 10.6+, with mysql2; dump files are CSV (see mysql-dump.ts). */
-export const mysqlDriver: Driver = {
-  engine: 'mysql',
-  fileExtension: 'csv',
+    async probe(ep: Endpoint): Promise<ServerInfo> {
+      const conn = await mysqlConnect(ep)
+      try {
+        mariadb = conn.flavor.mariadb
+        return { version: conn.flavor.version, major: conn.flavor.major }
+      } finally {
+        await conn.close()
+      }
+    },
 
-  async probe(ep: Endpoint): Promise<ServerInfo> {
-    const conn = await mysqlConnect(ep)
-    try {
-      mariadb = conn.flavor.mariadb
-      return { version: conn.flavor.version, major: conn.flavor.major }
-    } finally {
-      await conn.close()
-    }
-  },
+    async checkTools(server) {
+      findClient(server.major >= 10)
+    },
 
-  async checkTools(server) {
-    findClient(server.major >= 10)
-  },
+    describeServer: (server) => (/mariadb/i.test(server.version) ? `MariaDB ${server.version}` : `MySQL ${server.version}`),
+    // No database copy on the server: the checkpoint is staging's dump files.
+    checkpointKind: () => 'dump-files',
+    canaryTable: () => mysqlCanary(),
 
-  async connect(ep) {
-    return new MysqlSession(await mysqlConnect(ep))
-  },
+    async connect(ep) {
+      return new MysqlSession(await mysqlConnect(ep))
+    },
 
-  openSnapshot,
-  databaseExists,
-  createDatabase,
-  dropDatabase,
-  isEmpty,
+    openSnapshot,
+    databaseExists,
+    createDatabase,
+    dropDatabase,
+    isEmpty,
 
-  async prepareStaging(source, staging) {
-    await prepareStaging(source as MysqlSession, staging)
-  },
+    async prepareStaging(source, staging) {
+      await prepareStaging(source as MysqlSession, staging)
+    },
 
-  copySchema,
+    copySchema,
 
-  async runSqlFile(ep, file, logFile) {
-    await runSqlFile(mariadb, ep, file, logFile)
-  },
+    async runSqlFile(ep, file, logFile) {
+      await runSqlFile(mariadb, ep, file, logFile)
+    },
 
-  migrationEnv,
+    migrationEnv,
 
-  startEphemeral: startEphemeralMysql,
+    startEphemeral: startEphemeralMysql,
 
-  swap: swapDatabases,
-  swapSide,
-  keepsLiveTables: true,
-  repointReferences,
-  copyLiveOnly: copyEvents,
-  lockSource,
-  isTransient: isTransientMysql,
-  preflightChecks: mysqlPreflightChecks,
-  replicaLag: mysqlReplicaLag,
-  logPosition: binlogPosition,
-  makeDurable: flushEngineLogs,
-  logBytes: binlogBytes,
-  copyPartMB: 128,
-  directReplicas: { skipLog: skipBinlog, logReaders: binlogReaders, probe: probeDirectReplica, catchUp: waitForReplica },
+    swap: swapDatabases,
+    swapSide,
+    keepsLiveTables: true,
+    repointReferences,
+    copyLiveOnly: copyEvents,
+    lockSource,
+    isTransient: isTransientMysql,
+    preflightChecks: mysqlPreflightChecks,
+    replicaLag: mysqlReplicaLag,
+    logPosition: binlogPosition,
+    makeDurable: flushEngineLogs,
+    logBytes: binlogBytes,
+    copyPartMB: 128,
+    directReplicas: { skipLog: skipBinlog, logReaders: binlogReaders, probe: probeDirectReplica, catchUp: waitForReplica },
+  }
 }
+
+/** A driver for tests and tools that share one. */
+export const mysqlDriver = createMysqlDriver()

@@ -11,8 +11,9 @@ export interface WalSample {
   readonly lsn: bigint
 }
 
-// Per primary server, the positions seen at each poll (at most one per distinct LSN).
-const histories = new Map<string, WalSample[]>()
+/** Per primary server (`host:port`), the positions seen at each poll (at most one per distinct LSN). */
+export type WalHistories = Map<string, WalSample[]>
+
 const MAX_SAMPLES = 2000
 
 export function parseLsn(text: string): bigint {
@@ -47,11 +48,11 @@ const STANDBYS_SQL = `
  * with none given, of every physical standby streaming from the primary (pg_stat_replication;
  * logical consumers and running base backups are left out).
  */
-export async function postgresReplicaLag(primary: Endpoint, replicas: readonly Endpoint[]): Promise<ReplicaLag[]> {
+export async function postgresReplicaLag(histories: WalHistories, primary: Endpoint, replicas: readonly Endpoint[]): Promise<ReplicaLag[]> {
   const client = await pgConnect(primary)
   let samples: WalSample[]
   try {
-    samples = await sample(client, primary)
+    samples = await sample(client, primary, histories)
     if (replicas.length === 0) return await streamingStandbys(client, primary, samples)
   } finally {
     await client.end()
@@ -59,7 +60,7 @@ export async function postgresReplicaLag(primary: Endpoint, replicas: readonly E
   return Promise.all(replicas.map((replica) => standbyLag(replica, samples)))
 }
 
-async function sample(client: pg.Client, primary: Endpoint): Promise<WalSample[]> {
+async function sample(client: pg.Client, primary: Endpoint, histories: WalHistories): Promise<WalSample[]> {
   let lsn: bigint
   try {
     lsn = parseLsn((await client.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn)

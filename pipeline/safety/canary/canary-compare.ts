@@ -7,6 +7,8 @@
 import { readFile } from 'node:fs/promises'
 import { parse } from 'csv-parse/sync'
 import type { EngineName } from '../../config/endpoint.ts'
+import { engineFacts } from '../../drivers/engines.ts'
+import type { EngineFacts } from '../../drivers/engine-facts.ts'
 import type { CanaryColumn } from './canary-types.ts'
 
 export type CanaryRows = Map<string, (string | null)[]>
@@ -25,10 +27,12 @@ function parseDumpCsv(text: string): (string | null)[][] {
   }) as (string | null)[][]
 }
 
+const PARSERS: Record<EngineFacts['dumpFormat'], (text: string) => (string | null)[][]> = { 'copy-text': parseCopyText, csv: parseDumpCsv }
+
 /** Rows keyed by their first column (the id). */
 export async function readCanaryFile(engine: EngineName, path: string): Promise<CanaryRows> {
   const text = await readFile(path, 'utf8')
-  const rows = engine === 'postgres' ? parseCopyText(text) : parseDumpCsv(text)
+  const rows = PARSERS[engineFacts(engine).dumpFormat](text)
   return new Map(rows.map((r) => [String(r[0]), r]))
 }
 

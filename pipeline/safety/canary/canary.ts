@@ -20,9 +20,7 @@ import { describeEndpoint, type Endpoint, withDatabase } from '../../config/endp
 import { DrydockError } from '../../errors.ts'
 import { fileToTable } from '../../transfer/file-to-table.ts'
 import { type CanaryDifference, compareCanary, readCanaryFile, showValue } from './canary-compare.ts'
-import { mysqlCanary } from './canary-mysql.ts'
-import { postgresCanary } from './canary-postgres.ts'
-import type { CanaryTable } from './canary-types.ts'
+import { engineFacts } from '../../drivers/engines.ts'
 import { derivedName } from '../../stages/loadback/shadow-names.ts'
 
 export interface CanaryArgs {
@@ -86,10 +84,6 @@ function failure(differences: readonly CanaryDifference[], hop: string, workDir:
   })
 }
 
-export function canaryTable(driver: Driver, major: number): CanaryTable {
-  return driver.engine === 'postgres' ? postgresCanary(major) : mysqlCanary()
-}
-
 /**
  * Runs the canary (see the top of this file). Throws DD_CANARY_FAILED on a difference; any
  * other failure (privileges, a server that refuses the values) propagates as it is. Scratch
@@ -100,14 +94,14 @@ export async function runCanary(args: CanaryArgs): Promise<CanaryResult> {
   const started = Date.now()
   const info = await driver.probe(source)
   const names = canaryNames(source.database)
-  const canary = canaryTable(driver, info.major)
+  const canary = driver.canaryTable(info.major)
   const ext = driver.fileExtension
   const at = {
     source: withDatabase(source, names.source),
     staging: withDatabase(staging, names.staging),
     shadow: withDatabase(source, names.shadow),
   }
-  const ref = (ep: Endpoint): TableRef => ({ schema: driver.engine === 'postgres' ? canary.schema : ep.database, name: canary.name })
+  const ref = (ep: Endpoint): TableRef => ({ schema: engineFacts(driver.engine).tablesByDatabase ? ep.database : canary.schema, name: canary.name })
   const log = join(workDir, 'canary.log')
   await mkdir(workDir, { recursive: true, mode: 0o700 })
   const scratch: [Endpoint, string][] = [[source, names.source], [staging, names.staging], [source, names.shadow]]

@@ -4,6 +4,7 @@ import { checkRunDir } from './run-dir-check.ts'
 import type { ParsedConfig } from '../../config/config.ts'
 import type { CheckStatus, Driver, PreflightCheck, PreflightNeeds, ServerInfo } from '../../drivers/driver.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../../config/endpoint.ts'
+import { engineFacts } from '../../drivers/engines.ts'
 import { DrydockError } from '../../errors.ts'
 import { silentStatementCheck } from '../faults/silent-statements.ts'
 import { backupName, shadowName } from '../../stages/loadback/shadow-names.ts'
@@ -83,14 +84,9 @@ function asDrydockError(error: unknown, code: ErrorCode = 'DD_PREFLIGHT_FAILED')
   return new DrydockError(code, error instanceof Error ? error.message : String(error), { stage: 'preflight' }, { cause: error })
 }
 
-function serverName(driver: Driver, info: ServerInfo): string {
-  if (driver.engine === 'postgres') return `PostgreSQL ${info.version}`
-  return /mariadb/i.test(info.version) ? `MariaDB ${info.version}` : `MySQL ${info.version}`
-}
-
 /** A database every server has, to reach a server whose database does not exist yet. */
 function maintenance(driver: Driver, ep: Endpoint): Endpoint {
-  return withDatabase(ep, driver.engine === 'postgres' ? 'template1' : 'information_schema')
+  return withDatabase(ep, engineFacts(driver.engine).adminDatabase)
 }
 
 /**
@@ -130,7 +126,7 @@ export async function preflight(config: ParsedConfig, driver: Driver, options: P
   // The source: reachable, tools, supported content.
   try {
     result.source = await driver.probe(config.source)
-    add({ id: 'source.connect', title: 'production answers', status: 'ok', detail: `${serverName(driver, result.source)} at ${describeEndpoint(config.source)}` })
+    add({ id: 'source.connect', title: 'production answers', status: 'ok', detail: `${driver.describeServer(result.source)} at ${describeEndpoint(config.source)}` })
   } catch (error) {
     fail('source.connect', 'production answers', error)
     settle()
@@ -186,7 +182,7 @@ export async function preflight(config: ParsedConfig, driver: Driver, options: P
         if (exists) throw error
         return result.source // the server answered databaseExists; its own version is not readable without a database
       })
-      add({ id: 'staging.connect', title: 'staging answers', status: 'ok', detail: `${serverName(driver, result.staging)} at ${describeEndpoint(staging)}${exists ? '' : ' (database to be created)'}` })
+      add({ id: 'staging.connect', title: 'staging answers', status: 'ok', detail: `${driver.describeServer(result.staging)} at ${describeEndpoint(staging)}${exists ? '' : ' (database to be created)'}` })
       if (result.staging.major < result.source.major) {
         fail('staging.version', 'staging is not older than production', new DrydockError('DD_STAGING_TOO_OLD', `staging ${describeEndpoint(staging)} runs ${result.staging.version}, older than the source (${result.source.version})`, {
           stage: 'preflight', hint: 'use a staging server of the same major version as production, or staging: "ephemeral"',
@@ -212,7 +208,7 @@ export async function preflight(config: ParsedConfig, driver: Driver, options: P
         if (exists) throw error
         return result.source
       })
-      add({ id: 'target.connect', title: 'the target answers', status: 'ok', detail: `${serverName(driver, result.target)} at ${describeEndpoint(target)}${exists ? '' : ' (database to be created)'}` })
+      add({ id: 'target.connect', title: 'the target answers', status: 'ok', detail: `${driver.describeServer(result.target)} at ${describeEndpoint(target)}${exists ? '' : ' (database to be created)'}` })
       if (result.target.major < result.source.major) {
         fail('target.version', 'the target is not older than production', new DrydockError('DD_PREFLIGHT_TARGET_VERSION', `target ${describeEndpoint(target)} runs ${result.target.version}, older than the source (${result.source.version})`, {
           stage: 'preflight', hint: 'load into a server of the same major version as production or newer',

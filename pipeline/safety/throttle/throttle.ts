@@ -1,6 +1,7 @@
 import type { Transform } from 'node:stream'
 import type { RunContext } from '../../run-state/context.ts'
 import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
+import { engineFacts } from '../../drivers/engines.ts'
 import { inStage, type StageName } from '../../errors.ts'
 import { formatBytes } from '../../util/files.ts'
 import { type Clock, systemClock, throttleTransform, TokenBucket } from './rate-limit.ts'
@@ -67,7 +68,7 @@ export async function startThrottle(ctx: ThrottleContext, options: ThrottleOptio
       const first = await watcher.start()
       log(first.length ? 'info' : 'warning', first.length
         ? `pausing while replica lag exceeds ${maxReplicaLag} s; watching ${first.map((r) => r.replica).join(', ')}`
-        : `no replica of ${describeEndpoint(primary)} to watch (${ctx.driver.engine === 'mysql' ? 'list them in throttle.replicas' : 'no standby is streaming from it'}); replica lag is not limited`)
+        : `no replica of ${describeEndpoint(primary)} to watch (${engineFacts(ctx.driver.engine).replication.noReplicaHint}); replica lag is not limited`)
     } catch (error) {
       await watcher.stop()
       throw inStage(stage, error)

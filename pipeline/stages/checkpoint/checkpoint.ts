@@ -29,9 +29,7 @@ import { createHash } from 'node:crypto'
 
 /** Which checkpoint a run's staging gets. */
 export function checkpointKind(ctx: Pick<RunContext, 'driver' | 'config'>): CheckpointKind {
-  if (ctx.driver.engine !== 'postgres') return 'dump-files'
-  if (ctx.config.staging === 'ephemeral') return 'data-directory'
-  return ctx.driver.cloneDatabase ? 'database-copy' : 'dump-files'
+  return ctx.driver.checkpointKind(ctx.config.staging === 'ephemeral' ? 'ephemeral' : 'url')
 }
 
 /** `<staging db>_dd_ckpt_<run>`, shortened with a hash past 63 bytes. */

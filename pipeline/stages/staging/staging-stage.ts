@@ -1,4 +1,5 @@
 import { describeEndpoint, withDatabase } from '../../config/endpoint.ts'
+import { engineFacts } from '../../drivers/engines.ts'
 import type { RunContext, StageContext } from '../../run-state/context.ts'
 import { DrydockError } from '../../errors.ts'
 import { existsSync } from 'node:fs'
@@ -20,7 +21,7 @@ export async function stagingStage(ctx: StageContext<'staging'>): Promise<void> 
   const phase = (what: string) => { if (ctx.progress) ctx.progress.phase = what }
   if (config.staging === 'ephemeral') {
     const info = await driver.probe(source)
-    phase(`starting an ephemeral ${driver.engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} ${info.major} server in ${ctx.paths.stagingDir}`)
+    phase(`starting an ephemeral ${engineFacts(driver.engine).product} ${info.major} server in ${ctx.paths.stagingDir}`)
     const ephemeral = await driver.startEphemeral(ctx.paths.stagingDir, {
       major: info.major, logFile: ctx.paths.toolLog, superuser: source.user, dataBytes: productionBytes(ctx),
     })

@@ -4,9 +4,10 @@ import { tableKey } from '../../run-state/run-dir.ts'
 import type { Mismatch, ObjectCheck, ObjectItem } from '../../run-state/check-records.ts'
 import { compareChecksums } from '../../transfer/checksum-all.ts'
 import { compareSequences } from './sequence-check.ts'
+import { engineFacts } from '../../drivers/engines.ts'
 
 // A MySQL TableRef's schema is its database, whose name differs between production, staging and the copy.
-const byName = (ctx: RunContext) => ctx.driver.engine === 'mysql'
+const byName = (ctx: RunContext) => engineFacts(ctx.driver.engine).tablesByDatabase
 
 const asMismatches = (check: ObjectCheck): Mismatch[] => check.mismatches.map((m) => ({ table: m.table, detail: m.detail }))
 

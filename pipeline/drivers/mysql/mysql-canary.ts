@@ -3,7 +3,7 @@
  * ASCII (hex literals and _utf8mb4 introducers) so that the client's character set cannot
  * bend it; zero dates only go in where the session's sql_mode (the source's) allows them.
  */
-import type { CanaryTable } from './canary-types.ts'
+import type { CanaryTable } from '../../safety/canary/canary-types.ts'
 
 const COLUMNS: CanaryTable['columns'] = [
   { name: 'id', type: 'int' },

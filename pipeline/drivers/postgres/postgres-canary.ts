@@ -2,7 +2,7 @@
  * The PostgreSQL canary table: values that break naive dump/load paths. The SQL is ASCII
  * (E'' and U&'' escapes) so that no client encoding can bend it on the way in.
  */
-import type { CanaryTable } from './canary-types.ts'
+import type { CanaryTable } from '../../safety/canary/canary-types.ts'
 
 const COLUMNS: CanaryTable['columns'] = [
   { name: 'id', type: 'integer' },

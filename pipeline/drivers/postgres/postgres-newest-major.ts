@@ -1,16 +1,15 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { findServerBinaries } from '../drivers/postgres/postgres-ephemeral.ts'
-import { binaryFolders, binaryMajor } from '../drivers/postgres/postgres-tools.ts'
-import type { EngineName } from '../config/endpoint.ts'
-import { DrydockError } from '../errors.ts'
+import { DrydockError } from '../../errors.ts'
+import { findServerBinaries } from './postgres-ephemeral.ts'
+import { binaryFolders, binaryMajor } from './postgres-tools.ts'
 
 /**
- * The demo's "production" must be a server the installed pg_dump can read: the newest
- * PostgreSQL major that has both client tools and server binaries (host or embedded).
+ * A server started without a source to match (the demo's "production") must be one the
+ * installed pg_dump can read: the newest major that has both client tools and server binaries
+ * (host or embedded).
  */
-export async function demoServerMajor(engine: EngineName): Promise<number> {
-  if (engine !== 'postgres') return 0
+export async function newestServerMajor(): Promise<number> {
   const majors = new Set<number>()
   for (const folder of binaryFolders()) {
     const pgDump = join(folder, 'pg_dump')

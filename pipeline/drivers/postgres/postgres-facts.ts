@@ -1,0 +1,21 @@
+import type { EngineFacts } from '../engine-facts.ts'
+
+export const postgresFacts: EngineFacts = {
+  schemes: ['postgres', 'postgresql'],
+  defaultPort: 5432,
+  product: 'PostgreSQL',
+  env: { user: 'PGUSER', password: 'PGPASSWORD' },
+  defaultUser: 'postgres',
+  adminDatabase: 'template1',
+  tablesByDatabase: false,
+  dumpFormat: 'copy-text',
+  replication: {
+    log: 'wal',
+    logMayBeOff: false,
+    defaultLoad: 'replicated',
+    noDirectLoad: 'a PostgreSQL physical standby cannot be written; expected "replicated" (the WAL of the changed tables is what it receives, and the report shows how much)',
+    replayNote: 'a physical standby replays the WAL of every changed table',
+    noReplicaHint: 'no standby is streaming from it',
+  },
+  demoSuperuser: 'patchwork',
+}
