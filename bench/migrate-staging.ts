@@ -22,7 +22,7 @@ import { parseConfig } from '../pipeline/config/config.ts'
 import { driverFor } from '../pipeline/drivers/registry.ts'
 import { parseEndpoint } from '../pipeline/config/endpoint.ts'
 import { expandSqlFiles } from '../pipeline/migration/sql-files.ts'
-import { runUpgrade } from '../pipeline/commands/run.ts'
+import { runUpgrade } from '../pipeline/commands/run-command.ts'
 import { startProductionMariadb } from './lib/mariadb-production.ts'
 import { serverCounters, serverPids, startServerSampler } from './lib/server-sampler.ts'
 

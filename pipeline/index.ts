@@ -22,5 +22,5 @@ export type { CarryOverRecord, ExpectationResult } from './run-state/check-recor
 export { checkExpectations } from './safety/expectations/check-expectations.ts'
 export { discardCheckpoint, restoreCheckpoint, saveCheckpoint } from './stages/checkpoint/checkpoint.ts'
 export type { CheckpointRecord } from './run-state/stage-records.ts'
-export { runUpgrade } from './commands/run.ts'
+export { runUpgrade } from './commands/run-command.ts'
 export { main } from './cli.ts'

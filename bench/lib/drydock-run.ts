@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseConfig } from '../../pipeline/config/config.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { source: string; staging: string; target?: string; jobs: number; runDir: string; partMB?: number; direct?: boolean; touch?: string; compress?: string }
 // --touch TABLE: a one-step migration that adds a column to that table.

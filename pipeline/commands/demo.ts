@@ -8,7 +8,7 @@ import { driverFor } from '../drivers/registry.ts'
 import { endpointUrl, type EngineName, withDatabase } from '../config/endpoint.ts'
 import { DrydockError } from '../errors.ts'
 import { summaryText } from '../report/report-write.ts'
-import { runUpgrade } from './run.ts'
+import { runUpgrade } from './run-command.ts'
 import { formatBytes } from '../util/files.ts'
 import { engineFacts } from '../drivers/engines.ts'
 

@@ -1,3 +1,4 @@
+import type { CommandLine } from './command-line.ts'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseEndpoint } from '../config/endpoint.ts'
@@ -12,22 +13,6 @@ export interface VerifyArgs {
   out?: string
   jobs?: number
   schemas?: string[]
-}
-
-const VERIFY_ONLY = ['left', 'right', 'locate', 'out', 'schema'] as const
-const NOT_WITH_VERIFY = ['config', 'yes', 'keep-staging', 'rollback', 'cleanup'] as const
-
-/** What is wrong with the combination of options around --verify, if anything. */
-export function verifyOptionsError(values: Record<string, unknown>): string | undefined {
-  const given = (name: string) => values[name] !== undefined && values[name] !== false
-  if (!values.verify) {
-    const stray = VERIFY_ONLY.filter(given)
-    return stray.length ? `option --${stray[0]} needs --verify` : undefined
-  }
-  const conflicting = NOT_WITH_VERIFY.filter(given)
-  if (conflicting.length) return `option --${conflicting[0]} does not go with --verify`
-  const missing = (['left', 'right'] as const).filter((name) => !given(name))
-  return missing.length ? `--verify needs ${missing.map((m) => `--${m} URL`).join(' and ')}` : undefined
 }
 
 /**
@@ -56,4 +41,9 @@ export async function verifyCommand(args: VerifyArgs): Promise<number> {
   if (args.out) report = `\nreport: ${(await writeCompareReport(resolve(args.out), result)).markdown}`
   process.stdout.write(`${compareSummaryText(result)}${report}\n`)
   return result.verdict === 'equal' ? 0 : 1
+}
+
+export function verifyCli(line: CommandLine): Promise<number> {
+  const v = line.values
+  return verifyCommand({ left: v.left, right: v.right, locate: v.locate, out: v.out, jobs: line.jobs, schemas: v.schema })
 }

@@ -115,3 +115,8 @@ function recordedSource(m: Manifest): SourceRecord {
   const ep = parseEndpoint(`${scheme}://${encodeURIComponent(user!)}@${host}:${port}/${encodeURIComponent(database!)}`, 'manifest source')
   return sourceRecord(ep)
 }
+
+/** The note that the run's database came from its manifest, when the config was absent or named another database. */
+export function configNoteLine(run: RunOf): string {
+  return run.configNote ? `\nnote: ${run.configNote}; the database was taken from the run's manifest` : ''
+}

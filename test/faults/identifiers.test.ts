@@ -5,8 +5,8 @@
  * both hops, swap; the live database ends equal to the original.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
-import { cleanupCommand } from '../../pipeline/stages/swap/swap-commands.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
+import { cleanupCommand } from '../../pipeline/commands/cleanup-command.ts'
 import { configIn, readReport, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import * as my from '../helpers/mysql.ts'
 import * as pgh from '../helpers/postgres.ts'

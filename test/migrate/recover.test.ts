@@ -9,7 +9,8 @@ import { readFile, writeFile as writeFileAsync } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { planUpgrade } from '../../pipeline/plan/plan.ts'
-import { resumeUpgrade, runUpgrade } from '../../pipeline/commands/run.ts'
+import { resumeUpgrade } from '../../pipeline/commands/resume-command.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import {
   configIn, expectDrydockError, onlyRun, readManifest, REPO, removeTempDirs, RUN_OPTIONS, runCli, tempDir, writeFile,
 } from '../helpers/drydock.ts'

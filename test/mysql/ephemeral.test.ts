@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import type { MysqlSession } from '../../pipeline/drivers/mysql/mysql-session.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { createDatabase, databaseState, dropDatabasesWithPrefix, myUrl, rowsAsText, sql, uniquePrefix } from '../helpers/mysql.ts'
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { ManifestStore } from '../../pipeline/run-state/run-dir.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { rollbackRun } from '../../pipeline/stages/swap/swap-stage.ts'
 import { configIn, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import {

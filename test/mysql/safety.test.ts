@@ -12,7 +12,7 @@ import type { RunContext } from '../../pipeline/run-state/context.ts'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import type { StageName } from '../../pipeline/errors.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, onlyRun, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import {
   createDatabase, databaseExists, databasesWithPrefix, databaseState, dropDatabasesWithPrefix, myUrl, rowsAsText, sql, uniquePrefix,

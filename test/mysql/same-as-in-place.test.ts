@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { swapDatabases } from '../../pipeline/drivers/mysql/mysql-swap.ts'
 import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import {
   createDatabase, databaseExists, databaseState, dropDatabasesWithPrefix, MY_HOST, MY_PORT, MY_USER, myUrl, schemaOf, sql, uniquePrefix,

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../pipeline/config/config.ts'
 import { HELP } from '../../pipeline/cli.ts'
 import { DrydockError } from '../../pipeline/errors.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, runCli, tempDir, writeFile } from '../helpers/drydock.ts'
 import { dropDatabasesWithPrefix, pgUrl, uniquePrefix } from '../helpers/postgres.ts'
 

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunContext } from '../../pipeline/run-state/context.ts'
-import { runUpgrade, type UpgradeResult } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
+import type { UpgradeResult } from '../../pipeline/runner/execute-run.ts'
 import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, ident, pgUrl, rowsAsText, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
 

@@ -8,8 +8,8 @@
  * code) must be identical, or the run must refuse up front.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
-import { cleanupCommand } from '../../pipeline/stages/swap/swap-commands.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
+import { cleanupCommand } from '../../pipeline/commands/cleanup-command.ts'
 import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, tempDir } from '../helpers/drydock.ts'
 import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, ident, pgUrl, schemaDump, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
 import { DATA, SCHEMA } from '../fixtures/postgres-nasty-values.ts'

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { resumeUpgrade, runUpgrade } from '../../pipeline/commands/run.ts'
+import { resumeUpgrade } from '../../pipeline/commands/resume-command.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, pgUrl, schemaDump, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
 

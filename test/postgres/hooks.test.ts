@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../pipeline/config/config.ts'
 import { DrydockError } from '../../pipeline/errors.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, pgUrl, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import {
   configIn, expectDrydockError, onlyRun, readManifest, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile,
 } from '../helpers/drydock.ts'

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { planUpgrade } from '../../pipeline/plan/plan.ts'
 import { planText } from '../../pipeline/plan/plan-text.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, pgUrl, schemaDump, sql, tableDigests, uniquePrefix } from '../helpers/postgres.ts'
 

@@ -4,7 +4,7 @@
  * the swap is compared with the original, column by column as server text, in several time zones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, onlyRun, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import {
   createDatabase, databasesWithPrefix, dropDatabasesWithPrefix, pgUrl, rowsAsText, schemaDump, sql, tableDigests, uniquePrefix, userTables,

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
  * drops it after the run unless keepStaging, and never uses or drops a database holding tables.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, onlyRun, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { createDatabase, databaseExists, databasesWithPrefix, databaseState, dropDatabasesWithPrefix, pgUrl, sql, uniquePrefix } from '../helpers/postgres.ts'
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import type { StageName } from '../../pipeline/errors.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, onlyRun, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { ENGINES } from '../helpers/engines.ts'
 

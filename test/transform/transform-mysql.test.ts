@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
-import { runUpgrade } from '../../pipeline/commands/run.ts'
+import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { resolveTransform, type ResolvedTransform, type Row } from '../../pipeline/migration/transform/define-transform.ts'
 import { executeTransform } from '../../pipeline/migration/transform/run-transform.ts'
 import { configIn, expectDrydockError, onlyRun, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'

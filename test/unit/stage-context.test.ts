@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { STAGE_RUNS } from '../../pipeline/commands/run.ts'
+import type { STAGE_RUNS } from '../../pipeline/runner/stage-runs.ts'
 import type { RunContext } from '../../pipeline/run-state/context.ts'
 import { missingNeeds, stageContext } from '../../pipeline/run-state/stage-context.ts'
 import type { Endpoint } from '../../pipeline/config/endpoint.ts'

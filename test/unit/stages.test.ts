@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { STAGE_RUNS } from '../../pipeline/commands/run.ts'
+import { STAGE_RUNS } from '../../pipeline/runner/stage-runs.ts'
 import { OTHER_STEPS, type RunStageName, runOrder, STAGES, stagesFrom, stagesNeeding, stageTitle } from '../../pipeline/stages.ts'
 
 const names = STAGES.map((s) => s.name)
@@ -107,8 +107,9 @@ describe('the table of stages', () => {
     expect(stretches).toEqual([])
   })
 
-  it('knows every stage run.ts names', () => {
-    const text = readFileSync(join(pipelineDir, 'commands', 'run.ts'), 'utf8')
+  it('knows every stage the runner and the run commands name', () => {
+    const text = [join('commands', 'run-command.ts'), join('commands', 'resume-command.ts'), ...readdirSync(join(pipelineDir, 'runner')).map((f) => join('runner', f))]
+      .map((file) => readFileSync(join(pipelineDir, file), 'utf8')).join('\n')
     const used = [...text.matchAll(/\b(?:m|data)\.stages(?:\?\.|\.)?(?:([a-z]+)\b|\['([a-z0-9-]+)'\])|stagesFrom\('([a-z0-9-]+)'\)/g)]
       .map((m) => m[1] ?? m[2] ?? m[3]!)
     expect(used.length).toBeGreaterThan(0)

@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type MigrationStep, parseConfig } from '../../../pipeline/config/config.ts'
 import type { RunOptions } from '../../../pipeline/run-state/context.ts'
-import { resumeUpgrade, runUpgrade } from '../../../pipeline/commands/run.ts'
+import { resumeUpgrade } from '../../../pipeline/commands/resume-command.ts'
+import { runUpgrade } from '../../../pipeline/commands/run-command.ts'
 import type { ProductionServer } from './production-server.ts'
 
 export interface DrydockWindow {

@@ -116,14 +116,3 @@ export function showValue(value: unknown): string {
 function showRow(row: Record<string, unknown>): string {
   return `{ ${Object.entries(row).map(([k, v]) => `${k}: ${showValue(v)}`).join(', ')} }`
 }
-
-/** `--sample N --transform FILE`: both needed; returns the exit code. */
-export async function sampleCommand(config: ParsedConfig, sample: string | undefined, transform: string | undefined): Promise<number> {
-  const n = Number(sample)
-  if (sample === undefined || transform === undefined || !Number.isSafeInteger(n) || n < 1 || n > MAX_SAMPLE) {
-    process.stderr.write(`drydock: --sample N and --transform FILE go together (N from 1 to ${MAX_SAMPLE})\n`)
-    return 2
-  }
-  await sampleTransform(config, resolve(transform), n)
-  return 0
-}

@@ -1,24 +1,13 @@
-import { describeEndpoint } from '../../config/endpoint.ts'
-import { driverFor } from '../../drivers/registry.ts'
-import { DrydockError } from '../../errors.ts'
-import { writeReport } from '../../report/report-write.ts'
-import { abandonRun } from '../../run-state/abandon-run.ts'
-import { leftOnDisk } from '../../run-state/left-on-disk.ts'
-import { openRun, type RunOf } from '../../run-state/run-of.ts'
-import { settleInterruptedSwap } from './settle-swap.ts'
-import { cleanupRun, rollbackRun } from './swap-stage.ts'
-
-/**
- * `--rollback RUN`: the run's own backup becomes live again. The database comes from the run's
- * manifest, never from a config that happens to be in the working folder.
- */
-export async function rollbackCommand(given: string, configPath: string | undefined): Promise<string> {
-  const run = await openRun(given, configPath)
-  const driver = await driverFor(run.source.engine)
-  const rejected = await rollbackRun(driver, run.source, run.manifest)
-  await writeReport(run.paths, run.manifest)
-  return `rolled back: "${run.source.database}" on ${describeEndpoint(run.source)} is the pre-upgrade database again; the upgraded one is kept as "${rejected}"${noteOf(run)}`
-}
+import { describeEndpoint } from '../config/endpoint.ts'
+import { driverFor } from '../drivers/registry.ts'
+import { DrydockError } from '../errors.ts'
+import { writeReport } from '../report/report-write.ts'
+import { abandonRun } from '../run-state/abandon-run.ts'
+import { leftOnDisk } from '../run-state/left-on-disk.ts'
+import { configNoteLine, openRun } from '../run-state/run-of.ts'
+import { settleInterruptedSwap } from '../stages/swap/settle-swap.ts'
+import { cleanupRun } from '../stages/swap/swap-stage.ts'
+import type { CommandLine } from './command-line.ts'
 
 /** `--cleanup RUN`: drops the run's backup after a swap, or discards a stopped run's staging and copies. */
 export async function cleanupCommand(given: string, configPath: string | undefined): Promise<string> {
@@ -44,9 +33,10 @@ export async function cleanupCommand(given: string, configPath: string | undefin
   }
   await writeReport(run.paths, run.manifest)
   const left = leftOnDisk(run.paths)
-  return `${done}${left ? `\n${left}` : ''}${noteOf(run)}`
+  return `${done}${left ? `\n${left}` : ''}${configNoteLine(run)}`
 }
 
-function noteOf(run: RunOf): string {
-  return run.configNote ? `\nnote: ${run.configNote}; the database was taken from the run's manifest` : ''
+export async function cleanupCli(line: CommandLine): Promise<number> {
+  process.stdout.write(`${await cleanupCommand(line.values.cleanup!, line.values.config)}\n`)
+  return 0
 }
