@@ -6,7 +6,7 @@ import { describeEndpoint } from '../config/endpoint.ts'
 import { preflight, preflightStatus, preflightText } from '../safety/preflight/preflight.ts'
 import { selectCarried } from '../stages/snapshot/select-tables.ts'
 import { type RunStageName, runOrder } from '../stages.ts'
-import { loadbackEstimate } from './loadback-basis.ts'
+import { liveCopyShare, loadbackEstimate } from './loadback-basis.ts'
 import { pastRuns } from './past-runs.ts'
 import { sampleReadRate } from './sample-rate.ts'
 
@@ -16,21 +16,24 @@ export interface StageEstimate { stage: string; seconds: number | null; low?: nu
 /**
  * Seconds each stage takes before any rehearsal, `copy` being one bare read of the carried
  * data; null: unknown until rehearsed. The factors over a bare read were measured on the
- * Patchwork fixture (file writes and fsync, COPY FROM with index builds, checksums on both
- * sides): rough by nature; a rehearsal is exact.
+ * Patchwork fixture at two sizes (bench/plan-accuracy.ts): the dump writes and fsyncs files
+ * (3.4×), the load streams into staging while the files are written (0.85×), a hop checksums
+ * both sides in parallel (0.56×). The load back and hop 2 assume the migration changes every
+ * table (4.2× and 0.56×, the rehearsal's copy of all of them); an in-place upgrade keeps the
+ * unchanged ones live, which only a rehearsal can tell. Rough by nature; a rehearsal is exact.
  */
 const ROUGH_SECONDS: Record<RunStageName, (copy: number, config: ParsedConfig) => number | null> = {
   snapshot: () => 0.1,
   // Starting a server, the canary and the schema.
   staging: (_copy, config) => (config.staging === 'ephemeral' ? 8 : 3),
-  dump: (copy) => copy * 2,
-  load: (copy) => copy * 6,
-  'verify-hop1': (copy) => copy * 2,
+  dump: (copy) => copy * 3.4,
+  load: (copy) => copy * 0.85,
+  'verify-hop1': (copy) => copy * 0.56,
   // Not in a plan: a plan is of a run without --prestage.
   refresh: () => null,
   migrate: () => null,
-  loadback: (copy) => copy * 9,
-  'verify-hop2': (copy) => copy * 2,
+  loadback: (copy) => copy * 4.2,
+  'verify-hop2': (copy) => copy * 0.56,
   swap: (_copy, config) => (config.target === 'in-place' ? 1 : 0),
 }
 
@@ -96,6 +99,7 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
     basis = `${previous.mode === 'rehearsal' ? 'rehearsal' : 'run'} ${previous.runId}, scaled ×${scale.toFixed(2)} by data size`
     // A rehearsal at about this size predicts within ±15 %; scaled further, ±25 %.
     const spread = scale > 0.8 && scale < 1.25 ? 0.15 : 0.25
+    const copy = liveCopyShare(previous, config, driver.keepsLiveTables)
     const ranged = (stage: string, seconds: number, note?: string): StageEstimate =>
       ({ stage, seconds, low: seconds * (1 - spread), high: seconds * (1 + spread), ...(note ? { note } : {}) })
     stages = [
@@ -105,10 +109,12 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
         // A rehearsal's swap stage only dropped its shadow; a real swap is a rename.
         if (stage === 'swap' && previous.mode === 'rehearsal' && config.target === 'in-place') return ranged(stage, 1, 'a rename (the rehearsal only dropped its copy)')
         if (stage === 'loadback') {
-          const estimate = loadbackEstimate(previous, config, scale, (r.ms / 1000) * scale)
+          const estimate = loadbackEstimate(previous, config, scale, (r.ms / 1000) * scale, copy)
           loadbackBasis = estimate.basis
           return estimate.seconds === null ? { stage, seconds: null, note: 'unknown' } : ranged(stage, estimate.seconds)
         }
+        // Hop 2 checksums the copy: only the tables that are copied.
+        if (stage === 'verify-hop2' && copy.note) return ranged(stage, rehearsedSeconds(stage, r.ms, scale) * copy.share, 'the tables the upgrade copies')
         return ranged(stage, rehearsedSeconds(stage, r.ms, scale))
       }),
       ranged('report', 1),
