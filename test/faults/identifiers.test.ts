@@ -16,7 +16,7 @@ afterAll(() => removeTempDirs())
 describe('PostgreSQL: identifiers that need quoting, through the whole pipeline', () => {
   const prefix = pgh.uniquePrefix('flt')
   const live = `${prefix}_we"ird db`
-  const url = (db: string) => `postgres://postgres@127.0.0.1:5432/${encodeURIComponent(db)}`
+  const url = (db: string) => pgh.pgUrl(encodeURIComponent(db))
   afterAll(async () => { await pgh.dropDatabasesWithPrefix(prefix) })
 
   it('carries them, verifies both hops, swaps, and live equals the original', async () => {

@@ -57,7 +57,7 @@ describe('PostgreSQL write fence', () => {
     const fence = await takeFence(postgresDriver, ep, tables)
     await write("INSERT INTO accounts (v) VALUES ('late')")
     const error = await expectDrydockError(checkFence(postgresDriver, ep, fence), 'DD_WRITE_FENCE')
-    expect(error.message).toBe(`postgres://postgres@127.0.0.1:5432/${db} was written after the snapshot: 1 table(s) changed since the fence:\n  public.accounts: n_tup_ins 100 → 101`)
+    expect(error.message).toBe(`${pgh.pgUrl(db, pgh.PG_USER)} was written after the snapshot: 1 table(s) changed since the fence:\n  public.accounts: n_tup_ins 100 → 101`)
     expect(error.ctx).toEqual({ stage: 'swap', table: 'public.accounts', resumable: false, hint: HINT })
   })
 
@@ -85,7 +85,7 @@ describe('PostgreSQL write fence', () => {
     const proven = await checkFence(postgresDriver, ep, fence, { expected })
     expect(proven).toMatchObject({ byMarks: [], byChecksum: ['public.accounts', 'app.orders'] })
     const unproven = await expectDrydockError(checkFence(postgresDriver, ep, fence), 'DD_WRITE_FENCE_UNPROVEN')
-    expect(unproven.message).toContain(`cannot prove that postgres://postgres@127.0.0.1:5432/${db} was not written after the snapshot: 2 table(s) without proof:`)
+    expect(unproven.message).toContain(`cannot prove that ${pgh.pgUrl(db, pgh.PG_USER)} was not written after the snapshot: 2 table(s) without proof:`)
     expect(unproven.message).toMatch(/public\.accounts: n_tup_ins went down \(\d+ → 0\): counters were reset/)
 
     fence = await takeFence(postgresDriver, ep, tables)

@@ -109,7 +109,7 @@ describe('MariaDB safety nets', () => {
       const env = Object.fromEntries(readFileSync(join(dir, 'env.txt'), 'utf8').trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)))
       expect(env).toMatchObject({
         MYSQL_HOST: '127.0.0.1', MYSQL_PORT: '3306', MYSQL_USER: 'root', MYSQL_PWD: '', MYSQL_DATABASE: staging,
-        DATABASE_URL: `mysql://root@127.0.0.1:3306/${staging}`,
+        DATABASE_URL: myUrl(staging),
       })
       expect((await rowsAsText(source, 'accounts', 'id'))[6]).toEqual(['7', 'user7@example.com', '10.50', 'user7'])
     })

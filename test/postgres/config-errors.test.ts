@@ -10,7 +10,7 @@ import { HELP } from '../../pipeline/cli.ts'
 import { DrydockError } from '../../pipeline/errors.ts'
 import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, removeTempDirs, RUN_OPTIONS, runCli, tempDir, writeFile } from '../helpers/drydock.ts'
-import { dropDatabasesWithPrefix, pgUrl, uniquePrefix } from '../helpers/postgres.ts'
+import { dropDatabasesWithPrefix, PG_HOST, PG_PORT, pgUrl, uniquePrefix } from '../helpers/postgres.ts'
 
 const prefix = uniquePrefix('config')
 const HERE = tempDir('parse')
@@ -131,7 +131,7 @@ describe('servers and databases that are not there', () => {
     const missing = `${prefix}_no_such_db`
     const config = configIn(dir, { source: pgUrl(missing), staging: pgUrl(`${prefix}_stg`) })
     const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_DATABASE_MISSING')
-    expect(error.message).toBe(`database "${missing}" does not exist on 127.0.0.1:5432`)
+    expect(error.message).toBe(`database "${missing}" does not exist on ${PG_HOST}:${PG_PORT}`)
     expect(existsSync(config.runDir)).toBe(false)
   })
 })

@@ -11,7 +11,7 @@ import {
 } from '../helpers/drydock.ts'
 import { createAppDatabase } from '../helpers/fixture.ts'
 import {
-  databaseExists, databasesWithPrefix, databaseState, drydockSessions, dropDatabasesWithPrefix, pgUrl, uniquePrefix,
+  databaseExists, databasesWithPrefix, databaseState, drydockSessions, dropDatabasesWithPrefix, PG_USER, pgUrl, uniquePrefix,
 } from '../helpers/postgres.ts'
 
 const prefix = uniquePrefix('mfail')
@@ -48,7 +48,7 @@ describe('a failing migration step', () => {
     const config = configIn(dir, { source: pgUrl(source), staging: pgUrl(staging), migrate: [{ sql: '*.sql' }] })
     const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_MIGRATION_FAILED')
 
-    expect(error.message.split('\n')[0]).toBe(`SQL migration (${file}) on postgres://postgres@127.0.0.1:5432/${staging} failed:`)
+    expect(error.message.split('\n')[0]).toBe(`SQL migration (${file}) on ${pgUrl(staging, PG_USER)} failed:`)
     expect(error.message).toContain('division by zero')
     expect(error.ctx.stage).toBe('migrate')
     expect(error.ctx.hint).toContain(`production is untouched; fix step 1, then rerun the migration on staging as it was before it: --resume ${onlyRun(config)} --from migrate`)

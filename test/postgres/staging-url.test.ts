@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, onlyRun, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
-import { createDatabase, databaseExists, databasesWithPrefix, databaseState, dropDatabasesWithPrefix, pgUrl, sql, uniquePrefix } from '../helpers/postgres.ts'
+import { createDatabase, databaseExists, databasesWithPrefix, databaseState, dropDatabasesWithPrefix, PG_USER, pgUrl, sql, uniquePrefix } from '../helpers/postgres.ts'
 
 const prefix = uniquePrefix('stgurl')
 
@@ -37,7 +37,7 @@ describe('staging on a database URL', () => {
     const result = await runUpgrade(configFor(source, staging, 'stg-a'), RUN_OPTIONS)
     expect(result.report.verdict).toBe('verified')
     expect(await databaseExists(staging)).toBe(false)
-    expect(readManifest(result.runDir).staging).toMatchObject({ kind: 'url', endpoint: `postgres://postgres@127.0.0.1:5432/${staging}` })
+    expect(readManifest(result.runDir).staging).toMatchObject({ kind: 'url', endpoint: pgUrl(staging, PG_USER) })
   })
 
   it('keeps the staging database, migrated, with keepStaging', async () => {
@@ -67,7 +67,7 @@ describe('staging on a database URL', () => {
     const before = await databaseState(source)
     const config = configFor(source, staging, 'stg-d')
     const error = await expectDrydockError(runUpgrade(config, RUN_OPTIONS), 'DD_STAGING_NOT_EMPTY')
-    expect(error.message).toBe(`staging database postgres://postgres@127.0.0.1:5432/${staging} already holds tables`)
+    expect(error.message).toBe(`staging database ${pgUrl(staging, PG_USER)} already holds tables`)
     // Pre-flight catches it before the run begins: no run directory, nothing written anywhere.
     expect(error.ctx.stage).toBe('preflight')
     expect(await sql(staging, 'SELECT count(*) AS n FROM precious')).toEqual([{ n: '1' }])

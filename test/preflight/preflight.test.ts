@@ -84,7 +84,7 @@ describe('PostgreSQL pre-flight', () => {
 
   it('a refused login names host and user, never the password (trust auth accepts any password here, so a NOLOGIN role stands in)', async () => {
     const error = await expectDrydockError(preflight(config({ source: pgh.pgUrl(db, `${nologin}:secret-${prefix}`) }), postgresDriver), 'DD_AUTH_FAILED')
-    expect(error.message).toBe(`PostgreSQL at 127.0.0.1:5432 refused user "${nologin}": role "${nologin}" is not permitted to log in`)
+    expect(error.message).toBe(`PostgreSQL at ${pgh.PG_HOST}:${pgh.PG_PORT} refused user "${nologin}": role "${nologin}" is not permitted to log in`)
     expect(error.ctx.hint).toBe('check the user and password (in the URL, PGPASSWORD or ~/.pgpass) and pg_hba.conf')
     expect(`${error.message}${error.ctx.hint}`).not.toContain(`secret-${prefix}`)
   })
@@ -115,7 +115,7 @@ describe('PostgreSQL pre-flight', () => {
     expect(failed.map((x) => [x.id, x.code])).toEqual([
       ['staging.empty', 'DD_STAGING_NOT_EMPTY'], ['disk.run-dir', 'DD_PREFLIGHT_DISK'], ['source.names', 'DD_PREFLIGHT_NAME_TAKEN'],
     ])
-    expect(failed[2]!.detail).toBe(`database(s) ${shadowName(db, runId)} already exist on 127.0.0.1:5432`)
+    expect(failed[2]!.detail).toBe(`database(s) ${shadowName(db, runId)} already exist on ${pgh.PG_HOST}:${pgh.PG_PORT}`)
     expect(failed[1]!.detail).toMatch(new RegExp(`^1\\.0 kB free at ${dir}/runs; the run writes about .* there \\(dump and migrated files .*\\)$`))
     // Resuming: those belong to the run, and the disk already holds part of it.
     const resumed = await preflight(config(), postgresDriver, { freeBytes: () => 1000 })
@@ -156,7 +156,7 @@ describe('MySQL pre-flight', () => {
 
   it('a wrong password: DD_AUTH_FAILED naming host and user, never the password', async () => {
     const error = await expectDrydockError(preflight(config({ source: my.myUrl(db, `${user}:wrong-${prefix}`) }), mysqlDriver), 'DD_AUTH_FAILED')
-    expect(error.message).toBe(`MySQL at 127.0.0.1:3306 refused user "${user}" (ER_ACCESS_DENIED_ERROR)`)
+    expect(error.message).toBe(`MySQL at ${my.MY_HOST}:${my.MY_PORT} refused user "${user}" (ER_ACCESS_DENIED_ERROR)`)
     expect(error.ctx.hint).toBe("check the user and password (in the URL or MYSQL_PWD) and the account's allowed hosts and grants")
     expect(`${error.message}${error.ctx.hint}`).not.toContain(`wrong-${prefix}`)
   })
