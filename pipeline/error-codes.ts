@@ -138,6 +138,7 @@ export const ERROR_CODES = {
 
   // Anything else
   DD_INTERNAL_STAGE_NEEDS: error('a bug in drydock: a stage was about to run without what an earlier stage sets up for it (the snapshot, staging or the production copy, named)', 'report it with `logs/events.jsonl`; `--resume RUN` sets the finished stages\' resources up again'),
+  DD_INTERNAL_CAPABILITY: error('a bug in drydock: the run took a path (schema swap, checkpoint clone, direct replica load, trigger suspension) that the engine\'s driver cannot take (the capability named)', 'report it with `logs/events.jsonl`; production is as the stage\'s message says'),
   DD_UNEXPECTED: error('an error drydock did not anticipate (the stage and cause named)', 'read the cause and `logs/events.jsonl`; `--resume RUN` once fixed, and report it'),
 } as const satisfies Record<string, ErrorCodeInfo>
 

@@ -31,7 +31,7 @@ export async function resumeUpgrade(runDir: string, config: ParsedConfig, option
   setIdleLimit(config.idleLimitSeconds)
   const manifest = ManifestStore.load(paths.manifest)
   const driver = await driverFor(config.source.engine)
-  checkSameSource(manifest.data, config)
+  checkSameSource(manifest.data, config, driver)
   // Killed during the swap: the server tells whether it happened; a swapped run is then finished.
   await settleInterruptedSwap(driver, config.source, manifest)
   checkResumable(manifest.data, paths.root, options.from)
@@ -67,7 +67,12 @@ async function checkSchemaUnchanged(driver: Driver, config: ParsedConfig, m: Man
   }
 }
 
-function checkSameSource(m: Manifest, config: ParsedConfig): void {
+function checkSameSource(m: Manifest, config: ParsedConfig, driver: Driver): void {
+  if (m.checksumAlgorithm !== undefined && m.checksumAlgorithm !== driver.checksumAlgorithm) {
+    throw new DrydockError('DD_RESUME_MISMATCH', `run ${m.runId} recorded checksums made by ${m.checksumAlgorithm}, and this drydock makes ${driver.checksumAlgorithm}: they cannot be compared`, {
+      hint: `finish the run with the drydock version that began it (${m.provenance?.drydock.version ?? 'see its report'}), or --cleanup it and start a new one`,
+    })
+  }
   if (m.source !== describeEndpoint(config.source) || m.engine !== config.source.engine) {
     throw new DrydockError('DD_RESUME_MISMATCH', `run ${m.runId} was for ${m.source}, the config names ${describeEndpoint(config.source)}`, {
       hint: `resume with the config the run used (${m.configFile})`,

@@ -32,7 +32,7 @@ export async function runUpgrade(config: ParsedConfig, options: RunOptions): Pro
   createRunDirs(paths)
   const manifest = new ManifestStore(paths.manifest, {
     version: 1, runId, createdAt: new Date().toISOString(), engine: driver.engine, configFile: config.file,
-    source: describeEndpoint(config.source), sourceEndpoint: sourceRecord(config.source), sourceVersion: info.source.version,
+    source: describeEndpoint(config.source), sourceEndpoint: sourceRecord(config.source), sourceVersion: info.source.version, checksumAlgorithm: driver.checksumAlgorithm,
     staging: { kind: config.staging === 'ephemeral' ? 'ephemeral' : 'url' },
     target: config.target === 'in-place'
       ? { kind: 'in-place', endpoint: describeEndpoint(config.source), shadow: shadowName(config.source.database, runId) }

@@ -174,14 +174,35 @@ export interface KeySpan {
   readonly to: readonly string[] | null
 }
 
-/** One connection, used by one worker at a time. */
-export interface Session {
+/** What a database holds: tables, their definitions and dependencies. */
+export interface SessionSchema {
   inventory(schemas?: readonly string[]): Promise<TableInfo[]>
   /**
    * A digest of the schema's definitions (columns and types, defaults, constraints, indexes,
    * views): a resumed run refuses a source whose schema changed since the run began.
    */
   fingerprint(schemas?: readonly string[]): Promise<string>
+  /** Per table (`schema.table`), a fingerprint of its column definitions: names, types, nullability, collation, generation. */
+  definitions(schemas?: readonly string[]): Promise<Map<string, string>>
+  /**
+   * What decides whether a table the migration left alone can stay live instead of being copied
+   * back (engines with a table-level swap): per table a digest of its whole definition (columns,
+   * keys, indexes, foreign keys, triggers), foreign-key edges (`from` references `to`; `to` null
+   * when it lies outside the database), and the tables views name.
+   */
+  tableDependencies(schemas?: readonly string[]): Promise<TableDependencies>
+  /**
+   * Whether the post-data section (indexes, constraints, triggers) is already in this database:
+   * a run killed right after applying it in one transaction, before recording that, resumes
+   * without applying it twice.
+   */
+  hasPostData?(schemas?: readonly string[]): Promise<boolean>
+  /** The table's columns in definition order, with how their values travel as RowValues. */
+  columns(table: TableRef): Promise<ColumnInfo[]>
+}
+
+/** A table's rows in and out in the dump format, whole or by parts. */
+export interface SessionCopy {
   /** The table's rows (or one part of them) in the engine's dump format. */
   readTable(table: TableRef, range?: PartRange): Promise<TableReader>
   /**
@@ -189,46 +210,17 @@ export interface Session {
    * adds one part's rows). See WriteOptions.
    */
   writeTable(table: TableRef, source: Readable, through: Transform[], options?: WriteOptions): Promise<number>
-  /** Count and digest of the table (or of one part: digests of disjoint parts add up, see addChecksums). */
-  checksum(table: TableRef, range?: PartRange): Promise<TableChecksum>
-  /**
-   * Optional: checksums of consecutive key ranges (ascending, together covering the table, as
-   * planned by splitBasis) in one scan of the table, or of the rows in `within` (heap pages):
-   * one result per range, in order. Engines whose key range scans are not sequential (PostgreSQL).
-   */
-  checksumKeyRanges?(table: TableRef, ranges: readonly PartRange[], within?: PartRange): Promise<TableChecksum[]>
   /**
    * How this table can be split into parts (null: it cannot, it travels whole). `pages` prefers
    * heap pages where the engine has them (cheapest scans, for checksums); `key` prefers the
    * integer key (a part can then be deleted and loaded again on its own, for copies).
    */
   partBasis(table: TableInfo, prefer?: 'key' | 'pages'): Promise<PartBasis | null>
-  /**
-   * Optional, for locating differences (`--verify --locate`, pipeline/compare/locate-differences.ts):
-   * the checksum of the rows in a span of primary-key order (`key`: the key's columns).
-   */
-  checksumSpan(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum>
-  /** Keys that cut the span's rows on this side into about `parts` runs of equal length, in key order. */
-  spanBoundaries(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]>
-  /** The span's rows in key order (at most `limit`), every column as canonical text. */
-  rowsInSpan(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]>
-  /** Smallest and largest key (null when empty); throws DD_LOCATE_UNSUPPORTED unless `key` is an integer column. */
-  keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }>
-  // Row transforms, expectations and checkpoints (pipeline/migration/transform, pipeline/safety/expectations):
-  /** The table's columns in definition order, with how their values travel as RowValues. */
-  columns(table: TableRef): Promise<ColumnInfo[]>
-  /**
-   * The rows as an object-mode Readable of `Record<column, RowValue>` (exact values, see
-   * RowValue), optionally only `[from, to)` of an integer key, in the order of `orderBy`.
-   */
-  readRows(table: TableRef, options?: ReadRowsOptions): Promise<RowReader>
-  /**
-   * Appends the rows of an object-mode stream (`Record<column, RowValue | bigint>`) to the
-   * table in one transaction (COPY FROM / LOAD DATA), without truncating; returns the rows written.
-   */
-  writeRows(table: TableRef, columns: readonly ColumnInfo[], rows: Readable, counter?: (bytes: number) => void): Promise<number>
   /** Drops the table if it exists (a refresh of staging: the table was dropped on production). */
   dropTable(table: TableRef): Promise<void>
+  /** Removes every row of the table (a retried transform step starts its targets over). */
+  truncate(table: TableRef): Promise<void>
+  analyze(tables: readonly TableRef[]): Promise<void>
   /**
    * For the rest of the session, writes fire no triggers and check no foreign keys (a refresh
    * of staging copies production's rows as they are, into tables that already have both).
@@ -242,32 +234,29 @@ export interface Session {
   dropTriggers?(triggers: readonly unknown[]): Promise<void>
   /** Creates them (each dropped first if it exists, so that a repeat is harmless). */
   createTriggers?(triggers: readonly unknown[]): Promise<void>
-  /** Removes every row of the table (a retried transform step starts its targets over). */
-  truncate(table: TableRef): Promise<void>
-  /** Exact row count (`count(*)`). */
-  rowCount(table: TableRef): Promise<number>
-  /** First column of the first row of a read-only query, as the server's text (null for NULL or no row). */
-  queryValue(sql: string): Promise<string | null>
-  /** Per table (`schema.table`), a fingerprint of its column definitions: names, types, nullability, collation, generation. */
-  definitions(schemas?: readonly string[]): Promise<Map<string, string>>
+}
+
+/** Checksums of tables, parts, key spans and materialized views, and the rows of a span (--verify --locate). */
+export interface SessionChecksum {
+  /** Count and digest of the table (or of one part: digests of disjoint parts add up, see addChecksums). */
+  checksum(table: TableRef, range?: PartRange): Promise<TableChecksum>
   /**
-   * What decides whether a table the migration left alone can stay live instead of being copied
-   * back (engines with a table-level swap): per table a digest of its whole definition (columns,
-   * keys, indexes, foreign keys, triggers), foreign-key edges (`from` references `to`; `to` null
-   * when it lies outside the database), and the tables views name.
+   * Optional: checksums of consecutive key ranges (ascending, together covering the table, as
+   * planned by splitBasis) in one scan of the table, or of the rows in `within` (heap pages):
+   * one result per range, in order. Engines whose key range scans are not sequential (PostgreSQL).
    */
-  tableDependencies(schemas?: readonly string[]): Promise<TableDependencies>
-  /** Foreign keys with rows that reference nothing: per constraint, the count of such rows. */
-  danglingReferences(schemas?: readonly string[]): Promise<{ constraint: string; table: string; rows: number }[]>
-  /** Write-fence marks of these tables (pipeline/safety/fence): write counters, file/table ids, last write time. Reads only. */
-  fenceMarks(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks>
+  checksumKeyRanges?(table: TableRef, ranges: readonly PartRange[], within?: PartRange): Promise<TableChecksum[]>
   /**
-   * Whether the post-data section (indexes, constraints, triggers) is already in this database:
-   * a run killed right after applying it in one transaction, before recording that, resumes
-   * without applying it twice.
+   * Optional, for locating differences (`--verify --locate`, pipeline/compare/locate-differences.ts):
+   * the checksum of the rows in a span of primary-key order (`key`: the key's columns).
    */
-  hasPostData?(schemas?: readonly string[]): Promise<boolean>
-  sequences(): Promise<SequenceValue[]>
+  checksumSpan(table: TableRef, key: readonly string[], span: KeySpan): Promise<TableChecksum>
+  /** Keys that cut the span's rows on this side into about `parts` runs of equal length, in key order. */
+  spanBoundaries(table: TableRef, key: readonly string[], span: KeySpan, parts: number): Promise<string[][]>
+  /** The span's rows in key order (at most `limit`), every column as canonical text. */
+  rowsInSpan(table: TableRef, key: readonly string[], span: KeySpan, limit: number): Promise<Record<string, string | null>[]>
+  /** Smallest and largest key (null when empty); throws DD_LOCATE_UNSUPPORTED unless `key` is an integer column. */
+  keyBounds(table: TableRef, key: string): Promise<{ min: string | null; max: string | null }>
   /** Populated materialized views (PostgreSQL): recreated by a REFRESH, so the hops checksum them. */
   materializedViews?(schemas?: readonly string[]): Promise<TableRef[]>
   /**
@@ -275,10 +264,40 @@ export interface Session {
    * returns now (what a REFRESH would put there).
    */
   checksumMaterializedView?(view: TableRef, asRefreshed?: boolean): Promise<TableChecksum>
+}
+
+/** Rows as values, for row transforms and expectations. */
+export interface SessionRows {
+  /**
+   * The rows as an object-mode Readable of `Record<column, RowValue>` (exact values, see
+   * RowValue), optionally only `[from, to)` of an integer key, in the order of `orderBy`.
+   */
+  readRows(table: TableRef, options?: ReadRowsOptions): Promise<RowReader>
+  /**
+   * Appends the rows of an object-mode stream (`Record<column, RowValue | bigint>`) to the
+   * table in one transaction (COPY FROM / LOAD DATA), without truncating; returns the rows written.
+   */
+  writeRows(table: TableRef, columns: readonly ColumnInfo[], rows: Readable, counter?: (bytes: number) => void): Promise<number>
+  /** Exact row count (`count(*)`). */
+  rowCount(table: TableRef): Promise<number>
+  /** First column of the first row of a read-only query, as the server's text (null for NULL or no row). */
+  queryValue(sql: string): Promise<string | null>
+}
+
+/** What the write fence, the reference checks and the sequence checks read. */
+export interface SessionSafety {
+  /** Write-fence marks of these tables (pipeline/safety/fence): write counters, file/table ids, last write time. Reads only. */
+  fenceMarks(tables: readonly TableRef[], options: FenceReadOptions): Promise<FenceMarks>
+  /** Foreign keys with rows that reference nothing: per constraint, the count of such rows. */
+  danglingReferences(schemas?: readonly string[]): Promise<{ constraint: string; table: string; rows: number }[]>
+  sequences(): Promise<SequenceValue[]>
   /** Sequences a column owns that would hand out a value the column already holds (engines where that can happen). */
   sequencesBehind?(): Promise<SequenceBehind[]>
   setSequences(values: readonly SequenceValue[]): Promise<void>
-  analyze(tables: readonly TableRef[]): Promise<void>
+}
+
+/** One connection, used by one worker at a time: its capabilities, one interface per concern. */
+export interface Session extends SessionSchema, SessionCopy, SessionChecksum, SessionRows, SessionSafety {
   close(): Promise<void>
 }
 
@@ -329,20 +348,11 @@ export interface EphemeralOptions {
   dataBytes?: number
 }
 
-/** Everything stage code may ask of a database engine. Stage code never imports a driver library. */
-export interface Driver {
+/** The server: reaching it, its tools, its errors, the pre-flight and the run lock. */
+export interface DriverServer {
   readonly engine: EngineName
-  /** File extension of dump files (`copy` for PostgreSQL text COPY, `csv` for MySQL). */
-  readonly fileExtension: string
   probe(endpoint: Endpoint): Promise<ServerInfo>
   connect(endpoint: Endpoint): Promise<Session>
-  /**
-   * `workers`: how many times `worker()` will be called. Engines that cannot share a snapshot
-   * (MySQL) open that many sessions at the snapshot's instant; PostgreSQL ignores it.
-   */
-  openSnapshot(endpoint: Endpoint, workers?: number): Promise<Snapshot>
-  /** Refuses sources holding what drydock cannot carry (e.g. PostgreSQL large objects). */
-  checkSource?(endpoint: Endpoint, options?: { refreshMaterializedViews?: boolean }): Promise<void>
   /** Checks that the client tools the engine needs are installed, for a server of this major. */
   checkTools(server: ServerInfo): Promise<void>
   /** The server as pre-flight names it: `PostgreSQL 16.4`, `MariaDB 11.4.2-MariaDB`. */
@@ -352,10 +362,22 @@ export interface Driver {
    * started without a source to match (`npm run demo`); absent where any installed one will do.
    */
   newestServerMajor?(): Promise<number>
-  /** Which checkpoint staging gets after hop 1 (pipeline/stages/checkpoint). */
-  checkpointKind(staging: 'ephemeral' | 'url'): CheckpointKind
-  /** The canary table (pipeline/safety/canary) for a server of this major. */
-  canaryTable(major: number): CanaryTable
+  /** Refuses sources holding what drydock cannot carry (e.g. PostgreSQL large objects). */
+  checkSource?(endpoint: Endpoint, options?: { refreshMaterializedViews?: boolean }): Promise<void>
+  /** The engine's own pre-flight checks: privileges, settings, free names, staging binaries. Reads only. */
+  preflightChecks(needs: PreflightNeeds): Promise<PreflightCheck[]>
+  /**
+   * Whether a failure is worth another attempt on a new connection (connection reset or closed
+   * mid-query, server restarting, lock timeout, deadlock); never auth, syntax, constraint or
+   * disk-full errors. Used by pipeline/safety/faults/retry.ts.
+   */
+  isTransient(error: unknown): boolean
+  /** Refuses (DD_SOURCE_LOCKED, naming the holder) when another run holds the source database. */
+  lockSource(endpoint: Endpoint, runId: string): Promise<SourceLock>
+}
+
+/** Databases and schemas: staging, shadows and copies are created, filled with a schema, migrated, made durable. */
+export interface DriverDatabases {
   databaseExists(server: Endpoint, name: string): Promise<boolean>
   /** Creates `name` on the server of `server`, with the properties of `like` when given. */
   createDatabase(server: Endpoint, name: string, like?: Endpoint): Promise<void>
@@ -372,22 +394,39 @@ export interface Driver {
   migrationEnv(endpoint: Endpoint): Record<string, string>
   /** A throwaway server in `dir`; `superuser` is the source's user, so migrations own what they create. */
   startEphemeral(dir: string, options: EphemeralOptions): Promise<EphemeralServer>
-  /** Refuses (DD_SOURCE_LOCKED, naming the holder) when another run holds the source database. */
-  lockSource(endpoint: Endpoint, runId: string): Promise<SourceLock>
-  /**
-   * Whether a failure is worth another attempt on a new connection (connection reset or closed
-   * mid-query, server restarting, lock timeout, deadlock); never auth, syntax, constraint or
-   * disk-full errors. Used by pipeline/safety/faults/retry.ts.
-   */
-  isTransient(error: unknown): boolean
-  /** The engine's own pre-flight checks: privileges, settings, free names, staging binaries. Reads only. */
-  preflightChecks(needs: PreflightNeeds): Promise<PreflightCheck[]>
   /**
    * Makes every commit so far on `server` survive a crash of that server (an ephemeral staging
    * server runs with lazy log flushing): called before the manifest records staging work as done.
    * `everything` (a stage's end): sequences and other non-transactional changes too, at more cost.
    */
   makeDurable(server: Endpoint, scope?: DurableScope): Promise<void>
+}
+
+/** Moving rows: the snapshot they are read in, the dump format, the checksum that proves them equal. */
+export interface DriverCopy {
+  /** File extension of dump files (`copy` for PostgreSQL text COPY, `csv` for MySQL). */
+  readonly fileExtension: string
+  /**
+   * `workers`: how many times `worker()` will be called. Engines that cannot share a snapshot
+   * (MySQL) open that many sessions at the snapshot's instant; PostgreSQL ignores it.
+   */
+  openSnapshot(endpoint: Endpoint, workers?: number): Promise<Snapshot>
+  /**
+   * Default part size (MiB) for copies when the config sets none; null: whole-table loads are
+   * cheaper (PostgreSQL: TRUNCATE and COPY FREEZE in one transaction, no WAL on a minimally
+   * logged server; parts loaded side by side cannot), so tables are copied whole unless more
+   * than 2 workers can use parts (pipeline/transfer/settings.ts). @defaultValue 128
+   */
+  readonly copyPartMB: number | null
+  /**
+   * Names the checksum every hop compares (`postgres-hashtextextended-sum-v1`, `mysql-sha1-64-sum-v1`): recorded in the
+   * manifest, so that checksums are only ever compared with ones made the same way.
+   */
+  readonly checksumAlgorithm: string
+}
+
+/** Making the copy live, and telling after a kill which side production is on. */
+export interface DriverSwap {
   /** Atomically: live → backup, shadow → live. */
   swap(live: Endpoint, shadow: string, backup: string, options?: SwapOptions): Promise<SwapResult | void>
   /**
@@ -416,13 +455,18 @@ export interface Driver {
    * Absent: the engine swaps whole databases (or single tables, MySQL).
    */
   readonly schemaSwap?: SchemaSwap
-  /**
-   * Default part size (MiB) for copies when the config sets none; null: whole-table loads are
-   * cheaper (PostgreSQL: TRUNCATE and COPY FREEZE in one transaction, no WAL on a minimally
-   * logged server; parts loaded side by side cannot), so tables are copied whole unless more
-   * than 2 workers can use parts (pipeline/transfer/settings.ts). @defaultValue 128
-   */
-  readonly copyPartMB: number | null
+}
+
+/** What the safety nets need of the engine: the canary table and the checkpoint of staging. */
+export interface DriverSafety {
+  /** The canary table (pipeline/safety/canary) for a server of this major. */
+  canaryTable(major: number): CanaryTable
+  /** Which checkpoint staging gets after hop 1 (pipeline/stages/checkpoint). */
+  checkpointKind(staging: 'ephemeral' | 'url'): CheckpointKind
+}
+
+/** Replicas: their lag (throttle), the replication log shipped (report), loading them directly. */
+export interface DriverReplication {
   /**
    * Replication lag of the servers that replicate `primary` (pipeline/safety/throttle/replica-lag.ts):
    * the given `replicas`, or where the engine can see them (PostgreSQL), the primary's own
@@ -439,6 +483,12 @@ export interface Driver {
   /** Loading each replica directly instead of through replication (MySQL; pipeline/replication). */
   readonly directReplicas?: DirectReplicaLoads
 }
+
+/**
+ * Everything stage code may ask of a database engine, one capability interface per concern
+ * (drivers/README.md). Stage code never imports a driver library.
+ */
+export interface Driver extends DriverServer, DriverDatabases, DriverCopy, DriverSwap, DriverSafety, DriverReplication {}
 
 /**
  * What a direct load of replicas needs of an engine: the copy is written on the primary and on

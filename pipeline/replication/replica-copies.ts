@@ -1,3 +1,4 @@
+import { required } from '../drivers/capability.ts'
 /**
  * The copies loaded directly into replicas (replication-plan.ts): created once the replica has
  * applied everything the primary logged, filled from the load back's files side by side,
@@ -24,8 +25,8 @@ const CATCH_UP_SECONDS = 600
 export async function prepareReplicaCopies(ctx: RunContext, copies: readonly Endpoint[]): Promise<void> {
   const { driver, config } = ctx
   await Promise.all(copies.map(async (copy) => {
-    await driver.directReplicas!.catchUp(config.source, copy, CATCH_UP_SECONDS)
-    await driver.directReplicas!.skipLog(copy, copy.database)
+    await required(driver, 'directReplicas').catchUp(config.source, copy, CATCH_UP_SECONDS)
+    await required(driver, 'directReplicas').skipLog(copy, copy.database)
     await driver.dropDatabase(copy, copy.database)
     await driver.createDatabase(copy, copy.database, config.source)
   }))
@@ -82,7 +83,7 @@ export async function confirmReplicasFollowed(ctx: RunContext): Promise<void> {
   for (const { endpoint, record } of copies) {
     let problem: string | undefined
     try {
-      await ctx.driver.directReplicas!.catchUp(ctx.config.source, endpoint, CATCH_UP_SECONDS)
+      await required(ctx.driver, 'directReplicas').catchUp(ctx.config.source, endpoint, CATCH_UP_SECONDS)
     } catch (error) {
       problem = (error as Error).message
     }

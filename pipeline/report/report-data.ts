@@ -57,6 +57,7 @@ export function reportData(m: Manifest, now = new Date(), runDir?: string) {
     engine: m.engine,
     source: m.source,
     sourceVersion: m.sourceVersion ?? null,
+    checksumAlgorithm: m.checksumAlgorithm ?? null,
     staging: m.staging,
     target: m.target,
     snapshot: m.snapshot ?? null,

@@ -50,6 +50,7 @@ function facts(r: ReportData): string {
     ['run', r.runId],
     ['engine', r.engine],
     ['source', `${r.source} (${r.sourceVersion ?? 'version unknown'})`],
+    ['checksum', r.checksumAlgorithm ?? 'not recorded'],
     ['snapshot', s ? `${s.id} · position ${s.position} · taken ${s.takenAt}` : '–'],
     ['staging', `${r.staging.kind}${r.staging.endpoint ? ` ${r.staging.endpoint}` : ''}${r.staging.version ? ` (${r.staging.version})` : ''}`],
     ['target', r.target.kind === 'in-place' ? `in place on ${r.target.endpoint}` : `separate database ${r.target.endpoint}`],

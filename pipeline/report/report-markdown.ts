@@ -25,6 +25,7 @@ export function reportMarkdown(r: ReportData): string {
     `# drydock run ${r.runId}: ${verdict}`,
     '',
     `- Source: ${r.source} (${r.sourceVersion ?? 'version unknown'})`,
+    `- Checksum: ${r.checksumAlgorithm ?? 'not recorded'}`,
     `- Snapshot: ${r.snapshot ? `${r.snapshot.id} at ${r.snapshot.position}, ${r.snapshot.takenAt}` : '–'}`,
     `- Staging: ${r.staging.kind}${r.staging.endpoint ? ` ${r.staging.endpoint}` : ''}${r.staging.version ? ` (${r.staging.version})` : ''}`,
     `- Target: ${r.target.kind === 'in-place' ? `in place, shadow ${shadowLabel(r)}, backup ${r.target.backup ?? '–'}` : r.target.endpoint}`,

@@ -66,6 +66,8 @@ export interface Manifest {
   /** How the copy goes live (in-place upgrades): by swapping schemas inside the live database or the whole database, and why. */
   swapPath?: { kind: 'schema' | 'database'; reason: string }
   sourceVersion?: string
+  /** The driver's checksum (Driver.checksumAlgorithm): a resume refuses to compare it with another one. */
+  checksumAlgorithm?: string
   snapshot?: { id: string; position: string; takenAt: string; fingerprint?: string }
   /** Each --resume: when, and the snapshot it had to take when the source was still needed. */
   resumes?: { at: string; snapshot?: { id: string; position: string } }[]

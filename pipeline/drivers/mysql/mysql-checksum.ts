@@ -14,3 +14,6 @@ export function checksumSql(table: string, columns: readonly Column[], where = '
        CAST(COALESCE(SUM(CAST(CONV(LEFT(SHA1(${row}), 16), 16, 10) AS UNSIGNED)), 0) AS CHAR) AS digest
   FROM ${quoteIdent(table)}${where}`
 }
+
+/** The name of this checksum in the manifest: a change to the row text or the hash is a new version. */
+export const MYSQL_CHECKSUM_ALGORITHM = 'mysql-sha1-64-sum-v1'

@@ -1,4 +1,5 @@
 import type { Endpoint } from '../../config/endpoint.ts'
+import { MYSQL_CHECKSUM_ALGORITHM } from './mysql-checksum.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
 import { mysqlConnect } from './mysql-connect.ts'
 import { createDatabase, databaseExists, dropDatabase, flushEngineLogs, isEmpty, prepareStaging } from './mysql-databases.ts'
@@ -28,6 +29,7 @@ export function createMysqlDriver(): Driver {
   return {
     engine: 'mysql',
     fileExtension: 'csv',
+    checksumAlgorithm: MYSQL_CHECKSUM_ALGORITHM,
 
     async probe(ep: Endpoint): Promise<ServerInfo> {
       const conn = await mysqlConnect(ep)

@@ -91,3 +91,6 @@ export const KEY_TYPE_SQL = `
 SELECT format_type(a.atttypid, NULL) AS type
   FROM pg_attribute a
  WHERE a.attrelid = $1::regclass AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped`
+
+/** The name of this checksum in the manifest: a change to the row text or the hash is a new version. */
+export const POSTGRES_CHECKSUM_ALGORITHM = 'postgres-hashtextextended-sum-v1'

@@ -1,4 +1,5 @@
 import type { Endpoint } from '../../config/endpoint.ts'
+import { POSTGRES_CHECKSUM_ALGORITHM } from './postgres-checksum.ts'
 import { DrydockError } from '../../errors.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
 import { pgConnect } from './postgres-connect.ts'
@@ -31,6 +32,7 @@ export function createPostgresDriver(): Driver {
   return {
     engine: 'postgres',
     fileExtension: 'copy',
+    checksumAlgorithm: POSTGRES_CHECKSUM_ALGORITHM,
 
     async probe(ep: Endpoint): Promise<ServerInfo> {
       const client = await pgConnect(ep)

@@ -1,3 +1,4 @@
+import { required } from '../../drivers/capability.ts'
 /**
  * Staging checkpoints: staging as it was right after the verified load (hop 1), kept so that a
  * failed migration can start over from there without reading production again.
@@ -60,7 +61,7 @@ export async function saveCheckpoint(ctx: RunContext): Promise<CheckpointRecord>
   if (kind === 'database-copy') {
     location = checkpointDatabaseName(staging.database, ctx.manifest.data.runId)
     if (await ctx.driver.databaseExists(staging, location)) await ctx.driver.dropDatabase(staging, location)
-    await ctx.driver.cloneDatabase!(staging, staging.database, location)
+    await required(ctx.driver, 'cloneDatabase')(staging, staging.database, location)
   } else if (kind === 'data-directory') {
     const server = ctx.ephemeral
     if (!server) throw new DrydockError('DD_CHECKPOINT_FAILED', 'the ephemeral staging server is not running', { stage: 'staging' })
@@ -111,7 +112,7 @@ export async function restoreCheckpoint(ctx: RunContext, options: { verify?: boo
     staging = config.staging
     if (!(await driver.databaseExists(staging, record.location))) throw gone(`database ${record.location}`)
     await driver.dropDatabase(staging, staging.database)
-    await driver.cloneDatabase!(staging, record.location, staging.database)
+    await required(driver, 'cloneDatabase')(staging, record.location, staging.database)
     ctx.staging = staging
   } else if (record?.kind === 'data-directory') {
     if (!existsSync(join(record.location, 'PG_VERSION'))) throw gone(`data directory copy ${record.location}`)

@@ -1,3 +1,4 @@
+import { required } from '../../drivers/capability.ts'
 import type { Driver } from '../../drivers/driver.ts'
 import { type Endpoint, withDatabase } from '../../config/endpoint.ts'
 import type { Manifest } from '../../run-state/run-dir.ts'
@@ -15,7 +16,7 @@ export function inPlaceCopy(source: Endpoint, m: Manifest): Endpoint {
 export async function dropInPlaceCopy(driver: Driver, source: Endpoint, m: Manifest): Promise<string> {
   if (m.target.schemas) {
     const schemas = Object.values(m.target.schemas)
-    await driver.schemaSwap!.dropSchemas(source, schemas)
+    await required(driver, 'schemaSwap').dropSchemas(source, schemas)
     return `shadow schema(s) ${schemas.join(', ')} in ${source.database}`
   }
   await driver.dropDatabase(source, m.target.shadow!)

@@ -1,3 +1,4 @@
+import { required } from '../../drivers/capability.ts'
 import { withSessions, type RunContext, type StageContext, type StagingContext } from '../../run-state/context.ts'
 import type { TableInfo } from '../../drivers/driver.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../../config/endpoint.ts'
@@ -105,7 +106,7 @@ async function finishCopy(ctx: StagingContext, target: Endpoint, label: string, 
     await to!.analyze(migratedTables)
   }))
   if (kept.length > 0 && target.schemaMap) {
-    const attached = await ctx.driver.schemaSwap!.attachKept(target, keptRefs)
+    const attached = await required(ctx.driver, 'schemaSwap').attachKept(target, keptRefs)
     ctx.log.write({ kind: 'info', stage: 'loadback', message: `${attached.keys} foreign key(s) and ${attached.views} view(s) of the copy now reach the kept live tables` })
   }
 }
@@ -117,7 +118,7 @@ async function prepareTarget(ctx: StagingContext, schemas?: readonly string[]) {
   if (config.target === 'in-place' && schemas) {
     const map = Object.fromEntries(schemas.map((s) => [s, shadowName(s, manifest.data.runId)]))
     // Left by an earlier attempt of this same run (the names carry the run id): start over.
-    await driver.schemaSwap!.dropSchemas(config.source, Object.values(map))
+    await required(driver, 'schemaSwap').dropSchemas(config.source, Object.values(map))
     const shadow = shadowName(config.source.database, manifest.data.runId)
     if (await driver.databaseExists(config.source, shadow)) await driver.dropDatabase(config.source, shadow)
     await manifest.update((m) => { delete m.target.shadow; m.target.schemas = map; m.target.shadowCreated = true })

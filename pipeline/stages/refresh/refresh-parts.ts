@@ -1,3 +1,4 @@
+import { required } from '../../drivers/capability.ts'
 import type { RunContext } from '../../run-state/context.ts'
 import type { PartRange, TableChecksum, TableInfo } from '../../drivers/driver.ts'
 import { runUnit, type Slot } from '../../safety/faults/slots.ts'
@@ -68,7 +69,7 @@ export async function checksumParts(ctx: RunContext, tables: readonly TableParts
     const key = tableKey(unit.parts.table)
     const what = unit.scan ? (unit.within ? `${describePart(unit.within)}, by key range` : 'by key range') : describePart(unit.range)
     const found = await runUnit(ctx, `checksum ${key} (${what}) on ${side}`, slot, { stage: 'refresh', table: key }, async (session) => (unit.scan
-      ? session.checksumKeyRanges!(unit.parts.table, unit.parts.ranges as PartRange[], unit.within)
+      ? required(session, 'checksumKeyRanges')(unit.parts.table, unit.parts.ranges as PartRange[], unit.within)
       : [await session.checksum(unit.parts.table, unit.range)]))
     const lists = sums.get(key)!
     if (unit.scan) found.forEach((sum, i) => lists[i]!.push(sum))

@@ -1,3 +1,4 @@
+import { required } from '../../drivers/capability.ts'
 import { track, type RunContext, type SnapshotContext, type StagingContext } from '../../run-state/context.ts'
 import type { PartRange, TableChecksum, TableInfo } from '../../drivers/driver.ts'
 import { DrydockError } from '../../errors.ts'
@@ -194,12 +195,12 @@ async function suspendTriggers(ctx: RunContext, slot: Slot, tables: readonly Tab
   const all = [...kept, ...found.filter((t) => !names.has(JSON.stringify(t)))]
   if (all.length === 0) return
   await ctx.manifest.update((m) => { m.refresh!.suspendedTriggers = all })
-  await session.dropTriggers!(found)
+  await required(session, 'dropTriggers')(found)
 }
 
 async function restoreTriggers(ctx: RunContext, slot: Slot): Promise<void> {
   const suspended = ctx.manifest.data.refresh?.suspendedTriggers
   if (!suspended || suspended.length === 0) return
-  await slot.session.createTriggers!(suspended)
+  await required(slot.session, 'createTriggers')(suspended)
   await ctx.manifest.update((m) => { delete m.refresh!.suspendedTriggers })
 }

@@ -1,3 +1,4 @@
+import { required } from '../../drivers/capability.ts'
 import type { Driver } from '../../drivers/driver.ts'
 import { type Endpoint, withDatabase } from '../../config/endpoint.ts'
 import type { Manifest, ManifestStore } from '../../run-state/run-dir.ts'
@@ -13,7 +14,7 @@ export async function settleInterruptedSwap(driver: Driver, source: Endpoint, ma
   if (swap?.status !== 'swapping') return swap
   if (swap.schemas) {
     // Schema swap: one transaction; the parked keys were recorded with the intent, inside it.
-    const { swapped } = await driver.schemaSwap!.side(source, { moves: swap.schemas, keep: [] })
+    const { swapped } = await required(driver, 'schemaSwap').side(source, { moves: swap.schemas, keep: [] })
     await manifest.update((m) => {
       if (!swapped) { delete m.swap; return }
       m.target.backup = swap.backup

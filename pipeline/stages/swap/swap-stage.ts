@@ -1,3 +1,4 @@
+import { required } from '../../drivers/capability.ts'
 import type { RunContext, StageContext } from '../../run-state/context.ts'
 import type { Driver, SwapResult, TableRef } from '../../drivers/driver.ts'
 import { type Endpoint, withDatabase } from '../../config/endpoint.ts'
@@ -91,7 +92,7 @@ async function swapSchemas(ctx: RunContext): Promise<void> {
   await manifest.update((m) => { m.swap = { status: 'swapping', at, live, backup, schemas: moves } })
   let result
   try {
-    result = await driver.schemaSwap!.swap(config.source, {
+    result = await required(driver, 'schemaSwap').swap(config.source, {
       moves, keep: keptRefs(manifest),
       beforeChange: async (parked, files) => {
         await manifest.update((m) => {
@@ -135,7 +136,7 @@ export async function rollbackRun(driver: Driver, source: Endpoint, manifest: Ma
   if (schemas) {
     // The same schema swap the other way: the backup schemas come back, the upgraded ones are kept as rejected.
     const moves = schemas.map((m) => ({ schema: m.schema, incoming: m.outgoing, outgoing: rejectedName(m.schema, manifest.data.runId) }))
-    const result = await driver.schemaSwap!.swap(source, { moves, keep: keptRefs(manifest), restore: manifest.data.swap?.parked ?? [] })
+    const result = await required(driver, 'schemaSwap').swap(source, { moves, keep: keptRefs(manifest), restore: manifest.data.swap?.parked ?? [] })
     const rejected = moves.map((m) => m.outgoing).join(', ')
     await manifest.update((m) => {
       m.swap = { status: 'rolled-back', at: new Date().toISOString(), live, backup: rejected, schemas: moves, ...(result.parked.length ? { parked: [...result.parked] } : {}) }
@@ -159,7 +160,7 @@ export async function cleanupRun(driver: Driver, source: Endpoint, manifest: Man
   const swap = manifest.data.swap?.status === 'rolled-back' ? manifest.data.swap : requireSwapped(manifest, 'clean up')
   const { live, backup } = swap
   const schemas = manifest.data.swap?.schemas
-  if (schemas) await driver.schemaSwap!.dropSchemas(source, schemas.map((m) => m.outgoing))
+  if (schemas) await required(driver, 'schemaSwap').dropSchemas(source, schemas.map((m) => m.outgoing))
   else await driver.dropDatabase(withDatabase(source, live), backup)
   await manifest.update((m) => { m.swap = { status: 'cleaned-up', at: new Date().toISOString(), live, backup, ...(schemas ? { schemas } : {}) } })
   return backup

@@ -1,3 +1,4 @@
+import { required } from '../../drivers/capability.ts'
 import { withSessions, type ContextFor, type RunContext, type StagingContext } from '../../run-state/context.ts'
 import type { Session, SequenceValue, TableChecksum, TableRef } from '../../drivers/driver.ts'
 import { tableKey } from '../../run-state/run-dir.ts'
@@ -49,7 +50,7 @@ export async function sequencesHop2(ctx: ContextFor<'staging' | 'target'>): Prom
 /** A view's checksum, or why there is none (an unpopulated view cannot be read). */
 async function viewSum(session: Session, view: TableRef, asRefreshed = false): Promise<TableChecksum | string> {
   try {
-    return await session.checksumMaterializedView!(view, asRefreshed)
+    return await required(session, 'checksumMaterializedView')(view, asRefreshed)
   } catch (error) {
     return (error as Error).message
   }
