@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { runUpgrade } from '../../pipeline/commands/run-command.ts'
-import { configIn, expectDrydockError, onlyRun, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
+import { configIn, expectDrydockError, readManifest, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import { createDatabase, databaseExists, databasesWithPrefix, databaseState, dropDatabasesWithPrefix, PG_USER, pgUrl, sql, uniquePrefix } from '../helpers/postgres.ts'
 
 const prefix = uniquePrefix('stgurl')

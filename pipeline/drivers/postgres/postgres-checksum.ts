@@ -74,17 +74,6 @@ export function bucketChecksumSql(qualifiedTable: string, columns: readonly Chec
  GROUP BY 1`
 }
 
-const INT8_MAX = 2n ** 63n - 1n
-
-/**
- * `$1 <= key < $2` over an integer key, compared as bigint so that the key's btree index
- * serves int2/int4/int8 alike. The range past the largest bigint has no upper bound ($2 is
- * then not a bigint and not used).
- */
-export function keyRangeSql(quotedKey: string, to: string): string {
-  return BigInt(to) > INT8_MAX ? `dd_row.${quotedKey} >= $1::bigint` : `dd_row.${quotedKey} >= $1::bigint AND dd_row.${quotedKey} < $2::bigint`
-}
-
 export const INTEGER_KEY_TYPES = ['smallint', 'integer', 'bigint']
 
 export const KEY_TYPE_SQL = `

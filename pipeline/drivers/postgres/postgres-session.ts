@@ -7,7 +7,7 @@ import { DrydockError } from '../../errors.ts'
 import { failWhenLost, qualify, quoteIdent } from './postgres-connect.ts'
 import { fingerprintLines } from '../../util/definitions-fingerprint.ts'
 import { FINGERPRINT_SQL } from './postgres-fingerprint.ts'
-import { bucketChecksumSql, checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL, keyRangeSql } from './postgres-checksum.ts'
+import { bucketChecksumSql, checksumColumns, checksumSql, INTEGER_KEY_TYPES, KEY_TYPE_SQL } from './postgres-checksum.ts'
 import * as rows from './postgres-rows.ts'
 import { copyPartSql, partCondition, pgPartBasis } from './postgres-parts.ts'
 import type { FenceMarks, FenceReadOptions } from '../../safety/fence/fence-types.ts'
@@ -17,9 +17,6 @@ import * as locate from './postgres-locate.ts'
 import { definitionChecksum, materializedViews, viewChecksum } from './postgres-matviews.ts'
 import { pgTableDependencies } from './postgres-keep.ts'
 import { DRYDOCK_SCHEMA_RE, NOT_DRYDOCK_SCHEMA } from './postgres-swap-names.ts'
-
-/** Every column as the server's text output (canonical under the session settings), nothing parsed. */
-const TEXT_VALUES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
 
 const SYSTEM_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'"
 // Tables and sequences that belong to an extension are recreated by CREATE EXTENSION, not copied.
