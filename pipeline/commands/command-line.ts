@@ -70,6 +70,8 @@ function combinationError(values: CliValues): string | undefined {
   if (values.prestage && notWithPrestage) {
     return `options --prestage and --${notWithPrestage} are not compatible (a prestaged run continues with --resume RUN_DIR)`
   }
+  const sampling = values.sample !== undefined || values.transform !== undefined
+  if (sampling && (modes.length || values.prestage)) return `options --sample/--transform and --${modes[0] ?? 'prestage'} are not compatible (a sample reads the config's source and runs nothing)`
   if (values.verbose && values.quiet) return 'options --verbose and --quiet are not compatible'
   const tableFlags = (values.table?.length ?? 0) + (values['exclude-table']?.length ?? 0)
   if (tableFlags && (values.resume || values.rollback || values.cleanup || values.status || values.list)) {
