@@ -44,8 +44,7 @@ export function loadbackEstimate(
  * of the copy; the note says so.
  */
 export function liveCopyShare(previous: Manifest, config: ParsedConfig, keepsLiveTables: boolean): { share: number; note?: string } {
-  const keeps = keepsLiveTables && config.target === 'in-place' && config.keepLive && !config.hooks.afterMigrate
-  if (!keeps || previous.mode !== 'rehearsal') return { share: 1 }
+  if (!canKeepLive(config, keepsLiveTables) || previous.mode !== 'rehearsal') return { share: 1 }
   const unchanged = new Set((previous.carryOver ?? []).filter((c) => c.status === 'unchanged').map((c) => c.table))
   const copied = Object.entries(previous.migrated).filter(([, t]) => !t.kept)
   const bytesOf = (list: typeof copied) => list.reduce((sum, [, t]) => sum + (t.bytes ?? 0), 0)
@@ -57,4 +56,9 @@ export function liveCopyShare(previous: Manifest, config: ParsedConfig, keepsLiv
     share,
     note: `the rehearsal copied every table; the upgrade keeps the ${stayLive.length} it left unchanged live and copies ${(share * 100).toFixed(0)} % of its bytes (more if a view or a foreign key forces an unchanged table into the copy)`,
   }
+}
+
+/** Whether the planned run keeps the tables its migration leaves unchanged live (keep-tables.ts decides per table). */
+export function canKeepLive(config: ParsedConfig, keepsLiveTables: boolean): boolean {
+  return keepsLiveTables && config.target === 'in-place' && config.keepLive && !config.hooks.afterMigrate
 }

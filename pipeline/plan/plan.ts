@@ -6,7 +6,7 @@ import { describeEndpoint } from '../config/endpoint.ts'
 import { preflight, preflightStatus, preflightText } from '../safety/preflight/preflight.ts'
 import { selectCarried } from '../stages/snapshot/select-tables.ts'
 import { type RunStageName, runOrder } from '../stages.ts'
-import { liveCopyShare, loadbackEstimate } from './loadback-basis.ts'
+import { canKeepLive, liveCopyShare, loadbackEstimate } from './loadback-basis.ts'
 import { pastRuns } from './past-runs.ts'
 import { sampleReadRate } from './sample-rate.ts'
 
@@ -20,7 +20,8 @@ export interface StageEstimate { stage: string; seconds: number | null; low?: nu
  * (3.4×), the load streams into staging while the files are written (0.85×), a hop checksums
  * both sides in parallel (0.56×). The load back and hop 2 assume the migration changes every
  * table (4.2× and 0.56×, the rehearsal's copy of all of them); an in-place upgrade keeps the
- * unchanged ones live, which only a rehearsal can tell. Rough by nature; a rehearsal is exact.
+ * unchanged ones live, which only a rehearsal can tell (until then half is assumed, below).
+ * Rough by nature; a rehearsal is exact.
  */
 const ROUGH_SECONDS: Record<RunStageName, (copy: number, config: ParsedConfig) => number | null> = {
   snapshot: () => 0.1,
@@ -42,6 +43,9 @@ const ROUGH_SECONDS: Record<RunStageName, (copy: number, config: ParsedConfig) =
  * schema (a server start, the canary), the swap's renames. Scaling them by data size is what
  * made plans of a bigger database too long.
  */
+/** The stages whose work is the tables copied back into production. */
+const COPIED_BACK: ReadonlySet<string> = new Set(['loadback', 'verify-hop2'])
+
 const SIZE_INDEPENDENT: ReadonlySet<string> = new Set(['swap', 'staging', 'snapshot'])
 
 /** A stage's expected seconds from what an earlier run of it took, the data now `scale` times as big. */
@@ -132,6 +136,10 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
       { stage: 'pre-flight', seconds: preflightSeconds, low: preflightSeconds / 2, high: preflightSeconds * 2, note: 'measured just now' },
       ...runOrder({ prestaged: false }).map(({ name }) => {
         const seconds = ROUGH_SECONDS[name](copy, config)
+        // Which tables the migration changes is unknown before a rehearsal: where unchanged ones
+        // stay live, half the data is assumed copied back, so the range (÷2 to ×2) spans a
+        // migration that changes little to one that changes every table.
+        if (seconds !== null && COPIED_BACK.has(name) && canKeepLive(config, driver.keepsLiveTables)) return rough(name, seconds / 2)
         return seconds === null ? { stage: name, seconds, note: 'unknown until rehearsed' } : rough(name, seconds)
       }),
       rough('report', 1),
