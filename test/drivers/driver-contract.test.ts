@@ -17,7 +17,7 @@ import { ENGINES, type TestEngine } from '../helpers/engines.ts'
 
 /** Engine SQL the contract cannot avoid: rows that reference nothing, written past the foreign key. */
 const ORPHAN_SQL: Record<TestEngine['engine'], string> = {
-  postgres: 'ALTER TABLE orders DISABLE TRIGGER ALL; DELETE FROM accounts WHERE id = 1; ALTER TABLE orders ENABLE TRIGGER ALL',
+  postgres: "SET session_replication_role = 'replica'; DELETE FROM accounts WHERE id = 1; SET session_replication_role = 'origin'",
   mysql: 'SET foreign_key_checks = 0; DELETE FROM accounts WHERE id = 1; SET foreign_key_checks = 1',
 }
 
@@ -59,7 +59,8 @@ describe.each(ENGINES)('driver contract on $name', (engine) => {
 
   it('probes the server and names it as pre-flight does', async () => {
     const info = await driver.probe(endpoint(app))
-    expect(Number.isInteger(info.major) && info.major > 0).toBe(true)
+    // A major is a number (MariaDB's has a minor part: 10.11).
+    expect(info.major).toBeGreaterThan(0)
     expect(info.version).toContain(String(info.major))
     expect(driver.describeServer(info)).toMatch(new RegExp(`^${engine.name} \\S*${info.major}`))
     await driver.checkTools(info)
@@ -155,7 +156,7 @@ describe.each(ENGINES)('driver contract on $name', (engine) => {
     await driver.copySchema(endpoint(app), endpoint(copy), 'post-data', { saveAs: join(work, 'post-data.sql'), logFile: join(work, 'schema.log') })
     await withSession(driver, endpoint(copy), async (session) => {
       expect((await session.tableDependencies()).references).toContainEqual({ from: `${ref(copy, 'orders').schema}.orders`, to: `${ref(copy, 'accounts').schema}.accounts` })
-      expect(await session.danglingReferences()).toEqual([])
+      expect((await session.danglingReferences()).filter((d) => d.rows > 0)).toEqual([])
     })
   })
 
@@ -205,16 +206,20 @@ describe.each(ENGINES)('driver contract on $name', (engine) => {
   })
 
   it('rolls a load back when beforeCommit refuses it', async () => {
-    await withSession(driver, endpoint(app), (source) => withSession(driver, endpoint(copy), async (target) => {
-      await engine.query(copy, 'DELETE FROM orders WHERE id > 400')
-      const before = await target.checksum(ref(copy, 'orders'))
-      const reader = await source.readTable(ref(app, 'orders'))
-      const load = target.writeTable(ref(copy, 'orders'), reader.stream, [], {
+    const scratch = `${prefix}_veto`
+    await engine.createApp(scratch)
+    await engine.query(scratch, 'DELETE FROM orders WHERE id > 400')
+    const part: PartRange = { kind: 'key', column: 'id', from: '401', to: null }
+    await withSession(driver, endpoint(app), (source) => withSession(driver, endpoint(scratch), async (target) => {
+      const before = await target.checksum(ref(scratch, 'orders'))
+      const reader = await source.readTable(ref(app, 'orders'), part)
+      const load = target.writeTable(ref(scratch, 'orders'), reader.stream, [], {
+        part: { range: part, clear: false },
         beforeCommit: (rows) => { throw new Error(`vetoed after ${rows} rows`) },
       })
-      await expect(load).rejects.toThrow('vetoed after 500 rows')
-      expect(await target.checksum(ref(copy, 'orders'))).toEqual(before)
+      await expect(load).rejects.toThrow('vetoed after 100 rows')
       expect(before.rows).toBe(400)
+      expect(await target.checksum(ref(scratch, 'orders'))).toEqual(before)
     }))
   })
 
