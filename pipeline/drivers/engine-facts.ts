@@ -25,6 +25,12 @@ export interface EngineFacts {
   readonly replication: ReplicationFacts
   /** The superuser of `npm run demo`'s throwaway production server (the fixtures' owner). */
   readonly demoSuperuser: string
+  /**
+   * `--plan` before any rehearsal: each copying stage's time as a multiple of one bare read of the
+   * carried data (the read sample), measured on the Patchwork fixture with bench/plan-accuracy.ts.
+   * `loadback` and `hop` (each hop) are for every table copied.
+   */
+  readonly roughPlan: { readonly dump: number; readonly load: number; readonly hop: number; readonly loadback: number }
 }
 
 export interface ReplicationFacts {

@@ -1,6 +1,7 @@
 import { statfsSync, existsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { ParsedConfig } from '../config/config.ts'
+import { engineFacts } from '../drivers/engines.ts'
 import { driverFor } from '../drivers/registry.ts'
 import { describeEndpoint } from '../config/endpoint.ts'
 import { preflight, preflightStatus, preflightText } from '../safety/preflight/preflight.ts'
@@ -15,26 +16,23 @@ export interface StageEstimate { stage: string; seconds: number | null; low?: nu
 
 /**
  * Seconds each stage takes before any rehearsal, `copy` being one bare read of the carried
- * data; null: unknown until rehearsed. The factors over a bare read were measured on the
- * Patchwork fixture at two sizes (bench/plan-accuracy.ts): the dump writes and fsyncs files
- * (3.4×), the load streams into staging while the files are written (0.85×), a hop checksums
- * both sides in parallel (0.56×). The load back and hop 2 assume the migration changes every
- * table (4.2× and 0.56×, the rehearsal's copy of all of them); an in-place upgrade keeps the
- * unchanged ones live, which only a rehearsal can tell (until then half is assumed, below).
- * Rough by nature; a rehearsal is exact.
+ * data; null: unknown until rehearsed. The copying stages are multiples of it that depend on
+ * the engine (`roughPlan` in its facts, measured on the Patchwork fixture). The load back and
+ * hop 2 are for every table; an in-place upgrade keeps the unchanged ones live, which only a
+ * rehearsal can tell (until then half is assumed, below). Rough by nature; a rehearsal is exact.
  */
 const ROUGH_SECONDS: Record<RunStageName, (copy: number, config: ParsedConfig) => number | null> = {
   snapshot: () => 0.1,
   // Starting a server, the canary and the schema.
   staging: (_copy, config) => (config.staging === 'ephemeral' ? 8 : 3),
-  dump: (copy) => copy * 3.4,
-  load: (copy) => copy * 0.85,
-  'verify-hop1': (copy) => copy * 0.56,
+  dump: (copy, config) => copy * roughFactors(config).dump,
+  load: (copy, config) => copy * roughFactors(config).load,
+  'verify-hop1': (copy, config) => copy * roughFactors(config).hop,
   // Not in a plan: a plan is of a run without --prestage.
   refresh: () => null,
   migrate: () => null,
-  loadback: (copy) => copy * 4.2,
-  'verify-hop2': (copy) => copy * 0.56,
+  loadback: (copy, config) => copy * roughFactors(config).loadback,
+  'verify-hop2': (copy, config) => copy * roughFactors(config).hop,
   swap: (_copy, config) => (config.target === 'in-place' ? 1 : 0),
 }
 
@@ -44,6 +42,8 @@ const ROUGH_SECONDS: Record<RunStageName, (copy: number, config: ParsedConfig) =
  * made plans of a bigger database too long.
  */
 /** The stages whose work is the tables copied back into production. */
+const roughFactors = (config: ParsedConfig) => engineFacts(config.source.engine).roughPlan
+
 const COPIED_BACK: ReadonlySet<string> = new Set(['loadback', 'verify-hop2'])
 
 const SIZE_INDEPENDENT: ReadonlySet<string> = new Set(['swap', 'staging', 'snapshot'])
