@@ -1,4 +1,3 @@
-import { required } from '../../drivers/capability.ts'
 /**
  * Staging checkpoints: staging as it was right after the verified load (hop 1), kept so that a
  * failed migration can start over from there without reading production again.
@@ -15,9 +14,10 @@ import { required } from '../../drivers/capability.ts'
  * checksums; copies are byte copies and are checked only when asked.
  */
 import { existsSync } from 'node:fs'
+import { required } from '../../drivers/capability.ts'
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { type RunContext, withSessions } from '../../run-state/context.ts'
+import type { RunContext } from '../../run-state/context.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { type Manifest, tableKey } from '../../run-state/run-dir.ts'
@@ -25,8 +25,9 @@ import type { CheckpointKind, CheckpointRecord } from '../../run-state/stage-rec
 import { execProgram, lastLines } from '../../util/exec.ts'
 import { dumpFilesProblem, reloadDumpFiles } from './rebuild-from-dump.ts'
 import { existingServerFolder } from '../../util/server-folder.ts'
-import { checksumAll, compareChecksums } from '../../transfer/checksum-all.ts'
+import { checksumAllRetrying, compareChecksums } from '../../transfer/checksum-all.ts'
 import { createHash } from 'node:crypto'
+import { withSlots } from '../../safety/faults/slots.ts'
 
 /** Which checkpoint a run's staging gets. */
 export function checkpointKind(ctx: Pick<RunContext, 'driver' | 'config'>): CheckpointKind {
@@ -237,7 +238,7 @@ async function serverFolderForRestore(ctx: RunContext, record: CheckpointRecord)
 /** Every table's count and checksum on staging must equal hop 1's staging values. */
 async function verifyAgainstHop1(ctx: RunContext, staging: Endpoint): Promise<void> {
   const records = Object.values(ctx.manifest.data.tables).filter((t) => t.staging)
-  const sums = await withSessions(ctx, staging, Math.max(1, ctx.options.jobs), (sessions) => checksumAll(records, sessions, ctx.progress))
+  const sums = await withSlots(ctx, staging, Math.max(1, ctx.options.jobs), (slots) => checksumAllRetrying(ctx, records, slots, 'restored staging'))
   const mismatches = records.flatMap((r) => {
     const m = compareChecksums(tableKey(r), r.staging, sums.get(tableKey(r)), ['the checkpoint (hop 1)', 'restored staging'])
     return m ? [m] : []

@@ -8,9 +8,9 @@ import { join } from 'node:path'
 import { type RunContext, track, withSessions } from '../../run-state/context.ts'
 import { describeEndpoint, type Endpoint, withDatabase } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
-import { fileToTable } from '../../transfer/file-to-table.ts'
+import { loadParts, type MoveJob } from '../../transfer/move-parts.ts'
+import { withSlots } from '../../safety/faults/slots.ts'
 import { tableKey } from '../../run-state/run-dir.ts'
-import { forEachWithSlot } from '../../util/pool.ts'
 
 export const schemaFile = (ctx: RunContext, section: string) => join(ctx.paths.schemaDir, `source-${section}.sql`)
 
@@ -66,22 +66,28 @@ export async function reloadDumpFiles(ctx: RunContext): Promise<Endpoint> {
     await sourceSession.close()
   }
   await driver.runSqlFile(staging, schemaFile(ctx, 'pre-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('pre-data schema', error) })
-  const records = Object.values(manifest.data.tables).filter((t) => t.dump)
-  // Every part of every table into the new staging database (parts of a table side by side).
-  const parts = records.flatMap((record) => (record.parts ?? []).map((part) => ({ record, part })))
-  await withSessions(ctx, staging, Math.max(1, ctx.options.jobs), async (sessions) => {
-    await forEachWithSlot(parts, sessions, async ({ record, part }, session) => {
-      await fileToTable(session, record, ctx.paths.dumpDir, part.file!, {
-        ...(ctx.progress ? { progress: ctx.progress } : {}), ...(part.range ? { part: { range: part.range, clear: false } } : {}),
-      })
-    })
-  })
+  const job = rebuildJob(ctx)
+  await withSlots(ctx, staging, Math.max(1, ctx.options.jobs), (slots) => loadParts(ctx, job, slots))
   await driver.runSqlFile(staging, schemaFile(ctx, 'post-data'), ctx.paths.toolLog).catch((error: unknown) => { throw restoreError('post-data schema', error) })
   await withSessions(ctx, staging, 1, async ([session]) => {
     await session!.setSequences(manifest.data.sequences ?? [])
-    await session!.analyze(records)
+    await session!.analyze(job.tables.map((t) => t.info))
   })
   return staging
+}
+
+/**
+ * The dump files as a move into the new staging database, through the load stage's engine
+ * (hash-checked, retried on a transient error). It moves copies of the part records, none
+ * loaded: the manifest keeps what the load stage recorded.
+ */
+function rebuildJob(ctx: RunContext): MoveJob {
+  const tables = Object.values(ctx.manifest.data.tables).filter((t) => t.dump).map((record, i) => ({
+    record: { schema: record.schema, name: record.name, parts: (record.parts ?? []).map((part) => ({ ...part, loaded: false })) },
+    info: record,
+    position: i + 1,
+  }))
+  return { stage: 'migrate', dir: ctx.paths.dumpDir, tables, resumed: false, fromName: 'the dump files', toName: 'staging' }
 }
 
 /** The ephemeral server an earlier attempt left (stopped, or running after a kill -9), else a new one. */
