@@ -1,14 +1,16 @@
 /**
  * The MySQL driver's parts on their own: SHOW CREATE TABLE split for the load, the CSV dump
  * format through LOAD DATA with arbitrary text and bytes, the snapshot that every worker
- * shares, and the clear refusal when the account lacks RELOAD for the snapshot lock.
+ * shares, the clear refusal when the account lacks RELOAD for the snapshot lock, and what a
+ * driver learns staying with that driver (one per run).
  */
 import { PassThrough } from 'node:stream'
 import { buffer } from 'node:stream/consumers'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { splitCreateTable } from '../../pipeline/drivers/mysql/mysql-create-table.ts'
-import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
+import { createMysqlDriver, mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
+import type { MysqlSession } from '../../pipeline/drivers/mysql/mysql-session.ts'
 import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
 import { expectDrydockError } from '../helpers/drydock.ts'
 import { createDatabase, dropDatabasesWithPrefix, myUrl, rowsAsText, sql, uniquePrefix } from '../helpers/mysql.ts'
@@ -180,6 +182,22 @@ describe('MySQL driver on the local MariaDB', () => {
     } finally {
       await snapshot.close()
     }
+  })
+
+  it('keeps what it learns to itself: a database one run keeps out of the binary log is logged for another run', async () => {
+    const [keeping, other] = [createMysqlDriver(), createMysqlDriver()]
+    await keeping.directReplicas!.skipLog(endpoint(from), from)
+    const logged = async (driver: typeof mysqlDriver) => {
+      const session = await driver.connect(endpoint(from)) as MysqlSession
+      try {
+        return (await session.conn.query('SELECT @@SESSION.sql_log_bin AS v'))[0]!.v
+      } finally {
+        await session.close()
+      }
+    }
+    expect(await logged(keeping)).toBe('0')
+    expect(await logged(other)).toBe('1')
+    expect(await logged(mysqlDriver)).toBe('1')
   })
 
   it('names the RELOAD privilege when the snapshot lock is refused', async () => {

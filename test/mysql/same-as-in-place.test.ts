@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { swapDatabases } from '../../pipeline/drivers/mysql/mysql-swap.ts'
 import { parseEndpoint } from '../../pipeline/config/endpoint.ts'
+import { mysqlDriver } from '../../pipeline/drivers/mysql/mysql-driver.ts'
 import { runUpgrade } from '../../pipeline/commands/run-command.ts'
 import { configIn, expectDrydockError, readReport, removeTempDirs, RUN_OPTIONS, tempDir, writeFile } from '../helpers/drydock.ts'
 import {
@@ -98,7 +98,7 @@ describe('MariaDB: a migration gives the same schema through drydock as in place
     const liveBefore = await databaseState(live)
     const shadowBefore = await databaseState(shadow)
 
-    const error = await expectDrydockError(swapDatabases(parseEndpoint(myUrl(live), 'source'), shadow, backup), 'DD_SWAP_FAILED')
+    const error = await expectDrydockError(mysqlDriver.swap(parseEndpoint(myUrl(live), 'source'), shadow, backup), 'DD_SWAP_FAILED')
     expect(error.message).toMatch(/failed and was undone: recreating views, triggers or routines failed: .*gone/)
     expect(await databaseState(live)).toEqual(liveBefore)
     expect(await sql(live, 'SELECT one() AS n, (SELECT COUNT(*) FROM item_view) AS c')).toEqual([{ n: '1', c: '1' }])

@@ -49,13 +49,14 @@ function feed(throttle: Throttle, logged: ReturnType<typeof eventLog>) {
 }
 
 /** Pauses replay on the standby and writes WAL on the primary; the watcher must see the lag and hold the stream. */
-async function lagWhileFeeding(throttle: Throttle, stream: ReturnType<typeof feed>): Promise<void> {
+async function lagWhileFeeding(throttle: Throttle, stream: ReturnType<typeof feed>, whilePaused: () => Promise<void> = async () => {}): Promise<void> {
   stream.source.write(Buffer.from('before the lag\n'))
   await vi.waitFor(() => expect(stream.received).toHaveLength(1), { timeout: 10_000 })
   await pair.sql('standby', 'SELECT pg_wal_replay_pause()')
   await pair.sql('primary', "INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g")
   await vi.waitFor(() => expect(throttle.stats().pauses).toBe(1), { timeout: 20_000, interval: 100 })
   stream.source.write(Buffer.from('during the lag\n'))
+  await whilePaused()
   // Held: the chunk written during the lag reaches the sink only after the watcher logged the resume.
   await pair.sql('standby', 'SELECT pg_wal_replay_resume()')
   await vi.waitFor(() => expect(stream.received).toHaveLength(2), { timeout: 20_000, interval: 100 })
@@ -75,13 +76,12 @@ describe.skipIf(!hasPostgresBinaries())('replica lag on a PostgreSQL streaming s
     try {
       expect(ctx.logged.events().map((e) => e.message)).toEqual(['throttle: pausing while replica lag exceeds 1 s; watching standby "dd_standby" at 127.0.0.1'])
       const stream = feed(throttle, ctx.logged)
-      const check = lagWhileFeeding(throttle, stream)
-      // While paused, the driver itself reports the standby as behind in time and in WAL.
-      await vi.waitFor(() => expect(throttle.stats().pauses).toBe(1), { timeout: 20_000, interval: 100 })
-      const [lag] = await postgresDriver.replicaLag!(pair.primary, [])
-      expect(lag).toMatchObject({ replica: 'standby "dd_standby" at 127.0.0.1', note: expect.stringMatching(/ of WAL not replayed$/) })
-      expect(lag!.seconds).toBeGreaterThan(1)
-      await check
+      // While paused (replay still stopped), the driver itself reports the standby as behind in time and in WAL.
+      await lagWhileFeeding(throttle, stream, async () => {
+        const [lag] = await postgresDriver.replicaLag!(pair.primary, [])
+        expect(lag).toMatchObject({ replica: 'standby "dd_standby" at 127.0.0.1', note: expect.stringMatching(/ of WAL not replayed$/) })
+        expect(lag!.seconds).toBeGreaterThan(1)
+      })
     } finally {
       await throttle.stop()
     }

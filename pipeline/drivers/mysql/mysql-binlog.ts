@@ -5,7 +5,7 @@
  */
 import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
-import { errno, markDatabaseUnlogged, type MysqlConn, mysqlConnectServer, quoteIdent, type Row } from './mysql-connect.ts'
+import { errno, type MysqlConn, type MysqlLink, quoteIdent, type Row } from './mysql-connect.ts'
 import { withServer } from './mysql-databases.ts'
 
 const ACCESS_DENIED = 1227
@@ -23,8 +23,8 @@ async function masterStatus(conn: MysqlConn): Promise<Row | undefined> {
 }
 
 /** `file:position` of the binary log; null when it is off or the account may not read it. */
-export function binlogPosition(server: Endpoint): Promise<string | null> {
-  return withServer(server, async (conn) => {
+export function binlogPosition(link: MysqlLink, server: Endpoint): Promise<string | null> {
+  return withServer(link, server, async (conn) => {
     const row = await masterStatus(conn).catch(() => undefined)
     return row?.File ? `${row.File}:${row.Position}` : null
   })
@@ -36,8 +36,8 @@ function parsePosition(position: string): { file: string; pos: number } {
 }
 
 /** Bytes of binary log between two positions, over rotated files (SHOW BINARY LOGS); null when a file was purged. */
-export function binlogBytes(server: Endpoint, from: string, to: string): Promise<number | null> {
-  return withServer(server, async (conn) => {
+export function binlogBytes(link: MysqlLink, server: Endpoint, from: string, to: string): Promise<number | null> {
+  return withServer(link, server, async (conn) => {
     const a = parsePosition(from)
     const b = parsePosition(to)
     if (a.file === b.file) return b.pos - a.pos
@@ -50,11 +50,11 @@ export function binlogBytes(server: Endpoint, from: string, to: string): Promise
 }
 
 /**
- * From now on every session of this process on `database` of that server (and its CREATE
+ * From now on every session of this run on `database` of that server (and its CREATE
  * DATABASE) runs with sql_log_bin = 0. Tries it first: DD_BINLOG_PRIVILEGE when the account may not.
  */
-export async function skipBinlog(server: Endpoint, database: string): Promise<void> {
-  await withServer(server, async (conn) => {
+export async function skipBinlog(link: MysqlLink, server: Endpoint, database: string): Promise<void> {
+  await withServer(link, server, async (conn) => {
     try {
       await conn.query('SET SESSION sql_log_bin = 0')
     } catch (error) {
@@ -62,7 +62,7 @@ export async function skipBinlog(server: Endpoint, database: string): Promise<vo
       throw binlogPrivilege(conn, server, error)
     }
   })
-  markDatabaseUnlogged(server, database)
+  link.markDatabaseUnlogged(server, database)
 }
 
 function binlogPrivilege(conn: MysqlConn, server: Endpoint, cause: unknown): DrydockError {
@@ -73,8 +73,8 @@ function binlogPrivilege(conn: MysqlConn, server: Endpoint, cause: unknown): Dry
 }
 
 /** Sessions reading the binary log (replicas, CDC); null when the account cannot see other sessions. */
-export function binlogReaders(primary: Endpoint): Promise<number | null> {
-  return withServer(primary, async (conn) => {
+export function binlogReaders(link: MysqlLink, primary: Endpoint): Promise<number | null> {
+  return withServer(link, primary, async (conn) => {
     const [process] = await conn.query("SELECT COUNT(*) AS n FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = CONCAT(\"'\", SUBSTRING_INDEX(CURRENT_USER(), '@', 1), \"'@'\", SUBSTRING_INDEX(CURRENT_USER(), '@', -1), \"'\") AND PRIVILEGE_TYPE IN ('PROCESS', 'SUPER')")
     if (Number(process?.n ?? 0) === 0) return null
     const [row] = await conn.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")
@@ -86,10 +86,10 @@ export function binlogReaders(primary: Endpoint): Promise<number | null> {
  * Whether drydock can write `database` on this replica itself, without the binary log; the
  * reason when not (undefined: it can). Drops what an earlier attempt left under that name there.
  */
-export async function probeDirectReplica(replica: Endpoint, database: string): Promise<string | undefined> {
+export async function probeDirectReplica(link: MysqlLink, replica: Endpoint, database: string): Promise<string | undefined> {
   let conn: MysqlConn
   try {
-    conn = await mysqlConnectServer(replica)
+    conn = await link.connectServer(replica)
   } catch (error) {
     return `cannot connect: ${(error as Error).message}`
   }
@@ -119,11 +119,11 @@ export async function probeDirectReplica(replica: Endpoint, database: string): P
 }
 
 /** Waits until the replica has applied the primary's binary log up to where it stands now. */
-export async function waitForReplica(primary: Endpoint, replica: Endpoint, timeoutSeconds: number): Promise<void> {
-  const position = await binlogPosition(primary)
+export async function waitForReplica(link: MysqlLink, primary: Endpoint, replica: Endpoint, timeoutSeconds: number): Promise<void> {
+  const position = await binlogPosition(link, primary)
   if (!position) return
   const { file, pos } = parsePosition(position)
-  const result = await withServer(replica, async (conn) => {
+  const result = await withServer(link, replica, async (conn) => {
     const wait = async (fn: string) => (await conn.query(`SELECT ${fn}(?, ?, ?) AS r`, [file, pos, timeoutSeconds]))[0]!.r
     return wait(conn.flavor.mariadb ? 'MASTER_POS_WAIT' : 'SOURCE_POS_WAIT').catch((error: unknown) => {
       if (errno(error) === NO_SUCH_FUNCTION) return wait('MASTER_POS_WAIT')

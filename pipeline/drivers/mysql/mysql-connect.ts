@@ -49,11 +49,6 @@ export function parseFlavor(version: string): Flavor {
   return { mariadb: /mariadb/i.test(version), version, major: Number(a) + Number(b) / 100 }
 }
 
-// One sql_mode for every drydock session of a run, taken from the source at the snapshot.
-let pinnedSqlMode: string | undefined
-// Servers where drydock's loads need not reach the binary log (standalone staging).
-const unloggedServers = new Set<string>()
-
 /**
  * Modes that only change how drydock's own statements are parsed or how SHOW CREATE prints
  * (quoting, backslashes, omitted table options) are left out; modes that decide which values
@@ -62,36 +57,59 @@ const unloggedServers = new Set<string>()
 const SYNTAX_MODES = new Set(['ANSI', 'ANSI_QUOTES', 'NO_BACKSLASH_ESCAPES', 'ORACLE', 'MSSQL', 'DB2', 'POSTGRESQL', 'MAXDB',
   'NO_KEY_OPTIONS', 'NO_TABLE_OPTIONS', 'NO_FIELD_OPTIONS', 'SIMULTANEOUS_ASSIGNMENT'])
 
-export function pinSqlMode(mode: string): void {
-  const modes = mode.split(',').filter((m) => m && !SYNTAX_MODES.has(m))
-  // A loaded row with id 0 must keep it, not get the next AUTO_INCREMENT value.
-  if (!modes.includes('NO_AUTO_VALUE_ON_ZERO')) modes.push('NO_AUTO_VALUE_ON_ZERO')
-  pinnedSqlMode = modes.join(',')
-}
-
-export function sessionSqlMode(): string | undefined {
-  return pinnedSqlMode
-}
-
 function serverKey(ep: Endpoint): string {
   const host = ep.host === 'localhost' || ep.host === '::1' ? '127.0.0.1' : ep.host
   return `${host}:${ep.port}`
 }
 
-export function markUnlogged(ep: Endpoint): void {
-  unloggedServers.add(serverKey(ep))
-}
+/**
+ * How one driver, so one run, connects: every session gets the sql_mode pinned from the source
+ * at the snapshot; sessions on a standalone staging server skip the binary log where they may;
+ * sessions on the shadow of a direct replica load must skip it (mysql-binlog.ts). Kept per run,
+ * so two runs in one process never share a mode or a database left out of the binary log.
+ */
+export class MysqlLink {
+  private pinnedSqlMode: string | undefined
+  private readonly unloggedServers = new Set<string>()
+  private readonly unloggedDatabases = new Set<string>()
 
-// Databases (`host:port/name`) whose sessions must never reach the binary log: the shadow of a
-// direct replica load (mysql-binlog.ts). Unlike markUnlogged, failing to turn it off is an error.
-const unloggedDatabases = new Set<string>()
+  pinSqlMode(mode: string): void {
+    const modes = mode.split(',').filter((m) => m && !SYNTAX_MODES.has(m))
+    // A loaded row with id 0 must keep it, not get the next AUTO_INCREMENT value.
+    if (!modes.includes('NO_AUTO_VALUE_ON_ZERO')) modes.push('NO_AUTO_VALUE_ON_ZERO')
+    this.pinnedSqlMode = modes.join(',')
+  }
 
-export function markDatabaseUnlogged(ep: Endpoint, database: string): void {
-  unloggedDatabases.add(`${serverKey(ep)}/${database}`)
-}
+  get sqlMode(): string | undefined {
+    return this.pinnedSqlMode
+  }
 
-export function isDatabaseUnlogged(ep: Endpoint, database: string | null): boolean {
-  return database !== null && unloggedDatabases.has(`${serverKey(ep)}/${database}`)
+  /** Loads into this server need not reach its binary log (standalone staging): best effort. */
+  markUnlogged(ep: Endpoint): void {
+    this.unloggedServers.add(serverKey(ep))
+  }
+
+  isServerUnlogged(ep: Endpoint): boolean {
+    return this.unloggedServers.has(serverKey(ep))
+  }
+
+  /** Sessions in this database must never reach the binary log: failing to turn it off is an error. */
+  markDatabaseUnlogged(ep: Endpoint, database: string): void {
+    this.unloggedDatabases.add(`${serverKey(ep)}/${database}`)
+  }
+
+  isDatabaseUnlogged(ep: Endpoint, database: string | null): boolean {
+    return database !== null && this.unloggedDatabases.has(`${serverKey(ep)}/${database}`)
+  }
+
+  connect(ep: Endpoint, database: string | null = ep.database): Promise<MysqlConn> {
+    return mysqlConnect(this, ep, database)
+  }
+
+  /** A connection without a default database (for CREATE/DROP DATABASE and swaps). */
+  connectServer(ep: Endpoint): Promise<MysqlConn> {
+    return mysqlConnect(this, ep, null)
+  }
 }
 
 function sslOption(ep: Endpoint): mysql.ConnectionOptions['ssl'] | undefined {
@@ -102,10 +120,10 @@ function sslOption(ep: Endpoint): mysql.ConnectionOptions['ssl'] | undefined {
 
 /**
  * Connects with the settings that make text canonical and transfers exact: UTC session
- * time zone, utf8mb4 both ways, the pinned sql_mode, and timeouts long enough for
+ * time zone, utf8mb4 both ways, the run's sql_mode, and timeouts long enough for
  * streams that wait on the disk or the other server.
  */
-export async function mysqlConnect(ep: Endpoint, database: string | null = ep.database): Promise<MysqlConn> {
+async function mysqlConnect(link: MysqlLink, ep: Endpoint, database: string | null): Promise<MysqlConn> {
   const ssl = sslOption(ep)
   const raw = mysql.createConnection({
     host: ep.host,
@@ -144,10 +162,10 @@ export async function mysqlConnect(ep: Endpoint, database: string | null = ep.da
       'wait_timeout = 86400',
       ...(conn.flavor.mariadb ? ['max_statement_time = 0'] : ['max_execution_time = 0', 'information_schema_stats_expiry = 0']),
     ]
-    if (pinnedSqlMode === undefined) pinSqlMode(info!.mode ?? '')
-    await conn.query(`SET SESSION ${settings.join(', ')}`, [pinnedSqlMode])
-    if (unloggedServers.has(serverKey(ep))) await conn.query('SET SESSION sql_log_bin = 0').catch(() => {})
-    if (isDatabaseUnlogged(ep, database)) await conn.query('SET SESSION sql_log_bin = 0')
+    if (link.sqlMode === undefined) link.pinSqlMode(info!.mode ?? '')
+    await conn.query(`SET SESSION ${settings.join(', ')}`, [link.sqlMode])
+    if (link.isServerUnlogged(ep)) await conn.query('SET SESSION sql_log_bin = 0').catch(() => {})
+    if (link.isDatabaseUnlogged(ep, database)) await conn.query('SET SESSION sql_log_bin = 0')
     keepConnectionAlive(raw)
     return conn
   } catch (error) {
@@ -179,11 +197,6 @@ function keepConnectionAlive(raw: mysql.Connection): void {
     keeper.stop()
     destroy()
   }
-}
-
-/** A connection without a default database (for CREATE/DROP DATABASE and swaps). */
-export function mysqlConnectServer(ep: Endpoint): Promise<MysqlConn> {
-  return mysqlConnect(ep, null)
 }
 
 export function quoteIdent(name: string): string {

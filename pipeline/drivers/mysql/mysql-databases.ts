@@ -1,11 +1,11 @@
 import { type Endpoint, sameServer } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
-import { errno, isDatabaseUnlogged, markUnlogged, type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent, quoteString } from './mysql-connect.ts'
+import { errno, type MysqlConn, type MysqlLink, quoteIdent, quoteString } from './mysql-connect.ts'
 import type { MysqlSession } from './mysql-session.ts'
 
 /** Runs `work` on a connection to the server without a default database, closed afterwards. */
-export async function withServer<T>(ep: Endpoint, work: (conn: MysqlConn) => Promise<T>): Promise<T> {
-  const conn = await mysqlConnectServer(ep)
+export async function withServer<T>(link: MysqlLink, ep: Endpoint, work: (conn: MysqlConn) => Promise<T>): Promise<T> {
+  const conn = await link.connectServer(ep)
   try {
     return await work(conn)
   } finally {
@@ -13,23 +13,23 @@ export async function withServer<T>(ep: Endpoint, work: (conn: MysqlConn) => Pro
   }
 }
 
-export function databaseExists(server: Endpoint, name: string): Promise<boolean> {
-  return withServer(server, async (conn) =>
+export function databaseExists(link: MysqlLink, server: Endpoint, name: string): Promise<boolean> {
+  return withServer(link, server, async (conn) =>
     (await conn.query('SELECT 1 AS x FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])).length === 1)
 }
 
 /** CREATE DATABASE with the character set and collation of `like`. */
-export async function createDatabase(server: Endpoint, name: string, like?: Endpoint): Promise<void> {
+export async function createDatabase(link: MysqlLink, server: Endpoint, name: string, like?: Endpoint): Promise<void> {
   let options = ' CHARACTER SET utf8mb4'
   if (like) {
-    const [db] = await withServer(like, (conn) => conn.query(`
+    const [db] = await withServer(link, like, (conn) => conn.query(`
       SELECT DEFAULT_CHARACTER_SET_NAME AS charset, DEFAULT_COLLATION_NAME AS collation
         FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, [like.database]))
     if (db) options = ` CHARACTER SET ${db.charset} COLLATE ${db.collation}`
   }
-  await withServer(server, async (conn) => {
+  await withServer(link, server, async (conn) => {
     // A shadow loaded without the binary log is created without it too (mysql-binlog.ts).
-    if (isDatabaseUnlogged(server, name)) await conn.query('SET SESSION sql_log_bin = 0')
+    if (link.isDatabaseUnlogged(server, name)) await conn.query('SET SESSION sql_log_bin = 0')
     try {
       await conn.query(`CREATE DATABASE ${quoteIdent(name)}${options}`)
     } catch (error) {
@@ -45,12 +45,12 @@ export async function createDatabase(server: Endpoint, name: string, like?: Endp
   })
 }
 
-export function dropDatabase(server: Endpoint, name: string): Promise<void> {
-  return withServer(server, async (conn) => { await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`) })
+export function dropDatabase(link: MysqlLink, server: Endpoint, name: string): Promise<void> {
+  return withServer(link, server, async (conn) => { await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`) })
 }
 
-export function isEmpty(ep: Endpoint): Promise<boolean> {
-  return withServer(ep, async (conn) => {
+export function isEmpty(link: MysqlLink, ep: Endpoint): Promise<boolean> {
+  return withServer(link, ep, async (conn) => {
     const [row] = await conn.query(`
       SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?)
            + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?) AS n`, [ep.database, ep.database])
@@ -63,14 +63,14 @@ export function isEmpty(ep: Endpoint): Promise<boolean> {
  * those accounts are created (locked, rights on the staging database only) so the objects
  * work there. Loads into such a server skip the binary log: it is a scratch copy.
  */
-export async function prepareStaging(source: MysqlSession, staging: Endpoint): Promise<void> {
+export async function prepareStaging(link: MysqlLink, source: MysqlSession, staging: Endpoint): Promise<void> {
   if (sameServer(source.conn.endpoint, staging)) return
-  markUnlogged(staging)
+  link.markUnlogged(staging)
   const rows = await source.conn.query(`
     SELECT DEFINER AS definer FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
     UNION SELECT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()
     UNION SELECT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()`)
-  const conn = await mysqlConnect(staging)
+  const conn = await link.connect(staging)
   try {
     for (const { definer } of rows) {
       const at = definer?.lastIndexOf('@') ?? -1
@@ -96,8 +96,8 @@ export async function prepareStaging(source: MysqlSession, staging: Endpoint): P
  * so far survives a crash of the server; InnoDB does so only while the setting is 1 (at 0 the
  * flush is skipped), so it is 1 for the moment of the flush.
  */
-export function flushEngineLogs(server: Endpoint): Promise<void> {
-  return withServer(server, async (conn) => {
+export function flushEngineLogs(link: MysqlLink, server: Endpoint): Promise<void> {
+  return withServer(link, server, async (conn) => {
     const [row] = await conn.query('SELECT @@GLOBAL.innodb_flush_log_at_trx_commit AS v')
     await conn.query('SET GLOBAL innodb_flush_log_at_trx_commit = 1')
     try {

@@ -1,7 +1,7 @@
 import type { Endpoint } from '../../config/endpoint.ts'
 import { MYSQL_CHECKSUM_ALGORITHM } from './mysql-checksum.ts'
 import type { Driver, ServerInfo } from '../driver.ts'
-import { mysqlConnect } from './mysql-connect.ts'
+import { MysqlLink } from './mysql-connect.ts'
 import { createDatabase, databaseExists, dropDatabase, flushEngineLogs, isEmpty, prepareStaging } from './mysql-databases.ts'
 import { startEphemeralMysql } from './mysql-ephemeral.ts'
 import { migrationEnv } from './mysql-env.ts'
@@ -21,18 +21,20 @@ import { mysqlCanary } from './mysql-canary.ts'
 
 /**
  * MySQL 8.0+ and MariaDB 10.6+, with mysql2; dump files are CSV (see mysql-dump.ts). A driver
- * with its own state (the kind of server probed): one per run.
+ * with its own state (the kind of server probed, how its sessions connect): one per run.
  */
 export function createMysqlDriver(): Driver {
   // The kind of the server probed last decides which client (mariadb or mysql) runs SQL files.
   let mariadb = true
+  const link = new MysqlLink()
+  const on = <A extends unknown[], R>(fn: (link: MysqlLink, ...args: A) => R) => (...args: A): R => fn(link, ...args)
   return {
     engine: 'mysql',
     fileExtension: 'csv',
     checksumAlgorithm: MYSQL_CHECKSUM_ALGORITHM,
 
     async probe(ep: Endpoint): Promise<ServerInfo> {
-      const conn = await mysqlConnect(ep)
+      const conn = await link.connect(ep)
       try {
         mariadb = conn.flavor.mariadb
         return { version: conn.flavor.version, major: conn.flavor.major }
@@ -51,20 +53,20 @@ export function createMysqlDriver(): Driver {
     canaryTable: () => mysqlCanary(),
 
     async connect(ep) {
-      return new MysqlSession(await mysqlConnect(ep))
+      return new MysqlSession(await link.connect(ep))
     },
 
-    openSnapshot,
-    databaseExists,
-    createDatabase,
-    dropDatabase,
-    isEmpty,
+    openSnapshot: on(openSnapshot),
+    databaseExists: on(databaseExists),
+    createDatabase: on(createDatabase),
+    dropDatabase: on(dropDatabase),
+    isEmpty: on(isEmpty),
 
     async prepareStaging(source, staging) {
-      await prepareStaging(source as MysqlSession, staging)
+      await prepareStaging(link, source as MysqlSession, staging)
     },
 
-    copySchema,
+    copySchema: on(copySchema),
 
     async runSqlFile(ep, file, logFile) {
       await runSqlFile(mariadb, ep, file, logFile)
@@ -74,20 +76,20 @@ export function createMysqlDriver(): Driver {
 
     startEphemeral: startEphemeralMysql,
 
-    swap: swapDatabases,
-    swapSide,
+    swap: on(swapDatabases),
+    swapSide: on(swapSide),
     keepsLiveTables: true,
-    repointReferences,
-    copyLiveOnly: copyEvents,
-    lockSource,
+    repointReferences: on(repointReferences),
+    copyLiveOnly: on(copyEvents),
+    lockSource: on(lockSource),
     isTransient: isTransientMysql,
-    preflightChecks: mysqlPreflightChecks,
-    replicaLag: mysqlReplicaLag,
-    logPosition: binlogPosition,
-    makeDurable: flushEngineLogs,
-    logBytes: binlogBytes,
+    preflightChecks: on(mysqlPreflightChecks),
+    replicaLag: on(mysqlReplicaLag),
+    logPosition: on(binlogPosition),
+    makeDurable: (server) => flushEngineLogs(link, server),
+    logBytes: on(binlogBytes),
     copyPartMB: 128,
-    directReplicas: { skipLog: skipBinlog, logReaders: binlogReaders, probe: probeDirectReplica, catchUp: waitForReplica },
+    directReplicas: { skipLog: on(skipBinlog), logReaders: on(binlogReaders), probe: on(probeDirectReplica), catchUp: on(waitForReplica) },
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
-import { describe, mysqlConnect, quoteIdent } from './mysql-connect.ts'
+import { describe, type MysqlLink, quoteIdent } from './mysql-connect.ts'
 
 /**
  * Events stay with the live database in an in-place upgrade (never on staging, where they would
@@ -8,8 +8,8 @@ import { describe, mysqlConnect, quoteIdent } from './mysql-connect.ts'
  * prints it (definer, schedule, ENABLE/DISABLE state, comment), under its own sql_mode and
  * time zone (its STARTS/ENDS are printed in it). Returns how many were created.
  */
-export async function copyEvents(source: Endpoint, target: Endpoint): Promise<number> {
-  const from = await mysqlConnect(source)
+export async function copyEvents(link: MysqlLink, source: Endpoint, target: Endpoint): Promise<number> {
+  const from = await link.connect(source)
   const events: { name: string; sql: string; sqlMode: string; timeZone: string }[] = []
   try {
     const rows = await from.query('SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME')
@@ -26,7 +26,7 @@ export async function copyEvents(source: Endpoint, target: Endpoint): Promise<nu
     await from.close()
   }
   if (events.length === 0) return 0
-  const to = await mysqlConnect(target)
+  const to = await link.connect(target)
   try {
     const [saved] = await to.query('SELECT @@SESSION.sql_mode AS mode, @@SESSION.time_zone AS tz')
     for (const event of events) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { TableDependencies } from '../driver.ts'
 import type { Endpoint } from '../../config/endpoint.ts'
-import { type MysqlConn, mysqlConnect, quoteIdent } from './mysql-connect.ts'
+import { type MysqlConn, type MysqlLink, quoteIdent } from './mysql-connect.ts'
 
 /**
  * Per base table of the session's database: a digest of SHOW CREATE TABLE (AUTO_INCREMENT
@@ -91,9 +91,9 @@ async function dropKey(conn: MysqlConn, schema: string, key: ForeignKey): Promis
  * rename turns into an ordinary one). With checks off this changes metadata only; two
  * statements, since one ALTER may not drop and re-add a key of one name (the shadow is not live).
  */
-export async function repointReferences(shadow: Endpoint, live: string, keep: readonly string[]): Promise<number> {
+export async function repointReferences(link: MysqlLink, shadow: Endpoint, live: string, keep: readonly string[]): Promise<number> {
   if (keep.length === 0) return 0
-  const conn = await mysqlConnect(shadow)
+  const conn = await link.connect(shadow)
   try {
     await conn.query('SET SESSION foreign_key_checks = 0')
     const kept = new Set(keep)

@@ -1,14 +1,14 @@
 import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { SourceLock } from '../driver.ts'
-import { mysqlConnectServer } from './mysql-connect.ts'
+import type { MysqlLink } from './mysql-connect.ts'
 
 /**
  * A named server lock (GET_LOCK) for the database, held on a connection outside any database
  * so the swap's session check does not see it. It goes with the connection.
  */
-export async function lockSource(ep: Endpoint, _runId: string): Promise<SourceLock> {
-  const conn = await mysqlConnectServer(ep)
+export async function lockSource(link: MysqlLink, ep: Endpoint, _runId: string): Promise<SourceLock> {
+  const conn = await link.connectServer(ep)
   const key = `drydock:${ep.database}`.slice(0, 64)
   try {
     const [lock] = await conn.query('SELECT GET_LOCK(?, 0) AS ok', [key])

@@ -5,7 +5,7 @@
  */
 import { describeEndpoint, type Endpoint, sameServer } from '../../config/endpoint.ts'
 import type { PreflightCheck, PreflightNeeds } from '../driver.ts'
-import { type MysqlConn, mysqlConnect, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
+import { type MysqlConn, type MysqlLink, quoteIdent } from './mysql-connect.ts'
 import { findServerBinaries } from './mysql-ephemeral.ts'
 import type { ErrorCode } from '../../error-codes.ts'
 
@@ -76,8 +76,8 @@ function derivedPattern(database: string): string {
   return `${quoteIdent(`${database.replace(/[\\_%]/g, '\\$&')}\\_dd\\_%`)}.*`
 }
 
-async function localInfileCheck(ep: Endpoint, id: string, what: string): Promise<PreflightCheck> {
-  const conn = await mysqlConnectServer(ep)
+async function localInfileCheck(link: MysqlLink, ep: Endpoint, id: string, what: string): Promise<PreflightCheck> {
+  const conn = await link.connectServer(ep)
   try {
     const [row] = await conn.query('SELECT @@GLOBAL.local_infile AS v')
     const title = `LOAD DATA LOCAL allowed on ${what}`
@@ -116,11 +116,11 @@ async function tableKindChecks(conn: MysqlConn, db: string): Promise<PreflightCh
   ]
 }
 
-export async function mysqlPreflightChecks(needs: PreflightNeeds): Promise<PreflightCheck[]> {
+export async function mysqlPreflightChecks(link: MysqlLink, needs: PreflightNeeds): Promise<PreflightCheck[]> {
   const { source } = needs
   const db = source.database
   const checks: PreflightCheck[] = []
-  const conn = await mysqlConnect(source)
+  const conn = await link.connect(source)
   try {
     const grants = await readGrants(conn)
     const [objects] = await conn.query(`SELECT
@@ -145,7 +145,7 @@ export async function mysqlPreflightChecks(needs: PreflightNeeds): Promise<Prefl
       checks.push(privilegeCheck(grants, 'source.privileges.swap', 'may swap the live database', db,
         ['ALTER', 'DROP', 'CREATE', 'INSERT', 'CREATE VIEW', 'TRIGGER', 'CREATE ROUTINE', 'ALTER ROUTINE'], `${quoteIdent(db)}.*`,
         'the swap renames every table of the live database and recreates its views, triggers and routines'))
-      checks.push(await localInfileCheck(source, 'source.local-infile', 'the shadow database'))
+      checks.push(await localInfileCheck(link, source, 'source.local-infile', 'the shadow database'))
     }
     checks.push(...await tableKindChecks(conn, db))
     const [status] = await conn.query("SELECT @@GLOBAL.max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST) AS free, @@GLOBAL.log_bin AS log_bin")
@@ -160,7 +160,7 @@ export async function mysqlPreflightChecks(needs: PreflightNeeds): Promise<Prefl
         checks.push(ok('source.binlog', 'binary log', 'the binary log is on: the shadow load is replicated, and replicas follow the swap'))
       } else {
         checks.push(binlogRightsCheck(grants, conn.flavor.mariadb, 'source.binlog', 'the primary', false))
-        for (const [i, r] of direct.entries()) checks.push(await replicaCheck(r.endpoint, i))
+        for (const [i, r] of direct.entries()) checks.push(await replicaCheck(link, r.endpoint, i))
       }
     }
   } finally {
@@ -179,11 +179,11 @@ export async function mysqlPreflightChecks(needs: PreflightNeeds): Promise<Prefl
       checks.push(ok('staging.binaries', 'ephemeral staging can start', `${found.version} at ${found.server}`))
     }
   } else if (!sameServer(needs.staging, source) || needs.target !== 'in-place') {
-    checks.push(await localInfileCheck(needs.staging, 'staging.local-infile', `staging (${describeEndpoint(needs.staging)})`))
+    checks.push(await localInfileCheck(link, needs.staging, 'staging.local-infile', `staging (${describeEndpoint(needs.staging)})`))
   }
-  if (needs.target !== 'in-place') checks.push(await localInfileCheck(needs.target, 'target.local-infile', `the target (${describeEndpoint(needs.target)})`))
+  if (needs.target !== 'in-place') checks.push(await localInfileCheck(link, needs.target, 'target.local-infile', `the target (${describeEndpoint(needs.target)})`))
   if (needs.freeNames.length > 0) {
-    const server = await mysqlConnectServer(source)
+    const server = await link.connectServer(source)
     try {
       const taken = (await server.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?) ORDER BY 1', [needs.freeNames])).map((r) => r.name!)
       checks.push(taken.length === 0
@@ -211,11 +211,11 @@ function binlogRightsCheck(grants: Grants, mariadb: boolean, id: string, what: s
 }
 
 /** A replica listed for a direct load: reachable, a replica, and the account's rights there. Reads only. */
-async function replicaCheck(replica: Endpoint, index: number): Promise<PreflightCheck> {
+async function replicaCheck(link: MysqlLink, replica: Endpoint, index: number): Promise<PreflightCheck> {
   const id = `replicas[${index}].direct`
   let conn: MysqlConn
   try {
-    conn = await mysqlConnectServer(replica)
+    conn = await link.connectServer(replica)
   } catch (error) {
     return bad('warn', id, `may load ${describeEndpoint(replica)} directly`, `cannot connect: ${(error as Error).message}; the load back will go through the binary log, and the lag throttle cannot watch it`,
       'DD_PREFLIGHT_REPLICA', 'fix the URL in replicas (or remove the entry)')

@@ -1,7 +1,7 @@
 import { describeEndpoint, type Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { ReplicaLag } from '../driver.ts'
-import { errno, type MysqlConn, mysqlConnectServer, type Row } from './mysql-connect.ts'
+import { errno, type MysqlConn, type MysqlLink, type Row } from './mysql-connect.ts'
 
 const PARSE_ERROR = 1064
 const SPECIFIC_ACCESS_DENIED = 1227
@@ -14,17 +14,17 @@ const SPECIFIC_ACCESS_DENIED = 1227
  * far its replicas are behind, so with none listed, binlog readers connected to the primary
  * are an error (they would go unwatched), and no reader means nothing to watch.
  */
-export async function mysqlReplicaLag(primary: Endpoint, replicas: readonly Endpoint[]): Promise<ReplicaLag[]> {
+export async function mysqlReplicaLag(link: MysqlLink, primary: Endpoint, replicas: readonly Endpoint[]): Promise<ReplicaLag[]> {
   if (replicas.length === 0) {
-    await refuseUnlisted(primary)
+    await refuseUnlisted(link, primary)
     return []
   }
-  return (await Promise.all(replicas.map(replicaStatus))).flat()
+  return (await Promise.all(replicas.map((replica) => replicaStatus(link, replica)))).flat()
 }
 
-async function replicaStatus(replica: Endpoint): Promise<ReplicaLag[]> {
+async function replicaStatus(link: MysqlLink, replica: Endpoint): Promise<ReplicaLag[]> {
   const name = describeEndpoint(replica)
-  const conn = await mysqlConnectServer(replica)
+  const conn = await link.connectServer(replica)
   try {
     const rows = await statusRows(conn, name)
     if (rows.length === 0) {
@@ -76,8 +76,8 @@ async function statusRows(conn: MysqlConn, name: string): Promise<Row[]> {
 }
 
 /** Binlog readers (replicas, CDC) of the primary, as far as the user may see other sessions. */
-async function refuseUnlisted(primary: Endpoint): Promise<void> {
-  const conn = await mysqlConnectServer(primary)
+async function refuseUnlisted(link: MysqlLink, primary: Endpoint): Promise<void> {
+  const conn = await link.connectServer(primary)
   try {
     const readers = await conn.query("SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'").catch(() => [])
     if (readers.length === 0) return

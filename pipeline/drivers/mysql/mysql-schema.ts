@@ -3,7 +3,7 @@ import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { SchemaCopyOptions, SchemaSection } from '../driver.ts'
 import { forEachWithSlot } from '../../util/pool.ts'
-import { describe, type MysqlConn, mysqlConnect, quoteIdent, sessionSqlMode } from './mysql-connect.ts'
+import { describe, type MysqlConn, type MysqlLink, quoteIdent } from './mysql-connect.ts'
 import { createObject, createViews, readRoutines, readTables, readTriggers, readViews, type SchemaObject, scriptOf } from './mysql-objects.ts'
 
 /** What one section consists of, read from the source database. */
@@ -49,8 +49,8 @@ const alterOf = (name: string, clauses: readonly string[]): SchemaObject[] =>
  * Events are not copied here: they stay with the live database (a separate target gets them
  * from mysql-events.ts). The SQL applied is saved.
  */
-export async function copySchema(from: Endpoint, to: Endpoint, section: SchemaSection, options: SchemaCopyOptions): Promise<void> {
-  const source = await mysqlConnect(from)
+export async function copySchema(link: MysqlLink, from: Endpoint, to: Endpoint, section: SchemaSection, options: SchemaCopyOptions): Promise<void> {
+  const source = await link.connect(from)
   let objects: SchemaObject[]
   try {
     objects = await sectionObjects(source, section, options.tables?.map((t) => t.name))
@@ -62,13 +62,13 @@ export async function copySchema(from: Endpoint, to: Endpoint, section: SchemaSe
   } finally {
     await source.close()
   }
-  const target = await mysqlConnect(to)
+  const target = await link.connect(to)
   const applied: SchemaObject[] = []
-  const header = [`drydock ${section} schema of ${describe(from)}, applied to ${describe(to)}`, `session sql_mode: ${sessionSqlMode()}`]
+  const header = [`drydock ${section} schema of ${describe(from)}, applied to ${describe(to)}`, `session sql_mode: ${link.sqlMode}`]
   try {
     await target.query('SET SESSION foreign_key_checks = 0')
     const views = objects.filter((o) => o.kind === 'view')
-    await applyInBatches(target, objects.filter((o) => o.kind !== 'view'), to, section, options.jobs ?? 1, applied)
+    await applyInBatches(link, target, objects.filter((o) => o.kind !== 'view'), to, section, options.jobs ?? 1, applied)
     applied.push(...await createViews(target, views).catch((error) => {
       throw applyError(error, views[0]!, to, section)
     }))
@@ -85,7 +85,7 @@ export async function copySchema(from: Endpoint, to: Endpoint, section: SchemaSe
  * whatever the completion order, so the saved script replays as written.
  */
 async function applyInBatches(
-  target: MysqlConn, objects: readonly SchemaObject[], to: Endpoint, section: SchemaSection, jobs: number, applied: SchemaObject[],
+  link: MysqlLink, target: MysqlConn, objects: readonly SchemaObject[], to: Endpoint, section: SchemaSection, jobs: number, applied: SchemaObject[],
 ): Promise<void> {
   for (let i = 0; i < objects.length;) {
     const batch = objects[i]!.batch
@@ -99,7 +99,7 @@ async function applyInBatches(
       }
     } else {
       const extra = await Promise.all(Array.from({ length: Math.min(jobs, group.length) - 1 }, async () => {
-        const conn = await mysqlConnect(to)
+        const conn = await link.connect(to)
         await conn.query('SET SESSION foreign_key_checks = 0')
         return conn
       }))

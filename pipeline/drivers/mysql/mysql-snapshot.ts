@@ -1,7 +1,7 @@
 import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import type { Snapshot } from '../driver.ts'
-import { errno, type MysqlConn, mysqlConnect, pinSqlMode, sessionSqlMode } from './mysql-connect.ts'
+import { errno, type MysqlConn, type MysqlLink } from './mysql-connect.ts'
 import { MysqlSession } from './mysql-session.ts'
 
 const ACCESS_DENIED = [1227, 1045, 1044]
@@ -24,15 +24,15 @@ export function sparesFor(workers: number): number {
  * milliseconds); the binary log position is read under it. Proof that a spare handed out
  * later still sees that instant: pipeline/safety/faults/README.md, "A lost snapshot worker".
  */
-export async function openSnapshot(ep: Endpoint, workers = 1): Promise<Snapshot> {
-  const holder = await mysqlConnect(ep)
+export async function openSnapshot(link: MysqlLink, ep: Endpoint, workers = 1): Promise<Snapshot> {
+  const holder = await link.connect(ep)
   const sessions: MysqlConn[] = []
   const spares = sparesFor(workers)
   try {
     const [mode] = await holder.query('SELECT @@GLOBAL.sql_mode AS mode')
-    pinSqlMode(mode!.mode ?? '')
-    await holder.query('SET SESSION sql_mode = ?', [sessionSqlMode()])
-    for (let i = 0; i < workers + spares; i++) sessions.push(await mysqlConnect(ep))
+    link.pinSqlMode(mode!.mode ?? '')
+    await holder.query('SET SESSION sql_mode = ?', [link.sqlMode])
+    for (let i = 0; i < workers + spares; i++) sessions.push(await link.connect(ep))
     for (const c of [holder, ...sessions]) await c.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
     const threads = await Promise.all(sessions.map(connectionId))
     await holder.query('SET SESSION lock_wait_timeout = 120')

@@ -1,7 +1,7 @@
 import type { Endpoint } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { createDatabase } from './mysql-databases.ts'
-import { type MysqlConn, mysqlConnectServer, quoteIdent } from './mysql-connect.ts'
+import { type MysqlConn, type MysqlLink, quoteIdent } from './mysql-connect.ts'
 import type { SwapOptions, SwapResult, SwapSide } from '../driver.ts'
 import { type ForeignKey, parkCrossKeys, restoreKeys } from './mysql-keep.ts'
 import { createObject, createViews, readRoutines, readTriggers, readViews, type SchemaObject } from './mysql-objects.ts'
@@ -73,15 +73,15 @@ function listSessions(conn: MysqlConn, databases: string[]) {
  * the migration, see pipeline/stages/loadback/keep-tables.ts) stay live with their triggers; their
  * empty twins in the shadow go with it.
  */
-export async function swapDatabases(live: Endpoint, shadow: string, backup: string, options: SwapOptions = {}): Promise<SwapResult> {
-  const conn = await mysqlConnectServer(live)
+export async function swapDatabases(link: MysqlLink, live: Endpoint, shadow: string, backup: string, options: SwapOptions = {}): Promise<SwapResult> {
+  const conn = await link.connectServer(live)
   const kept = new Set(options.keep ?? [])
   try {
     await refuseIfBusy(conn, [live.database, shadow])
     const old = await readMovable(conn, live.database, kept)
     const next = await readMovable(conn, shadow, kept)
     await conn.query('SET SESSION foreign_key_checks = 0')
-    await createDatabase(live, backup, live)
+    await createDatabase(link, live, backup, live)
     const moves = [
       ...old.tables.map((t): Move => [`${quoteIdent(live.database)}.${quoteIdent(t)}`, `${quoteIdent(backup)}.${quoteIdent(t)}`]),
       ...next.tables.map((t): Move => [`${quoteIdent(shadow)}.${quoteIdent(t)}`, `${quoteIdent(live.database)}.${quoteIdent(t)}`]),
@@ -166,8 +166,8 @@ async function renameTables(conn: MysqlConn, moves: readonly Move[]): Promise<vo
  * tables in the backup mean it ran. A shadow still there means the swap stopped after it,
  * before views, triggers and routines were recreated and the emptied shadow was dropped.
  */
-export async function swapSide(live: Endpoint, shadow: string, backup: string): Promise<SwapSide> {
-  const conn = await mysqlConnectServer(live)
+export async function swapSide(link: MysqlLink, live: Endpoint, shadow: string, backup: string): Promise<SwapSide> {
+  const conn = await link.connectServer(live)
   try {
     const count = async (db: string) => Number((await conn.query(
       "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE')", [db]))[0]!.n)
