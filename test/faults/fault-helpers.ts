@@ -53,4 +53,3 @@ export function socketTimer(port: number): 'none' | 'retransmit' | 'keepalive' |
   return 'missing'
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -13,7 +13,8 @@
  *   containing `marker` (a statement's text), before the server sees them: a fault placed on
  *   one statement of one stage by what the client does, not by a clock;
  * - `refuseFor(ms)`: stops listening, so that new connections are refused (ECONNREFUSED),
- *   like a server restarting; open connections stay.
+ *   like a server restarting; open connections stay. Refusing starts within the call (the
+ *   listener closes synchronously); the promise resolves once it listens again.
  *
  * A cut resets both sides (RST: the client sees ECONNRESET) or, with `cutKind: 'close'`,
  * closes them (FIN: "connection terminated unexpectedly"). The proxy closes itself after

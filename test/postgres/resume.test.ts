@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ParsedConfig } from '../../pipeline/config/config.ts'
 import { postgresDriver } from '../../pipeline/drivers/postgres/postgres-driver.ts'
@@ -190,6 +191,28 @@ describe('interrupted runs (child processes)', () => {
     }
   }
 
+  async function waitForAsync(condition: () => Promise<boolean>, ms = 60_000): Promise<void> {
+    const deadline = Date.now() + ms
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error('condition not reached')
+    }
+  }
+
+  /** Statements of drydock's under way on the run's ephemeral staging server (manifest: staging.endpoint). */
+  async function statementsOnStaging(runs: string): Promise<number> {
+    const manifest = readManifest(join(runs, readdirSync(runs)[0]!))
+    const endpoint = manifest.staging.endpoint
+    if (!endpoint) return 0
+    const client = new pg.Client({ connectionString: endpoint })
+    await client.connect()
+    try {
+      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'drydock' AND state = 'active'")
+      return Number(rows[0]!.n)
+    } finally {
+      await client.end()
+    }
+  }
+
   function stageOf(runs: string, stage: string): string | undefined {
     if (!existsSync(runs) || readdirSync(runs).length === 0) return undefined
     const manifest = join(runs, readdirSync(runs)[0]!, 'manifest.json')
@@ -209,7 +232,11 @@ describe('interrupted runs (child processes)', () => {
     const runs = join(dir, 'runs')
     const run = start(['--config', configFile, '--yes'])
     await waitFor(() => stageOf(runs, 'load') === 'running')
-    await new Promise((r) => setTimeout(r, 300))
+    // Killed while the load has a statement running on staging (post-data, statistics), not between two.
+    await waitForAsync(async () => {
+      if (stageOf(runs, 'load') !== 'running') throw new Error('the load ended before a statement of it was seen on staging')
+      return (await statementsOnStaging(runs)) > 0
+    })
     run.child.kill('SIGKILL')
     await run.exit
     const runDir = join(runs, readdirSync(runs)[0]!)
