@@ -18,6 +18,8 @@ export interface TestEngine {
   readonly upgradeSql: string
   /** Schema text and per-table digests: equal states mean equal databases. */
   state(database: string): Promise<{ schema: string; data: Record<string, string> }>
+  /** An empty database (UTF-8). */
+  createDatabase(database: string): Promise<void>
   exists(database: string): Promise<boolean>
   withPrefix(prefix: string): Promise<string[]>
   dropWithPrefix(prefix: string): Promise<void>
@@ -47,6 +49,7 @@ CREATE TABLE audit (id serial PRIMARY KEY, what text);
 INSERT INTO audit (what) VALUES ('upgraded');
 `,
   state: pg.databaseState,
+  createDatabase: pg.createDatabase,
   exists: pg.databaseExists,
   withPrefix: pg.databasesWithPrefix,
   dropWithPrefix: pg.dropDatabasesWithPrefix,
@@ -71,6 +74,7 @@ CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(100));
 INSERT INTO audit (what) VALUES ('upgraded');
 `,
   state: (database) => my.databaseState(database),
+  createDatabase: my.createDatabase,
   exists: my.databaseExists,
   withPrefix: my.databasesWithPrefix,
   dropWithPrefix: my.dropDatabasesWithPrefix,
