@@ -5,7 +5,7 @@ import { type Endpoint, withDatabase } from '../../config/endpoint.ts'
 import { DrydockError } from '../../errors.ts'
 import { checkFence } from '../../safety/fence/fence.ts'
 import { backupName, rejectedName } from '../loadback/shadow-names.ts'
-import type { ManifestStore } from '../../run-state/run-dir.ts'
+import { type ManifestStore, tableKey } from '../../run-state/run-dir.ts'
 import { pauseForTest } from '../../util/test-pause.ts'
 import { dropRehearsalCopy } from '../loadback/rehearsal-target.ts'
 import { settleInterruptedSwap } from './settle-swap.ts'
@@ -30,7 +30,11 @@ export async function swapStage(ctx: StageContext<'swap'>): Promise<void> {
   // Nobody may have written production since the snapshot; a rehearsal runs beside live traffic.
   if (!ctx.options.rehearse && manifest.data.fence) {
     const expected = Object.fromEntries(Object.entries(manifest.data.tables).map(([key, t]) => [key, t.source]))
-    const fence = await checkFence(ctx.driver, config.source, manifest.data.fence, { expected })
+    // Tables left out by -t/-T travel empty: rows written to them after the snapshot are left out
+    // by the operator's choice, so the fence does not have to prove them (they have no checksum).
+    const leftOut = new Set(Object.entries(manifest.data.tables).filter(([, t]) => !t.carried).map(([key]) => key))
+    const carriedFence = { ...manifest.data.fence, tables: manifest.data.fence.tables.filter((t) => !leftOut.has(tableKey(t))) }
+    const fence = await checkFence(ctx.driver, config.source, carriedFence, { expected })
     ctx.log.write({ kind: 'info', stage: 'swap', message: `write fence holds: ${fence.byMarks.length} table(s) unchanged by their marks, ${fence.byChecksum.length} by checksum` })
     await manifest.update((m) => { m.fenceCheck = { at: new Date().toISOString(), production: { byMarks: fence.byMarks.length, byChecksum: fence.byChecksum.length } } })
   }
