@@ -67,8 +67,8 @@ for (const engine of ENGINES) {
       })
       const result = await runUpgrade(config, RUN_OPTIONS)
       expect(result.report.verdict).toBe('verified')
-      const [left] = await engine.sql(source, 'SELECT count(*) AS n FROM scratch')
-      expect(Number(left!.n)).toBe(0)
+      const rows = await engine.sql(source, 'SELECT count(*) AS n FROM scratch') as { n: unknown }[]
+      expect(Number(rows[0]?.n)).toBe(0)
     })
   })
 }
