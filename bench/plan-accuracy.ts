@@ -6,6 +6,9 @@
  *   3. `--plan` of scale 1 and of scale 4 again, now scaled from that rehearsal;
  *   4. a real run (swap included) at scale 1, then at scale 4, each timed from pre-flight to report.
  *
+ * Each step starts once the server has caught up with the last one's writes (lib/settle.mjs):
+ * a DBA plans against a production server that is not digesting a bulk load.
+ *
  * Every step shares one run directory and one config file name, as a DBA's would. The migration
  * adds a column to patchwork_check, so load back copies a table on both engines.
  *
@@ -20,6 +23,7 @@ import { runUpgrade } from '../pipeline/commands/run-command.ts'
 import { planUpgrade, type Plan } from '../pipeline/plan/plan.ts'
 import { counts as mysqlCounts, dropMysql, generateMysql, myUrl, mysqlCli } from './lib/generate-mysql.mjs'
 import { dropPg, generatePg, pgUrl, psql } from './lib/generate-pg.mjs'
+import { settle } from './lib/settle.mjs'
 import { must, q, runTimed } from './lib/sh.mjs'
 
 const { values: argv } = parseArgs({
@@ -52,13 +56,22 @@ const figures = (p: Plan): PlanFigures => ({
   stages: Object.fromEntries(p.stages.map((s) => [s.stage, s.seconds === null ? null : Number(s.seconds.toFixed(2))])),
 })
 
+const settleWaits: { before: string; waitedSeconds: number; settled: boolean }[] = []
+/** Every timing starts on a server that has caught up with the previous step's writes. */
+async function settled(before: string): Promise<void> {
+  const s = await settle(engine, log)
+  settleWaits.push({ before, waitedSeconds: Math.round(s.waitedMs / 1000), settled: s.settled })
+}
+
 async function plan(scale: number): Promise<PlanFigures> {
+  await settled(`plan of scale ${scale}`)
   const f = figures(await planUpgrade(configFor(scale), jobs))
   log(`plan of scale ${scale}: ${f.seconds.toFixed(0)} s (${f.low.toFixed(0)}–${f.high.toFixed(0)} s) from ${f.basis}`)
   return f
 }
 
 async function run(scale: number, rehearse: boolean): Promise<{ seconds: number; load: number[]; stages: Record<string, number> }> {
+  await settled(`${rehearse ? 'rehearsal' : 'real run'} at scale ${scale}`)
   const load = [loadavg()[0]!]
   const started = Date.now()
   const result = await runUpgrade(configFor(scale), { yes: true, keepStaging: false, jobs, rehearse, verbosity: 'quiet' })
@@ -115,7 +128,7 @@ if (!argv['generate-only']) {
     beforeRehearsal: { ...before[s]!, ratio: before[s]!.seconds / actual[s]!.seconds },
     afterRehearsal: { ...after[s]!, ratio: after[s]!.seconds / actual[s]!.seconds, error: after[s]!.seconds / actual[s]!.seconds - 1 },
   }))
-  const result = { engine, jobs, at: new Date().toISOString(), rehearsal, rows }
+  const result = { engine, jobs, at: new Date().toISOString(), rehearsal, rows, settleWaits }
   const out = argv.out ?? join(WORK, 'result.json')
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
   for (const r of rows) {

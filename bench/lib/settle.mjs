@@ -1,0 +1,44 @@
+/**
+ * Waits until the server has finished the work a bulk load leaves behind, so a timing taken next
+ * measures the read, not the server's own catch-up. InnoDB keeps flushing dirty pages and purging
+ * undo history for minutes after a big load; a read sample taken then read from disk at a fraction
+ * of its later speed (issue 15: a plan ×8 too long at scale 4). PostgreSQL's equivalent is a
+ * checkpoint, which it takes on request.
+ */
+import { must, q } from './sh.mjs'
+import { mysqlCli } from './generate-mysql.mjs'
+import { psql } from './generate-pg.mjs'
+
+const INNODB_FIGURES = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_buffer_pool_pages_dirty', 'Innodb_buffer_pool_pages_total', 'Innodb_history_list_length')"
+
+export async function innodbBacklog() {
+  const out = (await must(`${mysqlCli('', '-N -B')} -e ${q(INNODB_FIGURES)}`)).stdout
+  const value = Object.fromEntries(out.trim().split('\n').map((line) => line.split('\t')).map(([k, v]) => [k, Number(v)]))
+  return {
+    dirtyShare: value.Innodb_buffer_pool_pages_dirty / value.Innodb_buffer_pool_pages_total,
+    history: value.Innodb_history_list_length,
+  }
+}
+
+/** Settled: under 1 % of the pool dirty and under 1000 undo records to purge, or `limitMs` gone by (said in the log). */
+export async function settle(engine, log, limitMs = 15 * 60_000) {
+  if (engine === 'pg') {
+    await must(`${psql('postgres', '-At')} -c CHECKPOINT`)
+    log('PostgreSQL: checkpoint taken')
+    return { waitedMs: 0, settled: true }
+  }
+  const started = Date.now()
+  for (;;) {
+    const b = await innodbBacklog()
+    const waitedMs = Date.now() - started
+    if (b.dirtyShare < 0.01 && b.history < 1000) {
+      log(`InnoDB settled after ${(waitedMs / 1000).toFixed(0)} s (dirty ${(b.dirtyShare * 100).toFixed(1)} % of the pool, history ${b.history})`)
+      return { waitedMs, settled: true }
+    }
+    if (waitedMs > limitMs) {
+      log(`InnoDB still busy after ${(waitedMs / 1000).toFixed(0)} s (dirty ${(b.dirtyShare * 100).toFixed(1)} %, history ${b.history}); timing anyway`)
+      return { waitedMs, settled: false }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+  }
+}
