@@ -20,7 +20,11 @@ export async function innodbBacklog() {
   }
 }
 
-/** Settled: under 1 % of the pool dirty and under 1000 undo records to purge, or `limitMs` gone by (said in the log). */
+/**
+ * Settled: under 1000 undo records to purge and the dirty pages no longer falling (or under 1 %
+ * of the pool), or `limitMs` gone by (said in the log). Dirty pages alone are no sign: with
+ * innodb_max_dirty_pages_pct_lwm = 0 (MariaDB's default) an idle server leaves them dirty.
+ */
 export async function settle(engine, log, limitMs = 15 * 60_000) {
   if (engine === 'pg') {
     await must(`${psql('postgres', '-At')} -c CHECKPOINT`)
@@ -28,10 +32,14 @@ export async function settle(engine, log, limitMs = 15 * 60_000) {
     return { waitedMs: 0, settled: true }
   }
   const started = Date.now()
+  let previous
   for (;;) {
     const b = await innodbBacklog()
     const waitedMs = Date.now() - started
-    if (b.dirtyShare < 0.01 && b.history < 1000) {
+    const flushing = previous !== undefined && b.dirtyShare < previous.dirtyShare
+    const quiet = b.dirtyShare < 0.01 || (previous !== undefined && !flushing)
+    previous = b
+    if (quiet && b.history < 1000) {
       log(`InnoDB settled after ${(waitedMs / 1000).toFixed(0)} s (dirty ${(b.dirtyShare * 100).toFixed(1)} % of the pool, history ${b.history})`)
       return { waitedMs, settled: true }
     }
@@ -39,6 +47,6 @@ export async function settle(engine, log, limitMs = 15 * 60_000) {
       log(`InnoDB still busy after ${(waitedMs / 1000).toFixed(0)} s (dirty ${(b.dirtyShare * 100).toFixed(1)} %, history ${b.history}); timing anyway`)
       return { waitedMs, settled: false }
     }
-    await new Promise((resolve) => setTimeout(resolve, 2000))
+    await new Promise((resolve) => setTimeout(resolve, 5000))
   }
 }
