@@ -1,9 +1,8 @@
 /**
- * Waits until the server has finished the work a bulk load leaves behind, so a timing taken next
- * measures the read, not the server's own catch-up. InnoDB keeps flushing dirty pages and purging
- * undo history for minutes after a big load; a read sample taken then read from disk at a fraction
- * of its later speed (issue 15: a plan ×8 too long at scale 4). PostgreSQL's equivalent is a
- * checkpoint, which it takes on request.
+ * Waits until the server has finished the work the previous step left behind (InnoDB purging undo
+ * history and flushing dirty pages; on PostgreSQL, a checkpoint, taken on request), so a timing
+ * taken next measures drydock, not the server's own catch-up. Issue 15 found this was not what
+ * made the MariaDB scale-4 plan ×8 too long (the sample's timing was), but a bench must rule it out.
  */
 import { must, q } from './sh.mjs'
 import { mysqlCli } from './generate-mysql.mjs'
