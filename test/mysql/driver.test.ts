@@ -1,7 +1,7 @@
 /**
  * The MySQL driver's own parts (what every engine must do: test/drivers): the CSV dump format
  * through LOAD DATA with arbitrary text and bytes, a load the server would change refused, the
- * snapshot's spares, the clear refusal when the account lacks RELOAD for the snapshot lock, and
+ * snapshot's spares, a read left unfinished cut off at close, the clear refusal when the account lacks RELOAD for the snapshot lock, and
  * what a driver learns staying with that driver (one per run).
  */
 import { PassThrough } from 'node:stream'
@@ -113,6 +113,19 @@ describe('MySQL driver on the local MariaDB', () => {
     expect(await logged(keeping)).toBe('0')
     expect(await logged(other)).toBe('1')
     expect(await logged(mysqlDriver)).toBe('1')
+  })
+
+  it('cuts a read left unfinished off at close instead of receiving the rest of the table', async () => {
+    // 40 MB: far more than socket buffers hold, so a close that drains would receive it all.
+    await sql(from, 'CREATE TABLE wide (id INT PRIMARY KEY, pad LONGTEXT)')
+    await sql(from, "INSERT INTO wide SELECT seq, REPEAT('x', 4000) FROM seq_1_to_10000")
+    const session = await mysqlDriver.connect(endpoint(from)) as MysqlSession
+    const reader = await session.readTable({ schema: from, name: 'wide' })
+    for await (const chunk of reader.stream) if ((chunk as Buffer).length > 0) break
+    await session.close()
+    const socket = (session.conn.raw as unknown as { stream: { bytesRead: number } }).stream
+    expect(socket.bytesRead).toBeGreaterThan(0)
+    expect(socket.bytesRead).toBeLessThan(10e6)
   })
 
   it('names the RELOAD privilege when the snapshot lock is refused', async () => {

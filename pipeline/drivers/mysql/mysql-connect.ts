@@ -31,8 +31,25 @@ export class MysqlConn {
     })
   }
 
+  /** Result sets streaming on this connection that have not reached their end. */
+  private unfinishedReads = 0
+
+  /**
+   * Counts a streamed result set until it ends: closing with one unfinished cuts the
+   * connection, since a polite close waits for the server to send the rest of the table
+   * (6.6 s for a 3.5 GB table, measured) after the reader has stopped reading.
+   */
+  trackRead(query: NodeJS.EventEmitter): void {
+    this.unfinishedReads++
+    let done = false
+    // The query's own events: its row stream emits 'end' when destroyed, too.
+    const finish = () => { if (!done) { done = true; this.unfinishedReads-- } }
+    query.once('end', finish)
+    query.once('error', finish)
+  }
+
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.raw.end(() => resolve()))
+    if (this.unfinishedReads === 0) await new Promise<void>((resolve) => this.raw.end(() => resolve()))
     this.raw.destroy()
   }
 }

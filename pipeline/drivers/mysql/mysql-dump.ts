@@ -29,7 +29,9 @@ export async function readTable(conn: MysqlConn, table: TableRef, range?: PartRa
     if (!binary.has(field.name) || bytes === null) return bytes
     return Buffer.from(bytes.toString('hex'), 'latin1')
   }
-  const rows = failWithConnection(conn, conn.raw.query({ sql, rowsAsArray: true, typeCast }).stream({ highWaterMark: 64 }))
+  const query = conn.raw.query({ sql, rowsAsArray: true, typeCast })
+  conn.trackRead(query)
+  const rows = failWithConnection(conn, query.stream({ highWaterMark: 64 }))
   const writer = new CsvWriter()
   // The callback form returns the last stream; a failure anywhere destroys all of them and
   // reaches whoever reads the CSV.
