@@ -12,7 +12,7 @@
  * Every step shares one run directory and one config file name, as a DBA's would. The migration
  * adds a column to patchwork_check, so load back copies a table on both engines.
  *
- *   node --import tsx bench/plan-accuracy.ts --engine pg|mysql [--scales 1,4] [--generate-only] [--out FILE]
+ *   node --import tsx bench/plan-accuracy.ts --engine pg|mysql [--scales 1,4] [--generate-only] [--keep] [--out FILE]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -32,6 +32,7 @@ const { values: argv } = parseArgs({
     scales: { type: 'string', default: '1,4' },
     jobs: { type: 'string', default: '2' },
     'generate-only': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 })
@@ -135,6 +136,6 @@ if (!argv['generate-only']) {
     log(`scale ${r.scale}: real ${r.actualSeconds.toFixed(1)} s; plan before rehearsal ${r.beforeRehearsal.seconds.toFixed(1)} s (×${r.beforeRehearsal.ratio.toFixed(2)}); after ${r.afterRehearsal.seconds.toFixed(1)} s (${(r.afterRehearsal.error * 100).toFixed(1)} %)`)
   }
   log(`written ${out}`)
-  for (const s of scales) await dropAll(s)
+  if (!argv.keep) for (const s of scales) await dropAll(s)
 }
 process.exit(0)

@@ -26,8 +26,9 @@ export interface EngineFacts {
   /** The superuser of `npm run demo`'s throwaway production server (the fixtures' owner). */
   readonly demoSuperuser: string
   /**
-   * `--plan` before any rehearsal: each copying stage's time as a multiple of one bare read of the
-   * carried data (the read sample), measured on the Patchwork fixture with bench/plan-accuracy.ts.
+   * `--plan` before any rehearsal: each copying stage's time as a multiple of reading the carried
+   * data at the read sample's rate (pipeline/plan/sample-rate.ts: one worker per job, in the dump
+   * format and through its hash), measured on the Patchwork fixture with bench/plan-accuracy.ts.
    * `loadback` and `hop` (each hop) are for every table copied.
    */
   readonly roughPlan: { readonly dump: number; readonly load: number; readonly hop: number; readonly loadback: number }

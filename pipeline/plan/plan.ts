@@ -15,8 +15,8 @@ import { sampleReadRate } from './sample-rate.ts'
 export interface StageEstimate { stage: string; seconds: number | null; low?: number; high?: number; note?: string }
 
 /**
- * Seconds each stage takes before any rehearsal, `copy` being one bare read of the carried
- * data; null: unknown until rehearsed. The copying stages are multiples of it that depend on
+ * Seconds each stage takes before any rehearsal, `copy` being the carried data read at the
+ * read sample's rate (every worker side by side); null: unknown until rehearsed. The copying stages are multiples of it that depend on
  * the engine (`roughPlan` in its facts, measured on the Patchwork fixture). The load back and
  * hop 2 are for every table; an in-place upgrade keeps the unchanged ones live, which only a
  * rehearsal can tell (until then half is assumed, below). Rough by nature; a rehearsal is exact.
@@ -36,16 +36,16 @@ const ROUGH_SECONDS: Record<RunStageName, (copy: number, config: ParsedConfig) =
   swap: (_copy, config) => (config.target === 'in-place' ? 1 : 0),
 }
 
+const roughFactors = (config: ParsedConfig) => engineFacts(config.source.engine).roughPlan
+
+/** The stages whose work is the tables copied back into production. */
+const COPIED_BACK: ReadonlySet<string> = new Set(['loadback', 'verify-hop2'])
+
 /**
  * Stages whose time does not grow with the data: taking the snapshot, creating staging and its
  * schema (a server start, the canary), the swap's renames. Scaling them by data size is what
  * made plans of a bigger database too long.
  */
-/** The stages whose work is the tables copied back into production. */
-const roughFactors = (config: ParsedConfig) => engineFacts(config.source.engine).roughPlan
-
-const COPIED_BACK: ReadonlySet<string> = new Set(['loadback', 'verify-hop2'])
-
 const SIZE_INDEPENDENT: ReadonlySet<string> = new Set(['swap', 'staging', 'snapshot'])
 
 /** A stage's expected seconds from what an earlier run of it took, the data now `scale` times as big. */
@@ -124,12 +124,16 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
       ranged('report', 1),
     ]
   } else {
-    const sample = largest ? await sampleReadRate(driver, config.source, largest, largest.bytes) : undefined
-    const rate = sample?.untrusted ? FALLBACK_RATE : sample?.rate
+    const sample = await sampleReadRate(driver, config.source, [...carried], jobs)
+    const rate = sample?.untrusted ? FALLBACK_RATE * jobs : sample?.rate
+    const largestRate = sample?.untrusted ? FALLBACK_RATE : sample?.largestRate
+    const sampled = [...new Set(sample?.tables ?? [])].join(', ')
     basis = !sample ? 'no sample (empty database)'
       : sample.untrusted ? `no trustworthy read sample (${sample.untrusted}): assuming ${FALLBACK_RATE / 1e6} MB/s per worker; run --rehearse for real numbers`
-        : `a ${(sample.rate / 1e6).toPrecision(2)} MB/s read sample of ${largest!.schema}.${largest!.name} (no rehearsal yet: run --rehearse for real numbers)`
-    const copy = rate ? Math.max(carriedBytes / (rate * jobs), (largest?.bytes ?? 0) / rate) : 0
+        : `a ${(sample.rate / 1e6).toPrecision(2)} MB/s read sample of ${sampled} (${jobs} worker${jobs === 1 ? '' : 's'} side by side; no rehearsal yet: run --rehearse for real numbers)`
+    // Tables copied whole (no parts): the largest alone takes at least its own read.
+    const whole = config.partMB === undefined && driver.copyPartMB === null && jobs <= 2
+    const copy = rate && largestRate ? Math.max(carriedBytes / rate, whole ? (largest?.bytes ?? 0) / largestRate : 0) : 0
     // Before any rehearsal: within a factor of 2 either way at best.
     const rough = (stage: string, seconds: number): StageEstimate => ({ stage, seconds, low: seconds / 2, high: seconds * 2 })
     stages = [

@@ -106,6 +106,17 @@ describe.each(ENGINES)('--rehearse loads back aside on $name', (engine) => {
   const url = (ep: Endpoint) => `${engine.name === 'postgres' ? 'postgres' : 'mysql'}://${ep.user}@${ep.host}:${ep.port}/${ep.database}`
   const config = (extra: Record<string, unknown> = {}) => configIn(dir, { source: url(app), migrate: [{ sql: 'up.sql' }], ...extra })
 
+  it('--plan before any rehearsal reads a sample of the largest table with a worker per job, and writes nothing', async () => {
+    const marksBefore = await serverMarks(driver, production.endpoint)
+    const plan = await planUpgrade(config(), 2)
+    const item = engine.name === 'postgres' ? 'public.item' : 'app.item'
+    // The largest table first: the worker on it sets the floor of a table copied whole.
+    expect(plan.basis).toMatch(new RegExp(`MB/s read sample of ${item.replace('.', '\\.')}(, \\S+)? \\(2 workers side by side|^no trustworthy read sample \\(the machine was busy`))
+    expect(plan.stages.find((s) => s.stage === 'dump')!.seconds).toBeGreaterThan(0)
+    expect(await serverMarks(driver, production.endpoint)).toEqual(marksBefore)
+    expect(pastRuns(join(dir, 'runs'), join(dir, 'upgrade.config.mjs'))).toEqual([])
+  })
+
   it('writes nothing to production: hop 2 verifies a second database on the staging server, then it is dropped', async () => {
     const marksBefore = await serverMarks(driver, production.endpoint)
     const before = await appState(driver, app)
