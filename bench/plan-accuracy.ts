@@ -6,8 +6,9 @@
  *   3. `--plan` of scale 1 and of scale 4 again, now scaled from that rehearsal;
  *   4. a real run (swap included) at scale 1, then at scale 4, each timed from pre-flight to report.
  *
- * Each step starts once the server has caught up with the last one's writes (lib/settle.mjs):
- * a DBA plans against a production server that is not digesting a bulk load.
+ * Each step starts once the server has caught up with the last one's writes, with the page cache
+ * dropped (lib/settle.mjs): a DBA plans against a production server that is not digesting a bulk
+ * load, and whose data is bigger than its memory.
  *
  * Every step shares one run directory and one config file name, as a DBA's would. The migration
  * adds a column to patchwork_check, so load back copies a table on both engines.
@@ -57,11 +58,11 @@ const figures = (p: Plan): PlanFigures => ({
   stages: Object.fromEntries(p.stages.map((s) => [s.stage, s.seconds === null ? null : Number(s.seconds.toFixed(2))])),
 })
 
-const settleWaits: { before: string; waitedSeconds: number; settled: boolean }[] = []
+const settleWaits: { before: string; waitedSeconds: number; settled: boolean; cold: boolean }[] = []
 /** Every timing starts on a server that has caught up with the previous step's writes. */
 async function settled(before: string): Promise<void> {
   const s = await settle(engine, log)
-  settleWaits.push({ before, waitedSeconds: Math.round(s.waitedMs / 1000), settled: s.settled })
+  settleWaits.push({ before, waitedSeconds: Math.round(s.waitedMs / 1000), settled: s.settled, cold: s.cold })
 }
 
 async function plan(scale: number): Promise<PlanFigures> {

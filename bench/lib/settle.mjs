@@ -3,7 +3,14 @@
  * history and flushing dirty pages; on PostgreSQL, a checkpoint, taken on request), so a timing
  * taken next measures drydock, not the server's own catch-up. Issue 15 found this was not what
  * made the MariaDB scale-4 plan ×8 too long (the sample's timing was), but a bench must rule it out.
+ *
+ * Then the kernel's page cache is dropped (as root): every timed step reads its data from disk, as
+ * it would on a production database bigger than memory. Without it, which step found its tables
+ * cached depended on what the bench had done before (four copies of scale 1 and 4 on both engines
+ * are 34 GB on a 24 GiB machine): a rehearsal's dump after generating scale 4 took 48 s, the real
+ * run's dump of the same data 31 s.
  */
+import { writeFileSync } from 'node:fs'
 import { must, q } from './sh.mjs'
 import { mysqlCli } from './generate-mysql.mjs'
 import { psql } from './generate-pg.mjs'
@@ -25,6 +32,23 @@ export async function innodbBacklog() {
  * innodb_max_dirty_pages_pct_lwm = 0 (MariaDB's default) an idle server leaves them dirty.
  */
 export async function settle(engine, log, limitMs = 15 * 60_000) {
+  const result = await serverSettled(engine, log, limitMs)
+  return { ...result, cold: await dropPageCache(log) }
+}
+
+/** Whether the kernel's page cache could be dropped (root only). */
+async function dropPageCache(log) {
+  await must('sync')
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3\n')
+    return true
+  } catch (error) {
+    log(`page cache kept (${error.code}): timings may read cached data`)
+    return false
+  }
+}
+
+async function serverSettled(engine, log, limitMs) {
   if (engine === 'pg') {
     await must(`${psql('postgres', '-At')} -c CHECKPOINT`)
     log('PostgreSQL: checkpoint taken')
