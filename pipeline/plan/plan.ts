@@ -10,15 +10,16 @@ import { type RunStageName, runOrder } from '../stages.ts'
 import { canKeepLive, liveCopyShare, loadbackEstimate } from './loadback-basis.ts'
 import { pastRuns } from './past-runs.ts'
 import { sampleReadRate } from './sample-rate.ts'
+import { copiesTablesWhole } from '../transfer/settings.ts'
 
 /** A stage's expected time and the range it should fall in (seconds); `note` says what it rests on. */
 export interface StageEstimate { stage: string; seconds: number | null; low?: number; high?: number; note?: string }
 
 /**
  * Seconds each stage takes before any rehearsal, `copy` being the carried data read at the
- * read sample's rate (every worker side by side); null: unknown until rehearsed. The copying stages are multiples of it that depend on
- * the engine (`roughPlan` in its facts, measured on the Patchwork fixture). The load back and
- * hop 2 are for every table; an in-place upgrade keeps the unchanged ones live, which only a
+ * read sample's rate (every worker side by side); null: unknown until rehearsed. The copying
+ * stages are multiples of it that depend on the engine (`roughPlan` in its facts, measured on
+ * the Patchwork fixture). The load back and hop 2 are for every table; an in-place upgrade keeps the unchanged ones live, which only a
  * rehearsal can tell (until then half is assumed, below). Rough by nature; a rehearsal is exact.
  */
 const ROUGH_SECONDS: Record<RunStageName, (copy: number, config: ParsedConfig) => number | null> = {
@@ -132,7 +133,7 @@ export async function planUpgrade(config: ParsedConfig, jobs: number): Promise<P
       : sample.untrusted ? `no trustworthy read sample (${sample.untrusted}): assuming ${FALLBACK_RATE / 1e6} MB/s per worker; run --rehearse for real numbers`
         : `a ${(sample.rate / 1e6).toPrecision(2)} MB/s read sample of ${sampled} (${jobs} worker${jobs === 1 ? '' : 's'} side by side; no rehearsal yet: run --rehearse for real numbers)`
     // Tables copied whole (no parts): the largest alone takes at least its own read.
-    const whole = config.partMB === undefined && driver.copyPartMB === null && jobs <= 2
+    const whole = copiesTablesWhole(driver, config.partMB === undefined ? undefined : config.partMB * 1024 * 1024, jobs)
     const copy = rate && largestRate ? Math.max(carriedBytes / rate, whole ? (largest?.bytes ?? 0) / largestRate : 0) : 0
     // Before any rehearsal: within a factor of 2 either way at best.
     const rough = (stage: string, seconds: number): StageEstimate => ({ stage, seconds, low: seconds / 2, high: seconds * 2 })

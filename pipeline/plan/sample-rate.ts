@@ -69,7 +69,7 @@ export function sampledTables(carried: readonly TableInfo[], jobs: number): Tabl
   const largest = bySize[0]
   if (!largest) return []
   const worth = bySize.filter((t) => t.bytes >= largest.bytes * WORTH_SAMPLING)
-  return Array.from({ length: Math.max(1, jobs) }, (_, i) => worth[i] ?? worth[i % worth.length]!)
+  return Array.from({ length: Math.max(1, jobs) }, (_, i) => worth[i % worth.length]!)
 }
 
 async function sampleOne(driver: Driver, source: Endpoint, table: TableInfo): Promise<WorkerSample | undefined> {

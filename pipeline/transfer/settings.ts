@@ -1,3 +1,4 @@
+import type { Driver } from '../drivers/driver.ts'
 import type { RunContext } from '../run-state/context.ts'
 import { DEFAULT_PART_MB, MAX_PARTS, type PartSizing } from './plan-parts.ts'
 import type { Compression } from './file-codec.ts'
@@ -20,8 +21,13 @@ function askedBytes(ctx: RunContext): number | undefined {
 export function copySizing(ctx: RunContext): PartSizing {
   const asked = askedBytes(ctx)
   if (asked !== undefined) return { partBytes: asked, maxParts: MAX_PARTS }
-  if (ctx.driver.copyPartMB === null && ctx.options.jobs <= 2) return WHOLE
+  if (copiesTablesWhole(ctx.driver, asked, ctx.options.jobs)) return WHOLE
   return { partBytes: (ctx.driver.copyPartMB ?? DEFAULT_PART_MB) * 1024 * 1024, maxParts: MAX_PARTS }
+}
+
+/** Whether tables are copied whole, not in parts (copySizing); `--plan` asks it too. */
+export function copiesTablesWhole(driver: Pick<Driver, 'copyPartMB'>, askedBytes: number | undefined, jobs: number): boolean {
+  return askedBytes === undefined && driver.copyPartMB === null && jobs <= 2
 }
 
 /**
